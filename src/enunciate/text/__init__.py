@@ -1,0 +1,1 @@
+"""Text frontend: Markdown/plain text -> normalized tokens with spans -> phonemes -> chunks."""

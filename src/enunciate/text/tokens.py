@@ -1,0 +1,40 @@
+"""The record that flows through the frontend: a piece of the original input and how it is spoken."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Sources of a pronunciation, best first. "letters" means spelled letter by letter.
+SOURCES = ("override", "user", "tech", "gold", "silver", "letters", "espeak")
+
+
+@dataclass
+class Token:
+    """One unit of the original input.
+
+    `span` is [start, end) in the original input, so `input[span[0]:span[1]] == original`.
+    `spoken` is what is said, words separated by spaces ("thirty five milliseconds"); a single
+    upper-case letter in it is read as the letter's name. Empty `spoken` means nothing is said
+    (pure punctuation). `phonemes` is a fixed pronunciation in the Kokoro (misaki) alphabet, set by
+    inline overrides or SSML, bypassing the lexicons. `punct` is prosodic punctuation that follows.
+    """
+
+    original: str
+    span: tuple[int, int]
+    spoken: str
+    kind: str = "word"
+    phonemes: str | None = None
+    punct: str = ""
+
+
+@dataclass
+class Word:
+    """A phonemized spoken word, tied back to the token (and so the original span) it came from."""
+
+    text: str
+    phonemes: str
+    source: str
+    token: Token = field(repr=False)
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return self.token.span
