@@ -1,7 +1,72 @@
-"""enunciate: offline text-to-speech that pronounces technical text correctly."""
+"""enunciate: offline text-to-speech that pronounces technical text correctly.
+
+    import enunciate
+    speech = enunciate.speak("Install CUDA 12.4, then run kubectl in 35 ms.")
+    speech.save("out.wav")                      # atomic write
+    for chunk in enunciate.stream(long_markdown):  # audio + words with spans and times
+        ...
+    enunciate.phonemize("PostgreSQL on an H100")   # per word: spoken form, phonemes, source
+"""
+from __future__ import annotations
+
 import os
 
 # onnxruntime starts a telemetry thread that looks up a remote host unless this is set before import.
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
+from .errors import EnunciateError  # noqa: E402
+from .options import SpeakOptions  # noqa: E402
+
 __version__ = "0.1.0"
+__all__ = ["EnunciateError", "SpeakOptions", "speak", "stream", "speak_to_file", "phonemize",
+           "load_voice", "list_voices"]
+
+
+def _options(options: SpeakOptions | None, overrides: dict) -> SpeakOptions:
+    from dataclasses import replace
+
+    options = options or SpeakOptions()
+    if "lexicons" in overrides:
+        overrides["lexicons"] = tuple(str(p) for p in overrides["lexicons"])
+    return replace(options, **overrides) if overrides else options
+
+
+def speak(text: str, options: SpeakOptions | None = None, **overrides):
+    """Text (plain or Markdown) -> Speech(audio, sample_rate, words, report)."""
+    from .pipeline import speak as _speak
+
+    return _speak(text, _options(options, overrides))
+
+
+def stream(text: str, options: SpeakOptions | None = None, **overrides):
+    """Yield AudioChunks as they are synthesized (append each chunk's pause_after_s of silence)."""
+    from .pipeline import stream as _stream
+
+    return _stream(text, _options(options, overrides))
+
+
+def speak_to_file(text: str, path, options: SpeakOptions | None = None, progress: bool = False,
+                  **overrides):
+    """Stream `text` into a WAV file (memory stays bounded; the file appears only when complete)."""
+    from .synthesize import speak_to_file as _to_file
+
+    return _to_file(text, path, _options(options, overrides), progress=progress)
+
+
+def phonemize(text: str, options: SpeakOptions | None = None, **overrides):
+    """Per spoken word: original text and span, spoken form, phonemes (Kokoro alphabet), source."""
+    from .synthesize import phonemize as _phonemize
+
+    return _phonemize(text, _options(options, overrides))
+
+
+def load_voice(name: str = "heart", threads: int | None = None):
+    from .voices.registry import load_voice as _load
+
+    return _load(name, threads)
+
+
+def list_voices():
+    from .voices.registry import list_voices as _list
+
+    return _list()

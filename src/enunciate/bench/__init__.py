@@ -1,0 +1,1 @@
+"""Benchmark helpers: hardware description and timing loops shared by the scripts in benchmarks/."""

@@ -1,0 +1,177 @@
+"""enunciate's command line: parse arguments, call the Python API, print. No logic of its own."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from .errors import EnunciateError
+
+EXIT_BAD_INPUT = 2
+
+
+def _read_text(args) -> str:
+    if args.file:
+        if args.file == "-":
+            data = sys.stdin.buffer.read()
+            name = "standard input"
+        else:
+            path = Path(args.file)
+            try:
+                data = path.read_bytes()
+            except OSError as e:
+                raise EnunciateError(f"cannot read {path}: {e.strerror}") from e
+            name = str(path)
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            raise EnunciateError(f"{name} is not valid UTF-8 (byte {e.start}): save it as UTF-8") from e
+    if args.text is None:
+        if sys.stdin.isatty():
+            raise EnunciateError("no text: give it as an argument, with -f FILE, or on standard input")
+        return _read_text(argparse.Namespace(file="-", text=None))
+    return args.text
+
+
+def _options(args):
+    from . import SpeakOptions
+
+    fields = {"lexicons": tuple(args.lexicon or ()), "markdown": not args.plain}
+    for name in ("voice", "speed", "seed", "threads"):
+        if getattr(args, name, None) is not None:
+            fields[name] = getattr(args, name)
+    return SpeakOptions(**fields)
+
+
+def _report_lines(report, text: str) -> list[str]:
+    from .pipeline import line_col
+
+    lines = []
+    for source, words in sorted(report.by_source().items()):
+        lines.append(f"{source:8s} {len(words):5d}  {' '.join(sorted(set(words)))[:200]}")
+    for s in report.skipped:
+        line, col = line_col(text, s.span[0])
+        lines.append(f"skipped  {line}:{col}  {s.text[:40]!r}  ({s.reason})")
+    for ch, n in report.dropped_symbols.items():
+        lines.append(f"dropped  symbol {ch!r} x{n} (not in the voice's phoneme set)")
+    return lines
+
+
+def cmd_speak(args) -> int:
+    from . import speak_to_file
+
+    text = _read_text(args)
+    if not text.strip():
+        raise EnunciateError("the text is empty: nothing to say")
+    options = _options(args)
+    result = speak_to_file(text, args.output, options, progress=len(text) > 2000 and sys.stderr.isatty())
+    if not result.words:
+        Path(result.path).unlink(missing_ok=True)
+        raise EnunciateError("the text has nothing speakable (only punctuation, symbols or emoji)")
+    print(f"{result.path}: {result.audio_s:.2f} s of audio in {result.wall_s:.2f} s "
+          f"(real-time factor {result.rtf:.3f}, voice {options.voice})")
+    if args.report:
+        print("\n".join(_report_lines(result.report, text)))
+    return 0
+
+
+def cmd_phonemize(args) -> int:
+    from . import phonemize
+
+    text = _read_text(args)
+    report = phonemize(text, _options(args))
+    if args.json:
+        rows = [{"text": w.text, "span": list(w.span), "spoken": w.spoken, "phonemes": w.phonemes,
+                 "source": w.source} for w in report.words]
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+    else:
+        for w in report.words:
+            spoken = f" ({w.spoken})" if w.spoken != w.text else ""
+            print(f"{w.text}{spoken}\t{w.phonemes}\t{w.source}")
+    if args.report:
+        print("\n".join(_report_lines(report, text)), file=sys.stderr)
+    return 0
+
+
+def cmd_voices(args) -> int:
+    from . import list_voices
+    from .voices.registry import DEFAULT_VOICE
+
+    rows = list_voices()
+    if args.json:
+        print(json.dumps([v.__dict__ for v in rows], indent=1))
+        return 0
+    print(f"{'name':22s} {'engine':11s} {'rate':>6s} {'size':>8s}  {'licence':18s} weights / notes")
+    for v in rows:
+        mark = " (default)" if v.name == DEFAULT_VOICE else ""
+        print(f"{v.name + mark:22s} {v.engine:11s} {v.sample_rate:6d} {v.size_bytes / 1e6:6.1f}MB  "
+              f"{v.licence:18s} {v.source}; {v.description}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .demo import run_demo
+
+    for line in run_demo(Path(args.out), args.voice):
+        print(line)
+    return 0
+
+
+def _speech_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("text", nargs="?", help="text to speak (or use -f FILE, or standard input)")
+    p.add_argument("-f", "--file", help="read a plain-text or Markdown file ('-' for standard input)")
+    p.add_argument("--voice", help="voice name (see `enunciate voices`)")
+    p.add_argument("--lexicon", action="append", metavar="TSV",
+                   help="user lexicon (term<TAB>phonemes), searched first; repeatable")
+    p.add_argument("--plain", action="store_true", help="treat the input as plain text, not Markdown")
+    p.add_argument("--report", action="store_true",
+                   help="list words by pronunciation source and every span not spoken")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="enunciate", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("speak", help="text or a document -> WAV")
+    _speech_args(p)
+    p.add_argument("-o", "--output", required=True, help="WAV file to write (atomically)")
+    p.add_argument("--speed", type=float, help="0.5 (slow) .. 2.0 (fast); default 1.0")
+    p.add_argument("--seed", type=int, help="noise seed (same seed, same audio)")
+    p.add_argument("--threads", type=int, help="ONNX Runtime threads")
+    p.set_defaults(func=cmd_speak)
+
+    p = sub.add_parser("phonemize", help="per word: phonemes and where they came from")
+    _speech_args(p)
+    p.add_argument("--json", action="store_true", help="JSON: text, span, spoken, phonemes, source")
+    p.set_defaults(func=cmd_phonemize)
+
+    p = sub.add_parser("voices", help="list the voices available offline")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_voices)
+
+    p = sub.add_parser("demo", help="speak the README's showcase sentences into a folder")
+    p.add_argument("--out", default="out", help="output folder (default: out/)")
+    p.add_argument("--voice", default=None, help="voice (default: the default voice)")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="enunciate: %(levelname)s: %(message)s")
+    try:
+        return args.func(args)
+    except EnunciateError as e:
+        print(f"enunciate: error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("enunciate: interrupted; no partial output was left", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,229 @@
+"""Text -> blocks -> normalized tokens -> sentences -> phonemes -> chunks -> audio, as generators.
+
+Every chunk carries the words it spoke with their spans in the original input and their times in
+the whole output (pauses included), so streaming, captions and reports all come from one pass.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass, field
+from typing import Iterator, Sequence
+
+import numpy as np
+
+from .audio import silence
+from .errors import EnunciateError
+from .options import SpeakOptions
+from .text.chunk import fit, punctuation, sentences
+from .text.g2p import G2P
+from .text.lexicon import Lexicon
+from .text.markdown import Block, blocks
+from .text.normalize import normalize
+from .text.phonesets import kokoro_to_espeak
+from .text.tokens import Token, Word
+from .voices.base import AudioChunk, Voice
+from .voices.registry import load_voice
+
+log = logging.getLogger(__name__)
+
+GUESSED = ("espeak",)
+
+
+@dataclass
+class WordTiming:
+    """A spoken word of the original input: `text == input[span[0]:span[1]]`."""
+
+    text: str
+    span: tuple[int, int]
+    spoken: str
+    phonemes: str
+    source: str
+    start_s: float = 0.0
+    end_s: float = 0.0
+
+
+@dataclass
+class Skipped:
+    """A span of the input that was not spoken, and why."""
+
+    text: str
+    span: tuple[int, int]
+    reason: str
+
+
+@dataclass
+class Report:
+    """Where every word's pronunciation came from, and what was not spoken."""
+
+    words: list[WordTiming] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    dropped_symbols: dict[str, int] = field(default_factory=dict)
+
+    def by_source(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for w in self.words:
+            out.setdefault(w.source, []).append(w.text)
+        return out
+
+    def guessed(self) -> list[WordTiming]:
+        return [w for w in self.words if w.source in GUESSED]
+
+
+def line_col(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of an offset, for messages people can jump to."""
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+@functools.lru_cache(maxsize=8)
+def frontend(lexicons: tuple[str, ...] = ()) -> G2P:
+    """The G2P with the user's lexicon files loaded (cached per set of files)."""
+    return G2P([Lexicon.load(path, source="user") for path in lexicons])
+
+
+def merge_words(words: Sequence[Word]) -> list[WordTiming]:
+    """One WordTiming per token: "35 ms" is one word of the input spoken as three."""
+    out: list[WordTiming] = []
+    last: Token | None = None
+    for w in words:
+        if w.token is last:
+            out[-1].phonemes += " " + w.phonemes
+            continue
+        last = w.token
+        out.append(WordTiming(w.token.original, w.token.span, w.token.spoken, w.phonemes, w.source))
+    return out
+
+
+def phonemize_tokens(tokens: Sequence[Token], g2p: G2P) -> list[Word]:
+    return g2p.tokens([t for t in tokens if t.spoken or t.phonemes])
+
+
+def _render(words: Sequence[Word], voice: Voice, report: Report) -> tuple[str, list[tuple[int, int]]]:
+    """Join word phonemes (+ punctuation) in the voice's alphabet; char range of each word."""
+    parts, ranges, pos = [], [], 0
+    for k, w in enumerate(words):
+        last_of_token = k + 1 == len(words) or words[k + 1].token is not w.token
+        ph = w.phonemes + (punctuation(w.token) if last_of_token else "")
+        if voice.alphabet == "espeak":
+            ph = kokoro_to_espeak(ph)
+        kept = "".join(ch for ch in ph if ch in voice.symbols or ch == " ")
+        for ch in set(ph) - set(kept):
+            report.dropped_symbols[ch] = report.dropped_symbols.get(ch, 0) + ph.count(ch)
+            log.warning("voice %s has no symbol %r (in %r); dropped", voice.info.name, ch, w.text)
+        if pos:
+            pos += 1  # the space between words
+        ranges.append((pos, pos + len(kept)))
+        parts.append(kept)
+        pos += len(kept)
+    return " ".join(parts), ranges
+
+
+def _time_words(chunk: AudioChunk, words: Sequence[Word], ranges, t0: float) -> list[WordTiming]:
+    timings = merge_words(words)
+    if chunk.durations_s is None or not len(chunk.durations_s):
+        return timings
+    edges = np.concatenate([[0.0], np.cumsum(chunk.durations_s)]) + chunk.offset_s
+    by_token: dict[int, list[int]] = {}
+    for (a, b), w in zip(ranges, words):
+        by_token.setdefault(id(w.token), []).extend([a, b])
+    for t in timings:
+        key = next(id(w.token) for w in words if w.token.span == t.span)
+        a, b = min(by_token[key]), max(by_token[key])
+        b = min(b, len(edges) - 1)
+        t.start_s, t.end_s = t0 + float(edges[min(a, b)]), t0 + float(edges[b])
+    return timings
+
+
+def skipped_spans(block: Block, tokens: Sequence[Token]) -> list[Skipped]:
+    if block.skipped:
+        return [Skipped(block.text, (block.start, block.end), f"{block.kind} block not read aloud")]
+    return [Skipped(t.original, t.span, f"{t.kind} cannot be spoken") for t in tokens
+            if not t.spoken and t.phonemes is None and t.kind not in ("punct",) and t.original.strip()]
+
+
+def stream(text: str, options: SpeakOptions = SpeakOptions(), report: Report | None = None,
+           progress: bool = False) -> Iterator[AudioChunk]:
+    """Synthesize `text` chunk by chunk. Each chunk's `words` carry spans of `text` and times from
+    the start of the whole output; append `pause_after_s` of silence after each chunk."""
+    if not isinstance(text, str):
+        raise EnunciateError("text must be a string")
+    voice = load_voice(options.voice, options.threads)
+    g2p = frontend(tuple(options.lexicons))
+    report = report if report is not None else Report()
+    budget = min(options.max_chunk_symbols or voice.max_symbols, voice.max_symbols)
+    bar = _progress(len(text)) if progress else None
+    t = 0.0
+    seed = options.seed
+    previous: AudioChunk | None = None
+    for block in blocks(text, markdown=options.markdown):
+        if bar is not None:
+            bar.update(block.end - bar.n)
+        if block.skipped:
+            report.skipped += skipped_spans(block, ())
+            continue
+        # block.text is aligned with the input from block.start, so spans index `text`.
+        tokens = normalize(block.text, block.start, known=g2p)
+        report.skipped += skipped_spans(block, tokens)
+        for sentence in sentences(tokens):
+            words = phonemize_tokens(sentence, g2p)
+            if not words:
+                continue
+            lengths = [len(w.phonemes) + 2 for w in words]
+            for run in fit(words, lengths, budget - 2):
+                chunk_words = [words[i] for i in run]
+                phonemes, ranges = _render(chunk_words, voice, report)
+                if previous is not None:
+                    t += previous.duration_s + previous.pause_after_s
+                    yield previous
+                chunk = voice.synthesize(phonemes, options.speed, seed)
+                if seed is not None:
+                    seed += 1
+                chunk.words = _time_words(chunk, chunk_words, ranges, t)
+                for w in chunk.words:
+                    w.text = text[w.span[0]:w.span[1]]
+                chunk.text = text[chunk_words[0].span[0]:chunk_words[-1].span[1]]
+                chunk.span = (chunk_words[0].span[0], chunk_words[-1].span[1])
+                chunk.pause_after_s = options.sentence_pause_s
+                report.words += chunk.words
+                previous = chunk
+        if previous is not None:
+            previous.pause_after_s = max(previous.pause_after_s, block.pause_s)
+    if bar is not None:
+        bar.update(len(text) - bar.n)
+        bar.close()
+    if previous is not None:
+        previous.pause_after_s = 0.0
+        yield previous
+
+
+def _progress(total: int):
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="char", unit_scale=True, desc="speaking", leave=False)
+
+
+@dataclass
+class Speech:
+    """The whole output: audio, per-word timings and the pronunciation report."""
+
+    audio: np.ndarray
+    sample_rate: int
+    words: list[WordTiming]
+    report: Report
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.audio) / self.sample_rate
+
+
+def speak(text: str, options: SpeakOptions = SpeakOptions()) -> Speech:
+    report = Report()
+    parts: list[np.ndarray] = []
+    words: list[WordTiming] = []
+    sample_rate = load_voice(options.voice, options.threads).sample_rate
+    for chunk in stream(text, options, report):
+        parts += [chunk.audio, silence(chunk.pause_after_s, chunk.sample_rate)]
+        words += chunk.words
+    audio = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+    return Speech(audio, sample_rate, words, report)

@@ -1,0 +1,179 @@
+"""Words -> phonemes in the Kokoro alphabet, each with the source it came from.
+
+Order: inline override -> user lexicons -> technical lexicon -> spelled letters -> English gold
+lexicon -> silver lexicon -> (suffix rules on gold/silver) -> espeak-ng. The general lexicons are
+misaki's us_gold / us_silver files, read directly (misaki's own pipeline would pull in spaCy).
+"""
+from __future__ import annotations
+
+import functools
+import json
+import re
+from importlib import resources
+from typing import Iterable, Sequence
+
+from .espeak import phonemize_ipa
+from .lexicon import Lexicon, tech_lexicon
+from .phonesets import KOKORO_VOWELS, LETTERS, espeak_to_kokoro, letter_phonemes
+from .tokens import Token, Word
+
+_VOICELESS = set("ptkfθ")
+_SIBILANT = set("szʃʒʧʤ")
+_WORD_EDGE = re.compile(r"^[\"'“”‘’(\[{<]+|[\"'“”‘’)\]}>]+$")
+
+
+@functools.lru_cache(maxsize=1)
+def general_lexicon() -> tuple[dict, dict]:
+    """misaki's us_gold and us_silver dictionaries (word -> phonemes or {POS: phonemes})."""
+    data = resources.files("misaki") / "data"
+    gold = json.loads((data / "us_gold.json").read_text(encoding="utf-8"))
+    silver = json.loads((data / "us_silver.json").read_text(encoding="utf-8"))
+    return gold, silver
+
+
+def _entry(value) -> str | None:
+    if isinstance(value, dict):
+        return value.get("DEFAULT") or next((v for v in value.values() if v), None)
+    return value
+
+
+def _plural(stem: str) -> str:
+    last = stem.rstrip("ˈˌ")[-1:]
+    if last in _SIBILANT:
+        return stem + "ᵻz"
+    return stem + ("s" if last in _VOICELESS else "z")
+
+
+def _past(stem: str) -> str:
+    last = stem[-1:]
+    if last in "td":
+        return stem + "ᵻd"
+    return stem + ("t" if last in _VOICELESS | {"s", "ʃ", "ʧ"} else "d")
+
+
+def spell(letters: str) -> str:
+    """Letter names with secondary stress, the last one primary ("API" -> ˌA pˌi ˈI)."""
+    letters = [c for c in letters if c.isalpha()]
+    return " ".join(letter_phonemes(c, primary=(k == len(letters) - 1)) for k, c in enumerate(letters))
+
+
+class G2P:
+    """Looks words up in order; knows() tells the normalizer which tokens are pronounceable words."""
+
+    def __init__(self, user_lexicons: Sequence[Lexicon] = ()):
+        self.user = list(user_lexicons)
+        self.tech = tech_lexicon()
+        self.gold, self.silver = general_lexicon()
+
+    # -- the normalizer's view (KnownWords protocol) ----------------------------------------
+    def knows(self, word: str) -> bool:
+        return any(word in lex for lex in (*self.user, self.tech)) or word in self.gold
+
+    @functools.cached_property
+    def _special(self) -> list[str]:
+        terms: list[str] = []
+        for lex in (*self.user, self.tech):
+            terms += lex.special_terms()
+        return terms
+
+    def special_terms(self) -> Iterable[str]:
+        return self._special
+
+    # -- lookups -------------------------------------------------------------------------------
+    def _lexicons(self, word: str, prev: str | None, nxt: str | None) -> tuple[str, str] | None:
+        for lex in (*self.user, self.tech):
+            entry = lex.lookup(word, prev, nxt)
+            if entry is not None:
+                return entry.phonemes, entry.source
+        return None
+
+    def _general(self, word: str) -> tuple[str, str] | None:
+        for table, source in ((self.gold, "gold"), (self.silver, "silver")):
+            for form in (word, word.lower(), word.capitalize()):
+                phonemes = _entry(table.get(form))
+                if phonemes:
+                    return phonemes, source
+        return None
+
+    def _with_suffix(self, word: str) -> tuple[str, str] | None:
+        lower = word.lower()
+        rules = [("'s", _plural), ("s'", lambda s: s), ("ies", None), ("es", _plural), ("s", _plural),
+                 ("ed", _past), ("d", _past), ("ing", lambda s: s + "ɪŋ")]
+        for suffix, grow in rules:
+            if not lower.endswith(suffix) or len(lower) <= len(suffix) + 2:
+                continue
+            if suffix == "ies":
+                found = self._general(lower[:-3] + "y")
+                if found:
+                    return _plural(found[0]), found[1]
+                continue
+            stem = lower[: -len(suffix)]
+            found = self._general(stem) or (suffix == "ing" and self._general(stem + "e")) or None
+            if found:
+                return grow(found[0]), found[1]
+        return None
+
+    def word(self, word: str, prev: str | None = None, nxt: str | None = None) -> tuple[str, str]:
+        """One written word -> (phonemes, source)."""
+        found = self._lexicons(word, prev, nxt)
+        if found:
+            return found
+        bare = _WORD_EDGE.sub("", word)
+        if bare != word and bare:
+            return self.word(bare, prev, nxt)
+        if len(word) == 1 and word.isupper():
+            return letter_phonemes(word), "letters"
+        found = self._general(word) or self._with_suffix(word)
+        if found:
+            return found
+        if "-" in word.strip("-"):
+            parts = [self.word(p) for p in word.split("-") if p]
+            return " ".join(p for p, _ in parts), min((s for _, s in parts), key=_rank)
+        if word.isupper() and 1 < len(word) <= 5 and word.isalpha():
+            return spell(word), "letters"
+        return espeak_to_kokoro(phonemize_ipa(word)), "espeak"
+
+    def tokens(self, tokens: Sequence[Token]) -> list[Word]:
+        """Phonemize a sentence's tokens; runs of single letters inside a token are spelled as one
+        acronym (secondary stress, the last letter primary)."""
+        words: list[Word] = []
+        spoken = [(tok, w) for tok in tokens for w in tok.spoken.split()]
+        for k, (tok, text) in enumerate(spoken):
+            if tok.phonemes is not None:
+                if not words or words[-1].token is not tok:
+                    words.append(Word(tok.spoken, tok.phonemes, "override", tok))
+                continue
+            prev = spoken[k - 1][1] if k else None
+            nxt = spoken[k + 1][1] if k + 1 < len(spoken) else None
+            phonemes, source = self.word(text, prev, nxt)
+            words.append(Word(text, phonemes, source, tok))
+        _stress_letter_runs(words)
+        return words
+
+
+_RANK = {s: i for i, s in enumerate(("override", "user", "tech", "gold", "silver", "letters", "espeak"))}
+
+
+def _rank(source: str) -> int:
+    return -_RANK.get(source, 0)
+
+
+def _stress_letter_runs(words: list[Word]) -> None:
+    """In "A P I", only the last letter keeps primary stress."""
+    k = 0
+    while k < len(words):
+        j = k
+        while (j < len(words) and words[j].source == "letters" and len(words[j].text) == 1
+               and words[j].token is words[k].token):
+            j += 1
+        if j - k > 1:
+            for w in words[k: j - 1]:
+                w.phonemes = w.phonemes.replace("ˈ", "ˌ")
+        k = max(j, k + 1)
+
+
+def has_vowel(phonemes: str) -> bool:
+    return any(ch in KOKORO_VOWELS for ch in phonemes)
+
+
+__all__ = ["G2P", "general_lexicon", "spell", "LETTERS", "has_vowel"]

@@ -1,0 +1,69 @@
+"""hibari "heart": a 7.9 MB English voice distilled from Kokoro (af_heart), Kokoro-alphabet phonemes in.
+
+The `hibari-tts` package supplies the model file, its vocabulary and its DSP (the network predicts
+a spectrum; numpy turns it into a waveform with a seeded noise source). enunciate's frontend makes
+the phonemes; hibari's own G2P is not used.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import EnunciateError
+from .base import AudioChunk, VoiceInfo
+from .graph import with_extra_output
+from .piper import keep_known
+
+FRAME_SAMPLES = 600  # /Round_output_0 counts 2 frames x hop 300 at 24 kHz
+DURATION_TENSOR = "/Round_output_0"
+
+
+def installed_voices() -> list[str]:
+    """hibari voices whose model is on disk (only "heart" ships in the package; the rest download)."""
+    import os
+
+    from hibari.voices import VOICES, cache_dir
+
+    return [name for name, v in VOICES.items()
+            if v.get("bundled") or os.path.exists(os.path.join(cache_dir(), v["file"]))]
+
+
+def model_file(name: str) -> str:
+    from hibari.voices import VOICES, voice_path
+
+    available = installed_voices()
+    if name not in available:
+        known = ", ".join(VOICES)
+        raise EnunciateError(f"hibari voice {name!r} is not installed (it would have to be downloaded); "
+                             f"installed: {', '.join(available)}; hibari knows: {known}")
+    return voice_path(name, download_missing=False)
+
+
+class HibariVoice:
+    alphabet = "kokoro"
+    max_symbols = 400
+
+    def __init__(self, name: str, threads: int, info: VoiceInfo):
+        from hibari import Hibari, dsp
+
+        self._dsp = dsp
+        self.engine = Hibari(voice=name, model=str(with_extra_output(model_file(name), DURATION_TENSOR)),
+                             threads=threads, g2p=False)
+        self.vocab: dict[str, int] = self.engine.vocab
+        self.symbols = frozenset(self.vocab)
+        self.sample_rate = self.engine.sample_rate
+        self.output_names = [o.name for o in self.engine.sess.get_outputs()]
+        self.info = info
+
+    def synthesize(self, phonemes: str, speed: float = 1.0, seed: int | None = None) -> AudioChunk:
+        """Same phonemes, speed and seed give bit-identical audio (the DSP's noise is seeded)."""
+        phonemes = keep_known(phonemes, self.symbols)
+        if not phonemes.strip():
+            return AudioChunk(np.zeros(0, np.float32), self.sample_rate)
+        ids = np.array([[0, *(self.vocab[ch] for ch in phonemes), 0]], np.int64)
+        outputs = dict(zip(self.output_names, self.engine.sess.run(
+            None, {"ids": ids, "speed": np.array([speed], np.float32)})))
+        parts = [outputs[k][0] for k in ("lh", "theta", "ln", "lr", "phi", "f0")]
+        audio = self._dsp.synth(*parts, np.random.default_rng(seed))
+        seconds = outputs[DURATION_TENSOR].reshape(-1) * (FRAME_SAMPLES / self.sample_rate)
+        return AudioChunk(np.asarray(audio, np.float32), self.sample_rate, phonemes,
+                          seconds[1:-1].astype(np.float32), offset_s=float(seconds[0]))

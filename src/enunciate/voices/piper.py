@@ -1,0 +1,73 @@
+"""Piper VITS voices (espeak IPA phonemes) through ONNX Runtime; the default is en_US-joe-medium."""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from .base import AudioChunk, VoiceInfo, ort_session
+from .graph import with_extra_output
+
+log = logging.getLogger(__name__)
+
+BOS, EOS, PAD = "^", "$", "_"
+DURATION_TENSOR = "/Ceil_output_0"  # w_ceil: frames of hop_length samples per phoneme id
+
+
+def keep_known(phonemes: str, symbols) -> str:
+    """Drop symbols the voice cannot say, with a warning naming them (never silently)."""
+    unknown = sorted({ch for ch in phonemes if ch not in symbols})
+    if unknown:
+        log.warning("voice cannot say %s; dropped from %r", " ".join(repr(c) for c in unknown), phonemes)
+        phonemes = "".join(ch for ch in phonemes if ch in symbols)
+    return phonemes
+
+
+class PiperVoice:
+    """A Piper voice folder: `<name>.onnx` and `<name>.onnx.json`."""
+
+    alphabet = "espeak"
+    max_symbols = 400
+    hop_length = 256
+
+    def __init__(self, model_path: str | Path, config_path: str | Path, threads: int, info: VoiceInfo):
+        self.config = json.loads(Path(config_path).read_text(encoding="utf-8"))
+        self.id_map: dict[str, list[int]] = self.config["phoneme_id_map"]
+        self.symbols = frozenset(k for k in self.id_map if k not in (BOS, EOS, PAD))
+        inference = self.config.get("inference", {})
+        self.noise_scale = float(inference.get("noise_scale", 0.667))
+        self.noise_w = float(inference.get("noise_w", 0.8))
+        self.length_scale = float(inference.get("length_scale", 1.0))
+        self.session = ort_session(with_extra_output(model_path, DURATION_TENSOR), threads)
+        self.info = info
+
+    @property
+    def sample_rate(self) -> int:
+        return int(self.config["audio"]["sample_rate"])
+
+    def phoneme_ids(self, phonemes: str) -> list[int]:
+        """^ _ p1 _ p2 _ ... $ : Piper intersperses a pad after every symbol."""
+        ids = [*self.id_map[BOS], *self.id_map[PAD]]
+        for ch in phonemes:
+            ids += [*self.id_map[ch], *self.id_map[PAD]]
+        return ids + self.id_map[EOS]
+
+    def synthesize(self, phonemes: str, speed: float = 1.0, seed: int | None = None,
+                   noise: bool = True) -> AudioChunk:
+        """Phonemes (espeak IPA) -> audio. The ONNX graph samples its own noise, so `seed` has no
+        effect; `noise=False` gives deterministic output."""
+        phonemes = keep_known(phonemes, self.symbols)
+        if not phonemes.strip():
+            return AudioChunk(np.zeros(0, np.float32), self.sample_rate)
+        ids = np.array([self.phoneme_ids(phonemes)], dtype=np.int64)
+        scales = np.array([self.noise_scale if noise else 0.0, self.length_scale / speed,
+                           self.noise_w if noise else 0.0], dtype=np.float32)
+        audio, w_ceil = self.session.run(None, {"input": ids, "input_lengths": np.array([ids.shape[1]], np.int64),
+                                                "scales": scales})
+        frames = w_ceil.reshape(-1) * (self.hop_length / self.sample_rate)
+        # id layout: ^ _ (p _)* $ -> each phoneme owns its own frames and its following pad's.
+        per_phoneme = frames[2:-1].reshape(-1, 2).sum(axis=1)
+        return AudioChunk(audio.reshape(-1).astype(np.float32), self.sample_rate, phonemes,
+                          per_phoneme.astype(np.float32), offset_s=float(frames[:2].sum()))
