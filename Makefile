@@ -7,6 +7,7 @@ export ORT_DISABLE_TELEMETRY := 1
 export HF_HUB_OFFLINE := 1
 # Threads fixed so runs are comparable (the machines here have 2 cores).
 export OMP_NUM_THREADS ?= 2
+export OMP_WAIT_POLICY ?= PASSIVE
 
 .PHONY: demo test bench lint clean
 

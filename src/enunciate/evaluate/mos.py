@@ -1,0 +1,107 @@
+"""Predicted MOS without a reference: DistillMOS and DNSMOS (P.835 + P.808), both on 16 kHz mono.
+
+DistillMOS separates neural voices well; DNSMOS was trained on noise suppression and barely
+does, but its BAK score flags background noise. Both models ship inside their wheels and load
+once per process (and per thread count for DNSMOS's ONNX sessions).
+
+Input: any sample rate, mono or stereo, at least `MIN_DURATION_S`; NaN/inf raise
+`EnunciateError`. Clipped audio is scored as it is. Digital silence is not run through the
+models (DistillMOS scales every clip to peak 1, so zeros give an arbitrary number): it scores
+the scale's floor, 1.0, like a rendering nobody could listen to.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import io
+import os
+import sys
+import types
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from ..voices.base import default_threads, ort_session
+from .intrusive import as_mono, is_silent
+
+MOS_SAMPLE_RATE = 16000
+MIN_DURATION_S = 0.5
+MOS_FLOOR = 1.0
+DNSMOS_KEYS = {"sig_mos": "sig", "bak_mos": "bak", "ovrl_mos": "ovrl", "p808_mos": "p808"}
+
+
+def _prepare(audio, sample_rate: int) -> np.ndarray:
+    return as_mono(audio, sample_rate, MOS_SAMPLE_RATE, min_duration_s=MIN_DURATION_S)
+
+
+def _import_distillmos():
+    """Import distillmos, stubbing torchaudio when its compiled library does not load.
+
+    PyPI torchaudio 2.11 fails beside torch 2.13; distillmos imports it only for file I/O in its
+    CLI, so an empty module is enough for in-memory scoring. The stub stays in sys.modules.
+    """
+    try:
+        import torchaudio  # noqa: F401
+    except (ImportError, OSError):  # OSError: its .so does not load beside this torch
+        for name in [n for n in sys.modules if n == "torchaudio" or n.startswith("torchaudio.")]:
+            del sys.modules[name]
+        sys.modules["torchaudio"] = types.ModuleType("torchaudio")
+    import distillmos
+
+    return distillmos
+
+
+@functools.lru_cache(maxsize=1)
+def load_distillmos():
+    """The DistillMOS model (weights from the wheel), in eval mode, loaded once."""
+    distillmos = _import_distillmos()
+    # it prints a line on load and torch warns about nested tensors; neither helps a user
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = distillmos.ConvTransformerSQAModel()
+    return model.eval()
+
+
+def distillmos_score(audio, sample_rate: int, threads: int | None = None) -> float:
+    """DistillMOS (1..5, higher is better) of one clip.
+
+    `threads` (default: ENUNCIATE_THREADS, else up to 4) sets torch's process-wide thread count.
+    """
+    import torch
+
+    x = _prepare(audio, sample_rate)
+    if is_silent(x):
+        return MOS_FLOOR
+    model = load_distillmos()
+    torch.set_num_threads(threads or default_threads())
+    with torch.no_grad():
+        return float(model(torch.from_numpy(np.ascontiguousarray(x))[None]).item())
+
+
+@functools.cache
+def load_dnsmos(threads: int):
+    """speechmos's DNSMOS scorer with our ONNX sessions: fixed thread count, quiet logging.
+
+    Its own constructor (and `dnsmos.run`) would open sessions with ONNX Runtime's default of one
+    thread per core; the model files are the ones `dnsmos.run` uses, from the speechmos wheel.
+    """
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+    from speechmos import dnsmos
+
+    models = Path(dnsmos.__file__).parent / "dnsmos_models"
+    scorer = object.__new__(dnsmos.DNSMOS)
+    scorer.primary_model_path = str(models / "sig_bak_ovr.onnx")
+    scorer.onnx_sess = ort_session(scorer.primary_model_path, threads)
+    scorer.p808_onnx_sess = ort_session(models / "model_v8.onnx", threads)
+    return scorer
+
+
+def dnsmos_score(audio, sample_rate: int, threads: int | None = None) -> dict[str, float]:
+    """DNSMOS P.835 {sig, bak, ovrl} and P.808 {p808}, each 1..5; clips under 9 s are looped by DNSMOS."""
+    x = _prepare(audio, sample_rate)
+    if is_silent(x):
+        return {key: MOS_FLOOR for key in DNSMOS_KEYS.values()}
+    # DNSMOS rejects samples outside [-1, 1]; a WAV writer would clip them the same way
+    scores = load_dnsmos(threads or default_threads())(np.clip(x, -1.0, 1.0), MOS_SAMPLE_RATE, False)
+    return {key: float(scores[name]) for name, key in DNSMOS_KEYS.items()}

@@ -1,0 +1,125 @@
+"""A Piper voice run by enunciate's own PyTorch VITS: the same interface as the ONNX `PiperVoice`, plus
+seeded noise, batches and GPU precision options."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ...errors import EnunciateError
+from ..base import AudioChunk, VoiceInfo
+from ..piper import BOS, EOS, PAD, keep_known
+from .model import Vits, VitsConfig
+from .recover import load_weights
+
+DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
+
+
+def _device(device: str) -> torch.device:
+    try:
+        dev = torch.device(device)
+    except RuntimeError:
+        dev = None
+    if dev is None or dev.type not in ("cpu", "cuda"):
+        raise EnunciateError(f"unknown device {device!r}; available: cpu, cuda")
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise EnunciateError("device 'cuda' was asked for but PyTorch sees no CUDA GPU; use device='cpu'")
+    return dev
+
+
+class TorchPiperVoice:
+    """A Piper voice (`<name>.onnx` + `<name>.onnx.json`) whose weights are recovered into PyTorch.
+
+    device: "cpu" or "cuda"; dtype: "fp32", or "fp16"/"bf16" on CUDA (autocast; the duration
+    predictor stays fp32). threads sets torch's CPU thread count (process-wide) when given.
+    """
+
+    alphabet = "espeak"
+    max_symbols = 400
+
+    def __init__(self, model_path: str | Path, config_path: str | Path, threads: int | None = None,
+                 info: VoiceInfo | None = None, device: str = "cpu", dtype: str = "fp32"):
+        self.device = _device(device)
+        if dtype not in DTYPES:
+            raise EnunciateError(f"unknown dtype {dtype!r}; available: {', '.join(DTYPES)}")
+        if dtype != "fp32" and self.device.type != "cuda":
+            raise EnunciateError(f"dtype {dtype!r} needs device='cuda'; on CPU use dtype='fp32'")
+        self.dtype = DTYPES[dtype]
+        if threads and self.device.type == "cpu":
+            torch.set_num_threads(threads)
+
+        self.config = json.loads(Path(config_path).read_text(encoding="utf-8"))
+        self.id_map: dict[str, list[int]] = self.config["phoneme_id_map"]
+        self.symbols = frozenset(k for k in self.id_map if k not in (BOS, EOS, PAD))
+        inference = self.config.get("inference", {})
+        self.noise_scale = float(inference.get("noise_scale", 0.667))
+        self.noise_w = float(inference.get("noise_w", 0.8))
+        self.length_scale = float(inference.get("length_scale", 1.0))
+
+        state = load_weights(model_path)
+        self.model = Vits(VitsConfig.from_state_dict(state))
+        self.model.load_state_dict(state, strict=True)
+        self.model.eval().requires_grad_(False).to(self.device)
+        self.hop_length = self.model.cfg.hop_length
+        self.info = info or VoiceInfo(Path(model_path).name.removesuffix(".onnx"), "piper-vits-torch",
+                                      self.sample_rate, Path(model_path).stat().st_size, "see the voice's package",
+                                      str(model_path))
+
+    @property
+    def sample_rate(self) -> int:
+        return int(self.config["audio"]["sample_rate"])
+
+    def phoneme_ids(self, phonemes: str) -> list[int]:
+        """^ _ p1 _ p2 _ ... $ : Piper intersperses a pad after every symbol."""
+        ids = [*self.id_map[BOS], *self.id_map[PAD]]
+        for ch in phonemes:
+            ids += [*self.id_map[ch], *self.id_map[PAD]]
+        return ids + self.id_map[EOS]
+
+    def synthesize(self, phonemes: str, speed: float = 1.0, seed: int | None = None,
+                   noise: bool = True) -> AudioChunk:
+        """Phonemes (espeak IPA) -> audio. A seed gives identical audio on the same device;
+        `noise=False` gives deterministic output (noise_scale = noise_w = 0)."""
+        return self.synthesize_batch([phonemes], speed, seed, noise)[0]
+
+    def synthesize_batch(self, phonemes: list[str], speed: float = 1.0, seed: int | None = None,
+                         noise: bool = True) -> list[AudioChunk]:
+        """Several utterances in one padded forward pass, each cut to its own length.
+
+        Item i draws its noise from `seed + i`, so it sounds as it would alone with that seed.
+        """
+        texts = [keep_known(p, self.symbols) for p in phonemes]
+        chunks = [AudioChunk(np.zeros(0, np.float32), self.sample_rate) for _ in texts]
+        todo = [i for i, text in enumerate(texts) if text.strip()]
+        if not todo:
+            return chunks
+
+        id_lists = [self.phoneme_ids(texts[i]) for i in todo]
+        ids = torch.zeros(len(todo), max(map(len, id_lists)), dtype=torch.long)
+        for row, seq in enumerate(id_lists):
+            ids[row, :len(seq)] = torch.tensor(seq)
+        lengths = torch.tensor([len(seq) for seq in id_lists])
+        generators = None
+        if seed is not None:
+            generators = [torch.Generator(self.device).manual_seed(seed + i) for i in todo]
+
+        with torch.inference_mode(), torch.autocast(self.device.type, self.dtype,
+                                                    enabled=self.dtype != torch.float32):
+            out = self.model.infer(ids.to(self.device), lengths.to(self.device),
+                                   noise_scale=self.noise_scale if noise else 0.0,
+                                   length_scale=self.length_scale / speed,
+                                   noise_w=self.noise_w if noise else 0.0, generators=generators)
+        audio = out.audio.float().cpu().numpy()
+        samples = out.audio_lengths.tolist()
+        frames = out.frames.cpu().numpy() * (self.hop_length / self.sample_rate)
+
+        for row, i in enumerate(todo):
+            seconds = frames[row, :len(id_lists[row])]
+            # id layout: ^ _ (p _)* $ -> each phoneme owns its own frames and its following pad's.
+            per_phoneme = seconds[2:-1].reshape(-1, 2).sum(axis=1)
+            chunks[i] = AudioChunk(np.ascontiguousarray(audio[row, :samples[row]]), self.sample_rate, texts[i],
+                                   per_phoneme.astype(np.float32), offset_s=float(seconds[:2].sum()))
+        return chunks
+
