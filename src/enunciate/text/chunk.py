@@ -12,9 +12,9 @@ PROSODIC = {",": ",", ";": ";", ":": ":", ".": ".", "!": "!", "?": "?", "…": "
 
 
 def punctuation(token: Token) -> str:
-    """The prosodic punctuation a token carries (its `punct`, or itself when it is a punct token)."""
-    raw = token.punct if token.punct else (token.original if token.kind == "punct" else "")
-    marks = [PROSODIC[ch] for ch in raw if ch in PROSODIC]
+    """The prosodic punctuation a token carries. The normalizer moves each mark onto the spoken
+    token before it, so punctuation tokens themselves carry none."""
+    marks = [PROSODIC[ch] for ch in token.punct if ch in PROSODIC]
     return marks[-1] if marks else ""
 
 

@@ -146,6 +146,9 @@ class G2P:
             prev = spoken[k - 1][1] if k else None
             nxt = spoken[k + 1][1] if k + 1 < len(spoken) else None
             phonemes, source = self.word(text, prev, nxt)
+            last_of_token = k + 1 == len(spoken) or spoken[k + 1][0] is not tok
+            if last_of_token and tok.kind in ("acronym_plural", "term_plural"):
+                phonemes = _plural(phonemes)  # "GPUs": the letters, then /z/
             words.append(Word(text, phonemes, source, tok))
         _stress_letter_runs(words)
         return words

@@ -1,0 +1,316 @@
+"""Technical text -> Tokens: what each piece of the original input is, and how it is said.
+
+`normalize(text, offset, known)` returns Tokens in order. Together their spans cover every
+character of `text` except whitespace and zero-width characters; `token.original` is always
+`text[span[0] - offset:span[1] - offset]`, so later stages can point back at the document.
+
+Conventions (the G2P relies on them):
+- `spoken` is lowercase words separated by single spaces. A single upper-case letter is said by
+  its name ("G P U"). A term the lexicon knows keeps its written form for lookup: "CUDA" as in
+  the text, a special term as the lexicon spells it ("node.js" -> "Node.js"). Without a lexicon,
+  a few well-known terms have fixed readings ("C++" C plus plus).
+- Punctuation: every mark is its own Token (kind "punct", spoken "", punct ""), so nothing is
+  lost. Its prosodic mark (, . ? ! ; :) is moved to `punct` of the nearest preceding spoken token,
+  the only place the G2P and the chunker should read it; dashes between words become "," and
+  ellipses ".", and when several marks follow a word the strongest wins (? ! . ; : ,). Marks
+  inside a multi-piece reading ("Nov 26, 2026") or an abbreviation's own dot ("etc.") belong to
+  that token; an abbreviation that ends the sentence also gets punct ".".
+- Acronym plurals and possessives ("GPUs", "GPU's"): spoken is the singular ("G P U") with kind
+  "acronym_plural", or the term ("GPU", kind "term_plural") when `known` knows the singular; the
+  G2P appends the plural /z/.
+- HTTP status codes, ports and model numbers are read in groups: "four oh four", "two hundred",
+  "forty ninety" (RTX 4090); years in pairs ("in 2026" twenty twenty six); other integers as
+  quantities ("2048" two thousand forty eight).
+- A slash between two plain words is silent ("read/write" read write); in paths and URLs every
+  separator is said ("slash etc slash nginx dot conf"); URL schemes are dropped.
+- Pronunciation overrides: "[word](/IPA/)" (espeak-style IPA, converted to Kokoro's alphabet) or
+  "[word](kokoro:phonemes)" (used as is) become one Token of kind "override" whose `phonemes`
+  are fixed and whose `spoken` is the word.
+- Characters that cannot be said (emoji, ©, other scripts) become kind "symbol" with spoken ""
+  so a report can list them; symbols with a sensible name are said ("&" and, "+" plus).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from . import patterns as P
+from .phonesets import espeak_to_kokoro
+from .readings import Context, Item, read_combo, read_core
+from .tokens import Token
+
+_INVISIBLE = set("\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e") | {chr(c) for c in range(0xFE00, 0xFE10)}
+_ZWJ = "\u200d"
+# Replacements applied before NFKC; characters mapped to themselves are exempt from NFKC
+# ("…" would otherwise become three dots, "™" the letters TM).
+_FOLD = {"‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "“": '"', "”": '"', "„": '"', "″": '"',
+         "«": '"', "»": '"', "‐": "-", "‑": "-", "‒": "-", "–": "-", "−": "-", "―": "—", "⁄": "/",
+         "…": "…", "™": "™", "©": "©", "®": "®", "℃": "°C", "℉": "°F", "µ": "μ"}
+_SOLO = set("—…©®™•¶†‡→←↑↓⇒")
+_SPLIT_CATEGORIES = {"So", "Sk", "Co", "Cn", "Cs", "Cc", "Cf"}
+_CHUNK_RE = re.compile(r"[—…]|[^\s—…]+")
+
+
+class KnownWords(Protocol):
+    """What the lexicons can pronounce; lets the normalizer keep words whole instead of spelling."""
+
+    def knows(self, word: str) -> bool: ...
+
+    def special_terms(self) -> Iterable[str]: ...
+
+
+def normalize(text: str, offset: int = 0, known: KnownWords | None = None) -> list[Token]:
+    """Split `text` into Tokens saying how each piece is spoken; spans are shifted by `offset`."""
+    terms = _term_index(known)
+    tokens: list[Token] = []
+    pos = 0
+    for m in P.RE_OVERRIDE.finditer(text):
+        tokens += _normalize_plain(text, pos, m.start(), known, terms)
+        tokens.append(_override(m))
+        pos = m.end()
+    tokens += _normalize_plain(text, pos, len(text), known, terms)
+    tokens = _merge_overlaps(tokens, text)
+    _attach_punct(tokens)
+    for tok in tokens:
+        tok.span = (tok.span[0] + offset, tok.span[1] + offset)
+    return tokens
+
+
+def _override(m: re.Match) -> Token:
+    word = " ".join(m.group("word").split())
+    if m.group("ipa") is not None:
+        phonemes = espeak_to_kokoro(" ".join(m.group("ipa").split()))
+    else:
+        phonemes = " ".join(m.group("kokoro").split())
+    return Token(m.group(0), (m.start(), m.end()), word, "override", phonemes=phonemes)
+
+
+# ---------------------------------------------------------------- folding and chunking
+
+@dataclass
+class _Folded:
+    """NFKC-folded text; character k came from original[starts[k]:ends[k]]."""
+
+    text: str
+    base: int
+    starts: list[int] | None = None  # None: ASCII, folded text is the original slice
+    ends: list[int] | None = None
+
+    def span(self, i: int, j: int) -> tuple[int, int]:
+        if self.starts is None:
+            return self.base + i, self.base + j
+        return self.starts[i], self.ends[j - 1]
+
+
+def _joins(ch: str, prev: str) -> bool:
+    """Whether `ch` belongs to the same user-perceived character as the one before it."""
+    if ch.isspace() or prev.isspace():
+        return False
+    return (prev == _ZWJ or ch == _ZWJ or ch in _INVISIBLE or unicodedata.combining(ch) > 0
+            or unicodedata.category(ch) in ("Mn", "Me", "Mc") or "\U0001F3FB" <= ch <= "\U0001F3FF"
+            or "\U000E0020" <= ch <= "\U000E007F")
+
+
+def _fold_cluster(cluster: str) -> str:
+    """NFKC with the exceptions in _FOLD; zero-width characters fold to nothing."""
+    first = cluster[0]
+    if first.isspace():
+        return " "
+    if first in _FOLD:
+        out = _FOLD[first] + cluster[1:]
+    else:
+        out = unicodedata.normalize("NFKC", cluster)
+        if any(ch.isspace() for ch in out):  # e.g. spacing diacritics; keep them as written
+            out = cluster
+        out = "".join(_FOLD.get(ch, ch) for ch in out)
+    return "".join(ch for ch in out if ch not in _INVISIBLE)
+
+
+def _fold(text: str, start: int, end: int) -> _Folded:
+    """Fold text[start:end] one user-perceived character (base + combining marks, emoji
+    sequence) at a time, so every folded character maps back to whole original characters."""
+    segment = text[start:end]
+    if segment.isascii():
+        return _Folded(segment, start)
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    k = start
+    while k < end:
+        ch = text[k]
+        if ch.isascii() and (k + 1 == end or text[k + 1].isascii()):  # nothing can join it
+            chars.append(ch)
+            starts.append(k)
+            ends.append(k + 1)
+            k += 1
+            continue
+        m = k + 1
+        while m < end and _joins(text[m], text[m - 1]):
+            m += 1
+        for ch in _fold_cluster(text[k:m]):
+            chars.append(ch)
+            starts.append(k)
+            ends.append(m)
+        k = m
+    return _Folded("".join(chars), start, starts, ends)
+
+
+def _is_solo(ch: str) -> bool:
+    """Characters that are never part of a word: emoji, dingbats, controls, private use."""
+    if ch in _SOLO:
+        return True
+    return not ch.isascii() and ch != "°" and unicodedata.category(ch) in _SPLIT_CATEGORIES
+
+
+def _chunks(s: str) -> list[tuple[int, int]]:
+    """Whitespace-separated runs, with dashes, ellipses and symbol characters split off."""
+    out = []
+    for m in _CHUNK_RE.finditer(s):
+        i, j = m.span()
+        if s[i:j].isascii():
+            out.append((i, j))
+            continue
+        k = i
+        while k < j:  # split solo characters (grouped when adjacent) from the rest
+            solo = _is_solo(s[k])
+            m2 = k + 1
+            while m2 < j and _is_solo(s[m2]) == solo:
+                m2 += 1
+            out.append((k, m2))
+            k = m2
+    return out
+
+
+def _keeps_dot(core: str) -> bool:
+    """Whether a final "." belongs to the piece: "etc.", "U.S.", "a.m.", "Nov."."""
+    low = core.lower()
+    return (low in P.ABBREVIATIONS or low in P.AM_PM or bool(P.RE_DOTTED_LETTERS.fullmatch(core))
+            or (core[:1].isupper() and low[:-1] in P.MONTH_NAMES))
+
+
+def _peel(s: str, i: int, j: int) -> list[Item]:
+    """Split leading openers and trailing punctuation off a chunk; runs of one mark stay whole."""
+    lead: list[Item] = []
+    trail: list[Item] = []
+    if j - i == 1 or (j - i <= 3 and not any(ch.isalnum() for ch in s[i:j])):
+        return [Item(s[i:j], i, j, punct=s[i:j] in P.PROSODY)]
+    while i < j and s[i] in P.OPENERS and not P.RE_DECADE.match(s, i, j):
+        lead.append(Item(s[i], i, i + 1, punct=True))
+        i += 1
+    k = i
+    while k < j and k - i < 2 and s[k] in "~≈<>≤≥±=":
+        k += 1
+    if i < k < j and s[k].isdigit() and s[i:k] in P.APPROXIMATE:  # "~5ms" -> "~" "5ms"
+        lead.append(Item(s[i:k], i, k, punct=True))
+        i = k
+    counts: dict[str, int] = {}  # brackets in the chunk, counted once so peeling stays linear
+    while j > i:
+        ch = s[j - 1]
+        if ch in P.CLOSERS:
+            if not counts:
+                counts = {b: s.count(b, i, j) for b in "()[]{}"}
+            if counts[P.CLOSERS[ch]] >= counts[ch]:
+                break
+        elif ch not in P.TRAILING or (ch == "." and j - i <= 64 and _keeps_dot(s[i:j])):
+            break
+        k = j - 1
+        while k > i and s[k - 1] == ch and ch in ".!?":
+            k -= 1
+        if ch in P.CLOSERS:
+            counts[ch] -= j - k
+        trail.append(Item(s[k:j], k, j, punct=True))
+        j = k
+    middle = [Item(s[i:j], i, j)] if j > i else []
+    return lead + middle + trail[::-1]
+
+
+def _normalize_plain(text: str, start: int, end: int, known: KnownWords | None,
+                     terms: dict[str, list[tuple[str, str]]]) -> list[Token]:
+    """Tokens for text[start:end], which holds no pronunciation override."""
+    if start >= end:
+        return []
+    folded = _fold(text, start, end)
+    items = [item for i, j in _chunks(folded.text) for item in _peel(folded.text, i, j)]
+    tokens = _read_items(items, known, terms)
+    for tok in tokens:
+        s, e = folded.span(*tok.span)
+        tok.span = (s, e)
+        tok.original = text[s:e]
+    return tokens
+
+
+def _merge_overlaps(tokens: list[Token], text: str) -> list[Token]:
+    """One original character folded into several (ligatures, "⑴") may have been split across
+    tokens; merge such tokens so spans never overlap."""
+    out: list[Token] = []
+    for tok in tokens:
+        if out and tok.span[0] < out[-1].span[1]:
+            prev = out[-1]
+            s, e = prev.span[0], max(prev.span[1], tok.span[1])
+            prev.span, prev.original = (s, e), text[s:e]
+            prev.spoken = " ".join(x for x in (prev.spoken, tok.spoken) if x)
+            if not prev.phonemes and tok.spoken and prev.kind in ("punct", "symbol"):
+                prev.kind = tok.kind
+            prev.punct = _stronger(prev.punct, tok.punct)
+            continue
+        out.append(tok)
+    return out
+
+
+def _stronger(a: str, b: str) -> str:
+    if not a or not b:
+        return a or b
+    return a if P.PROSODY_STRENGTH[a] >= P.PROSODY_STRENGTH[b] else b
+
+
+def _attach_punct(tokens: list[Token]) -> None:
+    """Move each punctuation token's prosodic mark onto the preceding spoken token."""
+    last: Token | None = None
+    for tok in tokens:
+        if tok.kind == "punct":
+            mark, tok.punct = tok.punct, ""
+            if last is not None and mark:
+                last.punct = _stronger(last.punct, mark)
+        elif tok.spoken:
+            last = tok
+
+
+# ---------------------------------------------------------------- reading items
+
+def _term_index(known: KnownWords | None) -> dict[str, list[tuple[str, str]]]:
+    """Special terms by lowercased first character: [(lowercased term, spoken)], longest first.
+    The lexicon's terms are said as written; the built-in ones have fixed readings."""
+    index: dict[str, list[tuple[str, str]]] = {}
+    seen = set()
+    lexicon = [(t, t) for t in (known.special_terms() if known is not None else ()) if t and " " not in t]
+    for term, spoken in lexicon + list(P.BUILTIN_TERMS.items()):
+        low = term.lower()
+        if low not in seen:
+            seen.add(low)
+            index.setdefault(low[0], []).append((low, spoken))
+    for entries in index.values():
+        entries.sort(key=lambda e: -len(e[0]))
+    return index
+
+
+def _read_items(items: list[Item], known: KnownWords | None,
+                terms: dict[str, list[tuple[str, str]]]) -> list[Token]:
+    """Tokens for the items in order, preferring readings that span several items."""
+    tokens: list[Token] = []
+    k = 0
+    while k < len(items):
+        item = items[k]
+        if not item.punct:
+            got = read_combo(items, k)
+            if got:
+                n, tok = got
+                tokens.append(tok)
+                k += n
+                continue
+        ctx = Context.around(items, k, known, terms)
+        tokens += read_core(item.text, item.i, ctx)
+        k += 1
+    return tokens

@@ -1,0 +1,228 @@
+"""Tables and regular expressions the normalizer reads technical text with.
+
+Data only: what a unit, abbreviation or symbol is called, which words give a number its
+meaning. Every regex here is anchored and free of nested quantifiers, so matching is linear in
+the length of the (whitespace-free) piece of text it is applied to.
+"""
+from __future__ import annotations
+
+import re
+
+# Units after a number: symbol -> (singular, plural). Case matters ("mW" is not "MW").
+UNITS: dict[str, tuple[str, str]] = {
+    "ns": ("nanosecond", "nanoseconds"), "μs": ("microsecond", "microseconds"),
+    "us": ("microsecond", "microseconds"), "ms": ("millisecond", "milliseconds"),
+    "s": ("second", "seconds"), "sec": ("second", "seconds"), "secs": ("second", "seconds"),
+    "min": ("minute", "minutes"), "mins": ("minute", "minutes"), "h": ("hour", "hours"),
+    "hr": ("hour", "hours"), "hrs": ("hour", "hours"), "d": ("day", "days"),
+    "B": ("byte", "bytes"), "KB": ("kilobyte", "kilobytes"), "kB": ("kilobyte", "kilobytes"),
+    "MB": ("megabyte", "megabytes"), "GB": ("gigabyte", "gigabytes"),
+    "TB": ("terabyte", "terabytes"), "PB": ("petabyte", "petabytes"),
+    "KiB": ("kibibyte", "kibibytes"), "MiB": ("mebibyte", "mebibytes"),
+    "GiB": ("gibibyte", "gibibytes"), "TiB": ("tebibyte", "tebibytes"),
+    "Kb": ("kilobit", "kilobits"), "Mb": ("megabit", "megabits"), "Gb": ("gigabit", "gigabits"),
+    "bps": ("bit per second", "bits per second"), "Kbps": ("kilobit per second", "kilobits per second"),
+    "kbps": ("kilobit per second", "kilobits per second"),
+    "Mbps": ("megabit per second", "megabits per second"),
+    "Gbps": ("gigabit per second", "gigabits per second"),
+    "Hz": ("hertz", "hertz"), "kHz": ("kilohertz", "kilohertz"), "MHz": ("megahertz", "megahertz"),
+    "GHz": ("gigahertz", "gigahertz"), "THz": ("terahertz", "terahertz"),
+    "W": ("watt", "watts"), "kW": ("kilowatt", "kilowatts"), "mW": ("milliwatt", "milliwatts"),
+    "MW": ("megawatt", "megawatts"), "Wh": ("watt hour", "watt hours"),
+    "kWh": ("kilowatt hour", "kilowatt hours"), "V": ("volt", "volts"), "mV": ("millivolt", "millivolts"),
+    "mA": ("milliamp", "milliamps"), "mAh": ("milliamp hour", "milliamp hours"),
+    "dB": ("decibel", "decibels"), "°C": ("degree celsius", "degrees celsius"),
+    "°F": ("degree fahrenheit", "degrees fahrenheit"), "°": ("degree", "degrees"),
+    "%": ("percent", "percent"), "x": ("times", "times"), "X": ("times", "times"),
+    "×": ("times", "times"), "fps": ("frame per second", "frames per second"),
+    "FPS": ("frame per second", "frames per second"), "rpm": ("R P M", "R P M"),
+    "km": ("kilometer", "kilometers"), "cm": ("centimeter", "centimeters"),
+    "mm": ("millimeter", "millimeters"), "nm": ("nanometer", "nanometers"),
+    "μm": ("micrometer", "micrometers"), "kg": ("kilogram", "kilograms"), "g": ("gram", "grams"),
+    "mg": ("milligram", "milligrams"), "lb": ("pound", "pounds"), "lbs": ("pound", "pounds"),
+    "ft": ("foot", "feet"), "mph": ("mile per hour", "miles per hour"),
+    "px": ("pixel", "pixels"), "pt": ("point", "points"),
+    "TFLOPS": ("teraflop", "teraflops"), "GFLOPS": ("gigaflop", "gigaflops"),
+    "PFLOPS": ("petaflop", "petaflops"), "TOPS": ("tops", "tops"),
+    "qps": ("query per second", "queries per second"), "QPS": ("query per second", "queries per second"),
+}
+# Written straight after the digits these mean something else than after a space: "7B" is a
+# model size, "5m" a duration; "512 B" is bytes and "3 m" meters. Scale words have no plural.
+ATTACHED_UNITS: dict[str, tuple[str, str]] = {
+    "k": ("thousand", "thousand"), "M": ("million", "million"), "B": ("billion", "billion"),
+    "bn": ("billion", "billion"), "T": ("trillion", "trillion"), "m": ("minute", "minutes"),
+}
+SPACED_UNITS: dict[str, tuple[str, str]] = {"m": ("meter", "meters")}
+# Nouns counted per unit of time in rates such as "tok/s" or "it/s".
+RATE_NOUNS: dict[str, tuple[str, str]] = {
+    "tok": ("token", "tokens"), "tokens": ("token", "tokens"), "it": ("iteration", "iterations"),
+    "req": ("request", "requests"), "requests": ("request", "requests"), "ops": ("op", "ops"),
+    "img": ("image", "images"), "images": ("image", "images"), "samples": ("sample", "samples"),
+    "frames": ("frame", "frames"), "steps": ("step", "steps"), "words": ("word", "words"),
+    "GT": ("gigatransfer", "gigatransfers"), "MT": ("megatransfer", "megatransfers"),
+}
+PER_UNITS = {"s": "second", "sec": "second", "ms": "millisecond", "min": "minute", "h": "hour",
+             "hr": "hour", "d": "day", "day": "day", "mo": "month", "month": "month", "yr": "year"}
+
+CURRENCIES: dict[str, tuple[tuple[str, str], tuple[str, str] | None]] = {
+    "$": (("dollar", "dollars"), ("cent", "cents")), "€": (("euro", "euros"), ("cent", "cents")),
+    "£": (("pound", "pounds"), ("penny", "pence")), "¥": (("yen", "yen"), None),
+    "₹": (("rupee", "rupees"), None), "₩": (("won", "won"), None),
+}
+SCALE_SUFFIXES = {"K": "thousand", "k": "thousand", "M": "million", "m": "million", "B": "billion",
+                  "bn": "billion", "b": "billion", "T": "trillion"}
+SCALE_WORDS = {"thousand", "million", "billion", "trillion"}
+
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+          "october", "november", "december")
+MONTH_NAMES: dict[str, int] = {m: k + 1 for k, m in enumerate(MONTHS)}
+MONTH_NAMES.update({m[:3]: k + 1 for k, m in enumerate(MONTHS)})
+MONTH_NAMES["sept"] = 9
+
+# Abbreviations, looked up in lower case. Those in NEEDS_NUMBER only count before a number
+# ("No. 5" but "say no."); those in CAN_END_SENTENCE also carry the sentence's full stop.
+ABBREVIATIONS = {
+    "e.g.": "for example", "e.g": "for example", "eg.": "for example", "i.e.": "that is",
+    "i.e": "that is", "ie.": "that is", "etc.": "et cetera", "vs.": "versus", "v.s.": "versus",
+    "approx.": "approximately", "cf.": "compare", "al.": "al", "incl.": "including",
+    "esp.": "especially", "resp.": "respectively", "ca.": "circa", "w.r.t.": "with respect to",
+    "w/": "with", "w/o": "without",
+    "b/c": "because", "dr.": "doctor", "mr.": "mister", "mrs.": "missus", "ms.": "miz",
+    "prof.": "professor", "fig.": "figure", "figs.": "figures", "eq.": "equation",
+    "sec.": "section", "ch.": "chapter", "vol.": "volume", "dept.": "department",
+    "inc.": "inc", "ltd.": "limited", "corp.": "corp", "co.": "company", "jr.": "junior",
+    "sr.": "senior", "no.": "number", "nos.": "numbers", "p.": "page", "pp.": "pages",
+    "max.": "maximum", "min.": "minimum", "avg.": "average", "est.": "estimated",
+}
+NEEDS_NUMBER = {"no.", "nos.", "p.", "pp.", "sec.", "ch.", "vol.", "fig.", "figs.", "eq.", "max.",
+                "min."}
+CAN_END_SENTENCE = {"etc.", "al.", "inc.", "ltd.", "corp.", "co.", "jr.", "sr.", "approx.",
+                    "max.", "min.", "avg.", "est."}
+
+# Well-known terms with symbols, said this way when no lexicon claims them.
+BUILTIN_TERMS = {
+    "c++": "C plus plus", "c#": "C sharp", "f#": "F sharp", ".net": "dot net",
+    "wi-fi": "wifi", "q&a": "Q and A", "r&d": "R and D", "at&t": "A T and T", "i/o": "I O",
+    "24/7": "twenty four seven", "a/b": "A B",
+}
+# Words with a fixed reading that the letter rules would get wrong, looked up in lower case.
+WORD_READINGS = {"ok": "okay", "vs": "versus", "wrt": "with respect to", "ctrl": "control",
+                 "cmd": "command", "esc": "escape", "pgup": "page up", "pgdn": "page down"}
+# C preprocessor directives: "#include" is "hash include", other "#word"s are hashtags.
+HASH_WORDS = {"include", "define", "pragma", "ifdef", "ifndef", "endif", "if", "else", "elif", "undef",
+              "import", "error", "warning"}
+
+# Spoken names of symbols in code, paths and on their own. "" means silent but kept.
+SYMBOLS = {
+    "&": "and", "&&": "and", "||": "or", "+": "plus", "++": "plus plus", "=": "equals",
+    "==": "equals equals", "===": "triple equals", "!=": "not equal to", "<": "less than",
+    ">": "greater than", "<=": "less than or equal to", ">=": "greater than or equal to",
+    "->": "to", "=>": "to", "→": "to", "←": "from", "@": "at", "%": "percent", "#": "hash",
+    "$": "dollar", "~": "tilde", "^": "caret", "|": "pipe", "\\": "backslash", "/": "slash",
+    ".": "dot", ":": "colon", "::": "colon colon", "?": "question mark", "*": "star",
+    "**": "star star", "!": "bang", "§": "section", "×": "times", "÷": "divided by",
+    "±": "plus or minus", "≈": "approximately", "≠": "not equal to", "≤": "less than or equal to",
+    "≥": "greater than or equal to", "∞": "infinity", "√": "square root of", "°": "degrees",
+    "€": "euro", "£": "pound", "¥": "yen", "₹": "rupee",
+    "_": "", "-": "", "'": "", '"': "", "`": "", ",": "", ";": "", "()": "", "[]": "",
+    "{}": "", "(": "", ")": "", "[": "", "]": "", "{": "", "}": "", "©": "", "®": "", "™": "",
+    "•": "", "·": "", "¶": "", "†": "", "‡": "",
+}
+# Comparison marks written straight before a number: "~5 ms" about five milliseconds.
+APPROXIMATE = {"~": "about", "≈": "approximately", "<": "less than", ">": "more than",
+               "<=": "at most", ">=": "at least", "≤": "at most", "≥": "at least", "±": "plus or minus"}
+# After a lone "A", these words mean it is a letter ("A vs. B"), not the article.
+LETTER_CONTEXT = {"vs", "vs.", "versus", "and", "or", "to", "through", "is", "and/or"}
+# Separators spelled out in paths, URLs and e-mail addresses, where every character counts.
+PATH_SEPARATORS = {"-": "dash", "_": "underscore", "=": "equals", "&": "and", "?": "question mark",
+                   ",": "comma", "+": "plus", "%": "percent"}
+GREEK = {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta", "η": "eta",
+    "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu", "ν": "nu", "ξ": "xi",
+    "π": "pi", "ρ": "rho", "σ": "sigma", "τ": "tau", "φ": "phi", "χ": "chi", "ψ": "psi",
+    "ω": "omega", "Δ": "delta", "Σ": "sigma", "Ω": "omega", "Φ": "phi", "Π": "pi", "Λ": "lambda",
+}
+
+# Punctuation that shapes prosody, and what it is passed on as; a dash or an ellipsis between
+# words is a pause. Stronger marks win when several follow one word.
+PROSODY = {",": ",", ".": ".", "?": "?", "!": "!", ";": ";", ":": ":", "—": ",", "–": ",",
+           "-": ",", "--": ",", "…": ".", "...": ".", "..": "."}
+PROSODY_STRENGTH = {"?": 5, "!": 4, ".": 3, ";": 2, ":": 1, ",": 0}
+OPENERS = "([{\"'“‘«¿¡`"
+CLOSERS = {")": "(", "]": "[", "}": "{"}
+TRAILING = ",.;:!?\"'”’»…™®©`"
+
+# Context words. A 4-digit number after YEAR_BEFORE is a year ("in 2026"); a decimal after a
+# PRODUCT is a version ("Python 3.12"); a 3-digit number in STATUS context is an HTTP status.
+YEAR_BEFORE = {"in", "since", "from", "until", "till", "through", "circa", "year", "before",
+               "after", "during", "around", "early", "late", "mid", "summer", "winter", "spring",
+               "fall", "autumn", "fy", "q1", "q2", "q3", "q4"}
+PRODUCTS = {
+    "python", "py", "java", "jdk", "go", "golang", "node", "node.js", "nodejs", "deno", "bun",
+    "rust", "ruby", "rails", "php", "perl", "kotlin", "swift", "scala", "typescript", "ts",
+    "javascript", "es", "ecmascript", "tls", "ssl", "oauth", "http", "https", "cuda", "cudnn",
+    "ubuntu", "debian", "fedora", "centos", "rhel", "alpine", "macos", "ios", "android", "windows",
+    "linux", "kernel", "chrome", "firefox", "safari", "gcc", "clang", "llvm", "cmake", "react",
+    "angular", "vue", "django", "flask", "fastapi", "numpy", "pandas", "pytorch", "torch",
+    "tensorflow", "jax", "onnx", "onnxruntime", "opset", "postgres", "postgresql", "mysql",
+    "redis", "kafka", "spark", "kubernetes", "k8s", "docker", "helm", "terraform", "gpt",
+    "llama", "claude", "gemini", "mistral", "bert", "whisper", "unicode", "utf", "ipv", "usb",
+    "pcie", "bluetooth", "wifi", "version", "release", "ver", "v", "build", "api", "sdk",
+    "spec", "rfc", "pep", "html", "css", "sql", "c++", "c#", "openssl", "openssh", "ssh", "git",
+}
+STATUS_BEFORE = {"http", "https", "status", "code", "returns", "returned", "return", "returning",
+                 "responds", "responded", "throws", "threw", "raises", "raised"}
+STATUS_AFTER = {"error", "errors", "ok", "response", "responses", "status", "not", "found",
+                "forbidden", "unauthorized", "bad", "internal", "service", "gateway", "too",
+                "created", "accepted", "moved", "redirect", "page", "conflict", "gone"}
+GROUPED_BEFORE = {"port", "ports", "iso", "rfc", "pep"}
+# Capitals before a decimal that are money, not a product with a version ("USD 1.50").
+CURRENCY_CODES = {"USD", "EUR", "GBP", "JPY", "CNY", "INR", "CAD", "AUD", "CHF", "BTC", "ETH"}
+AM_PM = {"am": "A M", "pm": "P M", "a.m.": "A M", "p.m.": "P M"}
+
+# ---- regular expressions over whitespace-free pieces (fullmatch) ----
+# Pieces longer than this skip the pattern rules and are read by the linear code reader.
+MAX_PATTERN_LEN = 256
+NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
+RE_DECIMAL = re.compile(rf"[-−]?(?:{NUM})")
+RE_QUANTITY_UNIT = re.compile(rf"(?P<num>[-−]?(?:{NUM}))(?P<unit>[A-Za-zμ°%×][A-Za-zμ°/]*)")
+RE_RANGE = re.compile(rf"(?P<a>[-−]?(?:{NUM}))[-–](?P<b>{NUM})(?P<unit>[A-Za-zμ°%][A-Za-zμ°/]*)?")
+RE_ORDINAL = re.compile(r"(\d+)(st|nd|rd|th)", re.IGNORECASE)
+RE_DECADE = re.compile(r"'(?P<short>\d0)s|(?P<year>1\d\d0|20\d0)s")
+RE_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+RE_SLASH_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+RE_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?(?P<ampm>[AaPp]\.?[Mm]\.?)?")
+RE_HOUR_AMPM = re.compile(r"(\d{1,2})(?P<ampm>[AaPp]\.?[Mm]\.?)")
+RE_RATIO = re.compile(r"(\d+):(\d+)")
+RE_VERSION = re.compile(r"(?P<v>v)?(?P<nums>\d+(?:\.(?:\d+|[xX*]))+|(?<=v)\d+)"
+                        r"(?:[-+](?P<tag>[A-Za-z][A-Za-z0-9.+-]*))?")
+RE_SLASH_VERSION = re.compile(r"(?P<name>[A-Za-z][A-Za-z0-9]*)/(?P<nums>\d+(?:\.\d+)*)")
+RE_SCIENTIFIC = re.compile(r"(?P<mantissa>[-−]?\d+(?:\.\d+)?)[eE](?P<exp>[-+]?\d+)")
+RE_IP = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
+RE_CURRENCY = re.compile(rf"(?P<sign>[-−])?(?P<cur>[$€£¥₹₩])(?P<num>{NUM})(?P<scale>[KkMmBbT]|bn)?"
+                         r"(?:/(?P<per>[A-Za-z]+))?")
+RE_CURRENCY_AFTER = re.compile(rf"(?P<sign>[-−])?(?P<num>{NUM})(?P<cur>[€£¥₹₩])")
+RE_PERCENT = re.compile(rf"(?P<num>[-−+]?(?:{NUM}))%")
+RE_FRACTION = re.compile(r"(\d{1,3})/(\d{1,3})")
+RE_PHONE = re.compile(r"(?:\+\d{1,3}[-.])?(?:\(?\d{3}\)?[-.]\d{3}[-.]\d{4}|\d{3}-\d{4})")
+# Before a dotted number in code, these make it a version ("torch>=2.1") rather than a decimal.
+VERSION_PINS = {"==", ">=", "<=", "<", ">", "~=", "!=", "^", "~", "@"}
+RE_DIMENSIONS = re.compile(r"(\d+)[x×](\d+)")
+RE_DURATION = re.compile(r"(?:\d+(?:ms|d|h|m|s)){2,4}")
+RE_DURATION_PART = re.compile(r"(\d+)(ms|d|h|m|s)")
+RE_ORDINAL_DAY = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?")
+RE_URL = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.)\S+")
+RE_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+RE_WINDOWS_PATH = re.compile(r"[A-Za-z]:\\\S*")
+RE_FLAG = re.compile(r"--?[A-Za-z][\w-]*(?:=\S+)?")
+RE_HANDLE = re.compile(r"(?P<sign>[#@])(?:(?P<name>[A-Za-z_][\w-]*)|(?P<number>\d+))")
+RE_HYPHENATED = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
+RE_SLASH_WORDS = re.compile(r"[^\W\d_]+/[^\W\d_]+")
+RE_DOTTED_LETTERS = re.compile(r"(?:[A-Za-z]\.){2,}")
+RE_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+RE_ACRONYM_PLURAL = re.compile(r"([A-Z]{2,})(?:'?s)")
+# Pieces of code or paths: letter runs, digit runs, and runs of one repeated symbol.
+RE_CODE_PART = re.compile(r"\d+(?:\.\d+)+|[^\W\d_]+|\d+|_+|[^\w\s]+")
+RE_OVERRIDE = re.compile(r"\[(?P<word>[^\[\]\n]{1,100})\]\((?:/(?P<ipa>[^/()\n]{1,300})/|"
+                         r"kokoro:(?P<kokoro>[^()\n]{1,300}))\)")
+VOWELS = set("aeiouyAEIOUY")

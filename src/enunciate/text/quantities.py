@@ -1,0 +1,364 @@
+"""How number-bearing pieces are read: quantities, units, money, dates, times and versions.
+
+Context decides between readings of the same digits: "2026" is a year after "in", "404" a
+status code after "HTTP", "4090" a model number after "RTX", "3.12" a version after "Python".
+Each rule takes a piece and its Context and returns (spoken, kind), or None when it does not
+apply; `RULES` lists them in the order they are tried, `COMBOS` the readings that span pieces.
+"""
+from __future__ import annotations
+
+import re
+
+from . import numbers as nw
+from . import patterns as P
+from .words import Context, Item, is_capitalized, is_mixed_case, say_code, say_digits
+
+Reading = tuple | None  # (spoken, kind) or (spoken, kind, punct)
+
+
+def _word_before(ctx: Context) -> str:
+    return (ctx.prev or "").lower()
+
+
+def _version_context(ctx: Context) -> bool:
+    """"Python 3.12", "OAuth 2.0", "TLS 1.3": a decimal after a product name is a version."""
+    prev = ctx.prev or ""
+    if not prev or prev in P.CURRENCY_CODES:
+        return False
+    return (prev.lower() in P.PRODUCTS or ctx.is_term(prev) or is_mixed_case(prev)
+            or (prev.isalpha() and len(prev) >= 2 and prev.isupper()))
+
+
+def _year_context(ctx: Context, value: int) -> bool:
+    if not 1000 <= value <= 2099:
+        return False
+    prev = ctx.prev or ""
+    return (prev.lower() in P.YEAR_BEFORE or (is_capitalized(prev) and prev.lower() in P.MONTH_NAMES)
+            or (ctx.before == "(" and ctx.after == ")"))
+
+
+def _status_context(ctx: Context) -> bool:
+    return _word_before(ctx) in P.STATUS_BEFORE or (ctx.next or "").lower() in P.STATUS_AFTER
+
+
+def _grouped_context(ctx: Context) -> bool:
+    """"RTX 4090", "port 8080", "ISO 8601": numbers that name things are read in pairs."""
+    prev = ctx.prev or ""
+    return (prev.lower() in P.GROUPED_BEFORE or prev.lower() in P.PRODUCTS or ctx.is_term(prev)
+            or (prev.isalpha() and 2 <= len(prev) <= 6 and prev.isupper()) or is_mixed_case(prev))
+
+
+def _currency(c: str, ctx: Context) -> Reading:
+    m = P.RE_CURRENCY.fullmatch(c) or P.RE_CURRENCY_AFTER.fullmatch(c)
+    if not m:
+        return None
+    unit, cents = P.CURRENCIES[m["cur"]]
+    scale = m.groupdict().get("scale")
+    if scale:
+        spoken = f"{nw.quantity(m['num'])} {P.SCALE_SUFFIXES[scale]} {unit[1]}"
+    else:
+        spoken = nw.money(m["num"], unit, cents)
+    per = m.groupdict().get("per")
+    if per:
+        spoken += f" per {P.PER_UNITS.get(per, per.lower())}"
+    return ("minus " if m["sign"] else "") + spoken, "currency"
+
+
+def _percent(c: str, ctx: Context) -> Reading:
+    m = P.RE_PERCENT.fullmatch(c)
+    if not m:
+        return None
+    num = m["num"]
+    sign = "plus " if num.startswith("+") else ""
+    return f"{sign}{nw.quantity(num.lstrip('+'))} percent", "percent"
+
+
+def _ordinal(c: str, ctx: Context) -> Reading:
+    m = P.RE_ORDINAL.fullmatch(c)
+    return (nw.ordinal(int(m.group(1))), "ordinal") if m else None
+
+
+def _decade(c: str, ctx: Context) -> Reading:
+    m = P.RE_DECADE.fullmatch(c)
+    return (nw.decade(m["short"] or m["year"]), "year") if m else None
+
+
+def _date_words(year: int | None, month: int, day: int | None) -> str | None:
+    if not 1 <= month <= 12 or (day is not None and not 1 <= day <= 31):
+        return None
+    words = [P.MONTHS[month - 1]]
+    if day is not None:
+        words.append(nw.ordinal(day))
+    if year is not None:
+        words.append(nw.year(str(year)))
+    return " ".join(words)
+
+
+def _date(c: str, ctx: Context) -> Reading:
+    m = P.RE_ISO_DATE.fullmatch(c)
+    if m:
+        spoken = _date_words(int(m[1]), int(m[2]), int(m[3]))
+        return (spoken, "date") if spoken else None
+    m = P.RE_SLASH_DATE.fullmatch(c)
+    if m:
+        first, second, year = int(m[1]), int(m[2]), int(m[3])
+        month, day = (second, first) if first > 12 else (first, second)  # US order unless impossible
+        spoken = _date_words(year, month, day)
+        return (spoken, "date") if spoken else None
+    return None
+
+
+def _time(c: str, ctx: Context) -> Reading:
+    m = P.RE_TIME.fullmatch(c)
+    if m:
+        hours, minutes = int(m[1]), int(m[2])
+        if hours > 24 or minutes > 59:
+            return None
+        ampm = m["ampm"]
+        spoken = nw.clock(hours, minutes, twelve_hour=bool(ampm) or 1 <= hours <= 12)
+        if m[3]:
+            spoken += f" and {nw.cardinal(int(m[3]))} seconds"
+        if ampm:
+            spoken += " " + P.AM_PM[ampm.lower().replace(".", "")]
+        return spoken, "time"
+    m = P.RE_HOUR_AMPM.fullmatch(c)
+    if m and 1 <= int(m[1]) <= 12:
+        return f"{nw.cardinal(int(m[1]))} {P.AM_PM[m['ampm'].lower().replace('.', '')]}", "time"
+    return None
+
+
+def _ratio(c: str, ctx: Context) -> Reading:
+    m = P.RE_RATIO.fullmatch(c)
+    return (f"{nw.integer(m[1])} to {nw.integer(m[2])}", "ratio") if m else None
+
+
+def _ip(c: str, ctx: Context) -> Reading:
+    if not P.RE_IP.fullmatch(c) or any(int(p) > 255 for p in c.split(".")):
+        return None
+    return " dot ".join(nw.integer(p) for p in c.split(".")), "ip"
+
+
+def _tag(tag: str, ctx: Context) -> str:
+    return " ".join(say_code(p, ctx) for p in re.split(r"[.+-]", tag) if p)
+
+
+def _version(c: str, ctx: Context) -> Reading:
+    m = P.RE_VERSION.fullmatch(c)
+    if not m:
+        return None
+    parts = m["nums"].split(".")
+    wildcard = any(p in ("x", "X", "*") for p in parts)
+    if not (m["v"] or len(parts) >= 3 or m["tag"] or wildcard or _version_context(ctx)):
+        return None
+    spoken = ("version " if m["v"] else "") + nw.version(parts)
+    if m["tag"]:
+        spoken += " " + _tag(m["tag"], ctx)
+    return spoken, "version"
+
+
+def _slash_version(c: str, ctx: Context) -> Reading:
+    m = P.RE_SLASH_VERSION.fullmatch(c)
+    if not m:
+        return None
+    name = m["name"] if ctx.knows(m["name"]) else say_code(m["name"], ctx)
+    return f"{name} {nw.version(m['nums'].split('.'))}", "version"
+
+
+def _scientific(c: str, ctx: Context) -> Reading:
+    m = P.RE_SCIENTIFIC.fullmatch(c)
+    if not m:
+        return None
+    exp = m["exp"]
+    sign = "minus " if exp.startswith("-") else ""
+    return f"{nw.quantity(m['mantissa'])} E {sign}{nw.integer(exp.lstrip('+-'))}", "number"
+
+
+def unit_reading(unit: str, attached: bool) -> tuple[str, str] | None:
+    """(singular, plural) of a unit symbol, including rates like "MB/s" and "tok/s"."""
+    table = P.ATTACHED_UNITS if attached else P.SPACED_UNITS
+    if unit in table:
+        return table[unit]
+    if unit in P.UNITS:
+        return P.UNITS[unit]
+    base, slash, per = unit.partition("/")
+    if slash and per in P.PER_UNITS:
+        noun = P.UNITS.get(base) or P.RATE_NOUNS.get(base)
+        if noun:
+            return f"{noun[0]} per {P.PER_UNITS[per]}", f"{noun[1]} per {P.PER_UNITS[per]}"
+    return None
+
+
+def say_quantity(num: str, unit: tuple[str, str]) -> str:
+    singular = num.lstrip("+-−") == "1"
+    return f"{nw.quantity(num)} {unit[0] if singular else unit[1]}"
+
+
+def _quantity_unit(c: str, ctx: Context) -> Reading:
+    m = P.RE_QUANTITY_UNIT.fullmatch(c)
+    unit = m and unit_reading(m["unit"], attached=True)
+    if not unit:
+        return None
+    num = m["num"]
+    if m["unit"] == "s" and num.isdigit() and len(num) in (3, 4) and _grouped_context(ctx):
+        return nw.plural(nw.grouped(num)), "number"  # "RTX 4090s": models, not seconds
+    kind = "percent" if m["unit"] == "%" else "number" if unit[1] in P.SCALE_WORDS else "unit"
+    return say_quantity(m["num"], unit), kind
+
+
+def _duration(c: str, ctx: Context) -> Reading:
+    if not P.RE_DURATION.fullmatch(c):
+        return None
+    parts = []
+    for num, sym in P.RE_DURATION_PART.findall(c):
+        parts.append(say_quantity(num, P.ATTACHED_UNITS.get(sym) or P.UNITS[sym]))
+    return " ".join(parts), "unit"
+
+
+def _dimensions(c: str, ctx: Context) -> Reading:
+    m = P.RE_DIMENSIONS.fullmatch(c)
+    return (f"{say_digits(m[1])} by {say_digits(m[2])}", "number") if m else None
+
+
+def _phone(c: str, ctx: Context) -> Reading:
+    if not P.RE_PHONE.fullmatch(c):
+        return None
+    groups = re.findall(r"\d+", c)
+    return ("plus " if c.startswith("+") else "") + " ".join(nw.digits(g) for g in groups), "phone"
+
+
+def _range(c: str, ctx: Context) -> Reading:
+    m = P.RE_RANGE.fullmatch(c)
+    if not m:
+        return None
+    a, b = m["a"], m["b"]
+    unit = m["unit"] and unit_reading(m["unit"], attached=True)
+    if m["unit"] and not unit:
+        return None
+    if not unit and len(a) == 4 and a.isdigit() and 1000 <= int(a) <= 2099:
+        if len(b) == 4 and 1000 <= int(b) <= 2099:
+            return f"{nw.year(a)} to {nw.year(b)}", "range"
+        if len(b) == 2:  # "2023-24"
+            return f"{nw.year(a)} to {nw.integer(b)}", "range"
+    spoken = f"{nw.quantity(a)} to {nw.quantity(b)}"
+    if unit:
+        spoken += " " + unit[1]
+    return spoken, "range"
+
+
+def _fraction(c: str, ctx: Context) -> Reading:
+    m = P.RE_FRACTION.fullmatch(c)
+    if not m:
+        return None
+    num, den = int(m[1]), int(m[2])
+    if 2 <= den <= 10 and 0 < num < den:
+        return nw.fraction(num, den), "fraction"
+    return f"{nw.integer(m[1])} over {nw.integer(m[2])}", "fraction"
+
+
+def _number(c: str, ctx: Context) -> Reading:
+    if not P.RE_DECIMAL.fullmatch(c):
+        return None
+    if "." in c:
+        if _version_context(ctx) and c[0].isdigit() and "," not in c:
+            return nw.version(c.split(".")), "version"
+        return nw.decimal(c), "decimal"
+    body = c.lstrip("-−")
+    if "," not in body and body.isdigit():
+        value = int(body)
+        if len(body) == 4 and body == c and _year_context(ctx, value):
+            return nw.year(body), "year"
+        if len(body) == 3 and 100 <= value <= 599 and _status_context(ctx):
+            return nw.grouped(body), "status"
+        if 3 <= len(body) <= 4 and body[0] != "0" and _grouped_context(ctx):
+            return ("minus " if body != c else "") + nw.grouped(body), "number"
+    return nw.integer(c), "number"
+
+
+def _month(item: Item | None) -> int | None:
+    if item is None or item.punct or not item.text[:1].isupper():
+        return None
+    return P.MONTH_NAMES.get(item.text.rstrip(".").lower())
+
+
+def _day(item: Item | None) -> int | None:
+    m = item is not None and not item.punct and P.RE_ORDINAL_DAY.fullmatch(item.text)
+    return int(m.group(1)) if m and 1 <= int(m.group(1)) <= 31 else None
+
+
+def _year(item: Item | None) -> int | None:
+    ok = item is not None and not item.punct and len(item.text) == 4 and item.text.isdigit()
+    return int(item.text) if ok and 1000 <= int(item.text) <= 2999 else None
+
+
+def _combo_date(items: list[Item], k: int) -> tuple | None:
+    """"Nov 26, 2026", "November 26th", "November 2026", "26 November 2026"."""
+    if not (items[k].text[:1].isupper() or items[k].text[:1].isdigit()):
+        return None
+    first, second, third, fourth = (items[k + n] if k + n < len(items) else None for n in range(4))
+    month = _month(first)
+    if month:
+        day = _day(second)
+        if day is None:
+            year = _year(second)
+            return (2, _date_words(year, month, None), "date") if year else None
+        if third is not None and third.text == "," and _year(fourth):
+            return 4, _date_words(_year(fourth), month, day), "date"
+        if _year(third):
+            return 3, _date_words(_year(third), month, day), "date"
+        return 2, _date_words(None, month, day), "date"
+    day, month, year = _day(first), _month(second), _year(third)
+    if day and month and year:
+        return 3, f"the {nw.ordinal(day)} of {P.MONTHS[month - 1]} {nw.year(str(year))}", "date"
+    return None
+
+
+def _combo_time(items: list[Item], k: int) -> tuple | None:
+    """"7:30 pm", "7 PM", "11 a.m."."""
+    if k + 1 >= len(items) or items[k + 1].punct or items[k + 1].text.lower() not in P.AM_PM:
+        return None
+    c = items[k].text
+    m = P.RE_TIME.fullmatch(c)
+    if m and not m["ampm"] and int(m[1]) <= 12 and int(m[2]) <= 59:
+        spoken = nw.clock(int(m[1]), int(m[2]), twelve_hour=True)
+    elif c.isdigit() and 1 <= int(c) <= 12:
+        spoken = nw.cardinal(int(c))
+    else:
+        return None
+    ampm = items[k + 1].text
+    after = items[k + 2].text if k + 2 < len(items) else ""
+    punct = "." if ampm.endswith(".") and not after[:1].islower() else ""  # "at 3 p.m. Then"
+    return 2, f"{spoken} {P.AM_PM[ampm.lower()]}", "time", punct
+
+
+def _combo_quantity(items: list[Item], k: int) -> tuple | None:
+    """"35 ms", "10-20 GB", "95 %", "$1.2 million", "1920 x 1080"."""
+    if k + 1 >= len(items) or items[k + 1].punct:
+        return None
+    c, u = items[k].text, items[k + 1].text
+    money = P.RE_CURRENCY.fullmatch(c)
+    if money and not money["scale"] and not money["per"] and u.lower() in P.SCALE_WORDS:
+        unit = P.CURRENCIES[money["cur"]][0]
+        sign = "minus " if money["sign"] else ""
+        return 2, f"{sign}{nw.quantity(money['num'])} {u.lower()} {unit[1]}", "currency"
+    third = items[k + 2] if k + 2 < len(items) else None
+    if u == "x" and c.isdigit() and third and not third.punct and third.text.isdigit():
+        return 3, f"{say_digits(c)} by {say_digits(third.text)}", "number"
+    punct = ""
+    if u.endswith(".") and unit_reading(u[:-1], attached=False):  # "in 35 ms." - "ms." is not Ms.
+        u = u[:-1]
+        punct = "." if third is None or third.text[:1].isupper() else ""
+    unit = unit_reading(u, attached=False)
+    if not unit:
+        return None
+    kind = "percent" if u == "%" else "unit"
+    if P.RE_DECIMAL.fullmatch(c):
+        return 2, say_quantity(c, unit), kind, punct
+    m = P.RE_RANGE.fullmatch(c)
+    if m and not m["unit"]:
+        return 2, f"{nw.quantity(m['a'])} to {nw.quantity(m['b'])} {unit[1]}", "range", punct
+    return None
+
+
+RULES = [_currency, _percent, _ordinal, _decade, _date, _time, _ratio, _ip, _version, _slash_version,
+         _scientific, _quantity_unit, _duration, _dimensions, _phone, _range, _fraction, _number]
+COMBOS = [_combo_date, _combo_time, _combo_quantity]

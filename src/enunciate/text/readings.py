@@ -1,0 +1,229 @@
+"""Reading a piece of technical text: the rule order behind `normalize`.
+
+A piece is a whitespace-free run of folded text with its outer punctuation peeled off. A few
+readings span several pieces ("35 ms", "Nov 26, 2026", "7:30 pm"); `read_combo` tries those
+first, then `read_core` tries one rule after another on a single piece: abbreviations, URLs,
+e-mail addresses and paths whole, then special terms, then numbers of every kind (quantities.py),
+flags and handles, words and symbols. Whatever is left is read as code (letters, digits and named
+symbols), so every piece gets *some* reading.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from . import numbers as nw
+from . import patterns as P
+from .quantities import COMBOS, Reading
+from .quantities import RULES as NUMBER_RULES
+from .tokens import Token
+from .words import Context, Item, letters, say_code, say_path, say_symbols, say_word
+
+__all__ = ["Context", "Item", "read_combo", "read_core"]
+
+Rule = Callable[[str, Context], Reading]
+
+
+def _tok(i: int, j: int, spoken: str, kind: str, punct: str = "") -> Token:
+    return Token("", (i, j), " ".join(spoken.split()), kind, punct=punct)
+
+
+def _sentence_ends(ctx: Context) -> bool:
+    return ctx.after is None or (ctx.next or "")[:1].isupper()
+
+
+def _url(c: str, ctx: Context) -> Reading:
+    if not P.RE_URL.fullmatch(c):
+        return None
+    body = re.sub(r"^[A-Za-z][A-Za-z0-9+.-]*://", "", c).rstrip("/")
+    return say_path(body, ctx), "url"
+
+
+def _email(c: str, ctx: Context) -> Reading:
+    if not P.RE_EMAIL.fullmatch(c):
+        return None
+    local, _, domain = c.partition("@")
+    return f"{say_path(local, ctx)} at {say_path(domain, ctx)}", "email"
+
+
+def _path(c: str, ctx: Context) -> Reading:
+    if P.RE_WINDOWS_PATH.fullmatch(c) or (len(c) > 1 and c.startswith(("/", "~/", "./", "../"))):
+        return say_path(c, ctx), "path"
+    if "/" not in c or not (c[0].isalpha() or c[0] in "._~"):
+        return None
+    segments = c.rstrip("/").split("/")
+    has_file = bool(re.search(r"[A-Za-z0-9_-]\.[A-Za-z][A-Za-z0-9]{0,7}$", segments[-1]))
+    if len(segments) >= 3 or c.endswith("/") or has_file or any("_" in s for s in segments):
+        return say_path(c, ctx), "path"
+    return None
+
+
+def _abbreviation(c: str, ctx: Context) -> Reading:
+    low = c.lower()
+    if low not in P.ABBREVIATIONS:
+        return None
+    if low in P.NEEDS_NUMBER and not (ctx.next or "")[:1].isdigit():
+        return say_word(c[:-1], ctx)[0], "word", "."  # "say no." is a word and a full stop
+    punct = "." if low in P.CAN_END_SENTENCE and _sentence_ends(ctx) else ""
+    return P.ABBREVIATIONS[low], "abbreviation", punct
+
+
+def _dotted_letters(c: str, ctx: Context) -> Reading:
+    if c.lower() in P.AM_PM:
+        return P.AM_PM[c.lower()], "letters", "." if ctx.after is None else ""
+    if P.RE_DOTTED_LETTERS.fullmatch(c):
+        return letters(c), "letters", "." if ctx.after is None else ""
+    return None
+
+
+def _flag(c: str, ctx: Context) -> Reading:
+    if not P.RE_FLAG.fullmatch(c):
+        return None
+    dashes = len(c) - len(c.lstrip("-"))
+    name, eq, value = c[dashes:].partition("=")
+    if dashes == 1 and len(name) <= 3 and name.isalpha():
+        said = letters(name)
+    else:
+        said = say_code(name, ctx)
+    spoken = " ".join(["dash"] * dashes + [said])
+    if eq:
+        spoken += " equals " + say_code(value, ctx)
+    return spoken, "flag"
+
+
+def _handle(c: str, ctx: Context) -> Reading:
+    m = P.RE_HANDLE.fullmatch(c)
+    if not m:
+        return None
+    if m["number"]:
+        return f"number {nw.integer(m['number'])}", "hashtag"
+    name = say_code(m["name"], ctx)
+    if m["sign"] == "@":
+        return f"at {name}", "mention"
+    return ("hash " if m["name"].lower() in P.HASH_WORDS else "hashtag ") + name, "hashtag"
+
+
+def _hyphenated(c: str, ctx: Context) -> Reading:
+    if not P.RE_HYPHENATED.fullmatch(c):
+        return None
+    if ctx.knows(c):
+        return c, "term"
+    return " ".join(say_word(p, ctx)[0] for p in c.split("-")), "word"
+
+
+def _slash_words(c: str, ctx: Context) -> Reading:
+    """"read/write" -> "read write": a slash between two words is not said."""
+    if not P.RE_SLASH_WORDS.fullmatch(c):
+        return None
+    return " ".join(say_word(p, ctx)[0] for p in c.split("/")), "word"
+
+
+def _symbols(c: str, ctx: Context) -> Reading:
+    if any(ch.isalnum() for ch in c):
+        return None
+    if c in P.PROSODY:
+        return "", "punct", P.PROSODY[c]
+    if all(ch in P.PROSODY for ch in c):  # "?!", "!!!", "?.." in prose: the strongest mark
+        return "", "punct", max((P.PROSODY[ch] for ch in c), key=P.PROSODY_STRENGTH.get)
+    if c in P.APPROXIMATE and (ctx.after or "")[:1].isdigit():  # "~5 ms", "<10%"
+        return P.APPROXIMATE[c], "symbol"
+    if all(ch in P.OPENERS or ch in P.CLOSERS or ch in "\"'`" for ch in c):
+        return "", "punct"
+    if c == "*":  # "a * b" is multiplication; a lone star elsewhere is a footnote mark
+        return ("times" if ctx.prev and ctx.next else ""), "symbol"
+    return say_symbols(c), "symbol"
+
+
+# Tried in order. Pieces read whole come before special terms, so that a term inside a URL or a
+# path stays part of it; everything that can contain a term comes after.
+_WHOLE: list[Rule] = [_abbreviation, _url, _email, _path]
+_RULES: list[Rule] = [_dotted_letters, *NUMBER_RULES, _flag, _handle, _hyphenated, _slash_words, _symbols]
+_PATH_PREFIXES = ("/", "~/", "./", "../")
+
+
+def _split_terms(c: str, ctx: Context) -> list[tuple[int, int, str | None, bool]]:
+    """Special terms in `c`, longest match first: [(start, end, spoken or None, plural)]."""
+    low = c.lower()
+    pieces: list[tuple[int, int, str | None, bool]] = []
+    k = last = 0
+    while k < len(low):
+        hit = None
+        if k == 0 or not (c[k - 1].isalnum() and c[k].isalnum()):
+            for term, spoken in ctx.terms.get(low[k], ()):
+                end = k + len(term)
+                if not low.startswith(term, k):
+                    continue
+                plural = end < len(c) and c[end] == "s" and (end + 1 == len(c) or not c[end + 1].isalnum())
+                if end < len(c) and c[end].isalnum() and term[-1].isalnum() and not plural:
+                    continue
+                hit = (k, end + plural, spoken, plural)
+                break
+        if hit:
+            if hit[0] > last:
+                pieces.append((last, hit[0], None, False))
+            pieces.append(hit)
+            k = last = hit[1]
+        else:
+            k += 1
+    if pieces and last < len(c):
+        pieces.append((last, len(c), None, False))
+    return pieces
+
+
+def _read_terms(c: str, i: int, ctx: Context) -> list[Token] | None:
+    pieces = _split_terms(c, ctx)
+    if not pieces:
+        return None
+    tokens: list[Token] = []
+    for a, b, spoken, plural in pieces:
+        if spoken is not None:
+            tokens.append(_tok(i + a, i + b, spoken, "term_plural" if plural else "term"))
+            continue
+        inner = c[a:b].strip("-_/")  # "Node.js-based": the joining hyphen is not said
+        if not inner:
+            tokens.append(_tok(i + a, i + b, "", "symbol"))
+            continue
+        start = a + c[a:b].index(inner)
+        sub = read_core(inner, i + start, Context.bare(ctx.known, ctx.terms))
+        sub[0].span = (i + a, sub[0].span[1])
+        sub[-1].span = (sub[-1].span[0], i + b)
+        tokens += sub
+    return tokens
+
+
+def read_core(c: str, i: int, ctx: Context) -> list[Token]:
+    """Read one piece starting at folded index `i`; usually one Token, several when special
+    terms are embedded in it ("Node.js-based")."""
+    j = i + len(c)
+    if not any(ch.isalnum() for ch in c) and not (len(c) > 1 and c.startswith(_PATH_PREFIXES)):
+        return [_tok(i, j, *_symbols(c, ctx))]
+    if len(c) > P.MAX_PATTERN_LEN:  # only the rules that stay linear on any input
+        reading = _url(c, ctx) or _email(c, ctx) or _path(c, ctx) or (say_code(c, ctx), "code")
+        return [_tok(i, j, *reading)]
+    if P.RE_WORD.fullmatch(c) and not _split_terms(c, ctx):
+        return [_tok(i, j, *say_word(c, ctx))]
+    for rule in _WHOLE:
+        reading = rule(c, ctx)
+        if reading:
+            return [_tok(i, j, *reading)]
+    tokens = _read_terms(c, i, ctx)
+    if tokens:
+        return tokens
+    for rule in _RULES:
+        reading = rule(c, ctx)
+        if reading:
+            return [_tok(i, j, *reading)]
+    return [_tok(i, j, say_code(c, ctx), "code")]
+
+
+def read_combo(items: list[Item], k: int) -> tuple[int, Token] | None:
+    """A reading spanning items[k:k+n] as one Token, or None. Combos return (n, spoken, kind)
+    or (n, spoken, kind, punct)."""
+    if items[k].punct:
+        return None
+    for combo in COMBOS:
+        got = combo(items, k)
+        if got:
+            n, *reading = got
+            return n, _tok(items[k].i, items[k + n - 1].j, *reading)
+    return None

@@ -1,0 +1,218 @@
+"""How words, identifiers, paths and symbols are said, and the context a piece is read in.
+
+Letters stay words when they look like words or the lexicon knows them, and are spelled when they
+look like acronyms ("XYZ" X Y Z). Identifiers are split at case changes and separators
+("getUserName" get user name); in paths and URLs every separator is said, since a listener may
+have to type it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from . import numbers as nw
+from . import patterns as P
+
+
+@dataclass
+class Item:
+    """A piece of the folded text [i, j); punctuation items never join multi-piece readings."""
+
+    text: str
+    i: int
+    j: int
+    punct: bool = False
+
+
+@dataclass
+class Context:
+    """What surrounds a piece: neighbouring words (None across punctuation) and the lexicon."""
+
+    prev: str | None
+    next: str | None
+    before: str | None
+    after: str | None
+    known: object | None  # KnownWords
+    terms: dict
+
+    @classmethod
+    def around(cls, items: list[Item], k: int, known, terms) -> Context:
+        before = items[k - 1] if k else None
+        after = items[k + 1] if k + 1 < len(items) else None
+        return cls(before.text if before and not before.punct else None,
+                   after.text if after and not after.punct else None,
+                   before.text if before else None, after.text if after else None, known, terms)
+
+    @classmethod
+    def bare(cls, known, terms) -> Context:
+        return cls(None, None, None, None, known, terms)
+
+    def knows(self, word: str) -> bool:
+        return self.known is not None and self.known.knows(word)
+
+    def term(self, word: str) -> str | None:
+        """How a special term (lexicon or built-in) is spoken, or None if `word` is not one."""
+        low = word.lower()
+        return next((spoken for t, spoken in self.terms.get(low[:1], ()) if t == low), None)
+
+    def is_term(self, word: str) -> bool:
+        return self.term(word) is not None
+
+
+def letters(s: str) -> str:
+    """Spell letter by letter: "gpu" -> "G P U"."""
+    return " ".join(ch.upper() for ch in s if ch.isalpha())
+
+
+def is_latin(word: str) -> bool:
+    return all(ch < "\u0250" or "\u1e00" <= ch <= "\u1eff" or ch == "'" for ch in word)
+
+
+def is_mixed_case(word: str) -> bool:
+    return word.isalpha() and not word.islower() and not word.isupper() and not is_capitalized(word)
+
+
+def is_capitalized(word: str) -> bool:
+    return word[:1].isupper() and word[1:].replace("'", "").islower()
+
+
+# ---------------------------------------------------------------- words, code, paths
+
+def _is_article(word: str, ctx: Context) -> bool:
+    """"a user", "A 404 page" are articles; "a != b", "plan A", "A vs. B" are letters."""
+    following = ctx.next or ""
+    if word == "a":
+        return following[:1].isalnum()
+    return word == "A" and following[:1].isalnum() and not following[:1].isupper() and \
+        following.lower() not in P.LETTER_CONTEXT
+
+
+def say_word(word: str, ctx: Context, code: bool = False) -> tuple[str, str]:
+    """A run of letters (apostrophes allowed): kept as a word, a known term, or spelled.
+    `code` marks a part of an identifier, where short consonant clusters are spelled ("np")."""
+    if word.lower() in P.WORD_READINGS:
+        return P.WORD_READINGS[word.lower()], "word"
+    if not is_latin(word):
+        return P.GREEK.get(word, ""), "symbol"
+    plural = P.RE_ACRONYM_PLURAL.fullmatch(word)
+    if plural and not ctx.knows(word):
+        singular = plural.group(1)
+        if ctx.knows(singular):
+            return singular, "term_plural"
+        return letters(singular), "acronym_plural"
+    if ctx.knows(word):
+        if word.islower() or is_capitalized(word):
+            return word.lower(), "word"
+        return word, "term"
+    if len(word) == 1:
+        return ("a", "word") if not code and _is_article(word, ctx) else (word.upper(), "letters")
+    if word.isupper():
+        return _say_capitals(word, ctx, code)
+    if word.islower() or is_capitalized(word):
+        if code and len(word) <= 4 and not set(word[1:] if word[0] == "y" else word) & P.VOWELS:
+            return letters(word), "letters"
+        return word.lower(), "word"
+    if len(word) <= 4 and sum(ch.isupper() for ch in word) >= 2:  # "PhD", "IoT", "YoY"
+        return letters(word), "acronym"
+    humps = split_humps(word)
+    if len(humps) == 1:
+        return word.lower(), "word"
+    said = [say_word(h, ctx, code=True)[0] for h in humps]
+    return " ".join(h for h in said if h), "code" if word[0].islower() else "word"
+
+
+def split_humps(word: str) -> list[str]:
+    """Camel-case humps: "HTTPServer" HTTP Server, "macOS" mac OS, "OAuth" O Auth."""
+    humps = []
+    start = 0
+    for k in range(1, len(word)):
+        a, b, c = word[k - 1], word[k], word[k + 1:k + 2]
+        if (a.islower() and b.isupper()) or (a.isupper() and b.isupper() and c.islower()):
+            humps.append(word[start:k])
+            start = k
+    humps.append(word[start:])
+    return humps
+
+
+def _say_capitals(word: str, ctx: Context, code: bool) -> tuple[str, str]:
+    """All capitals: an acronym to spell ("XYZ"), unless it is a shouted word ("WARNING") or a
+    word of a CONSTANT_NAME. With a lexicon, a word is one it knows in lower case; without one,
+    five or more letters with a vowel."""
+    if ctx.known is not None:
+        is_word = len(word) >= (3 if code else 5) and ctx.knows(word.lower())
+    else:
+        is_word = len(word) >= 5 and bool(set(word) & P.VOWELS)
+    return (word.lower(), "word") if is_word else (letters(word), "acronym")
+
+
+def say_digits(digits: str) -> str:
+    """Digits inside a name: "x86" eighty six, "H100" one hundred, "RTX4090" forty ninety."""
+    return nw.grouped(digits) if len(digits) <= 4 else nw.integer(digits)
+
+
+def say_symbols(run: str, names: dict | None = None) -> str:
+    """Name a run of symbols, longest table entry first ("->" to, "::" colon colon)."""
+    names = names or {}
+    words = []
+    k = 0
+    while k < len(run):
+        for size in (3, 2, 1):
+            piece = run[k:k + size]
+            if len(piece) == size and (piece in names or piece in P.SYMBOLS):
+                words.append(names.get(piece, P.SYMBOLS.get(piece, "")))
+                k += size
+                break
+        else:
+            k += 1  # no name: silent, but still inside the token's span
+    return " ".join(w for w in words if w)
+
+
+def say_code(text: str, ctx: Context, path: bool = False) -> str:
+    """Identifiers and other mixed pieces: snake_case and camelCase become words, "." is "dot".
+    In paths every separator is said ("my-file" my dash file); in code "-" and "_" are silent.
+    Dotted numbers are versions ("torch==2.3.1"), digits before a unit a quantity ("80GB")."""
+    names = P.PATH_SEPARATORS if path else {}
+    parts = [m.group() for m in P.RE_CODE_PART.finditer(text)]
+    words = []
+    k = 0
+    while k < len(parts):
+        part = parts[k]
+        before, after = parts[k - 1] if k else "", parts[k + 1] if k + 1 < len(parts) else ""
+        if part[0].isdigit() and "." in part:
+            words.append(_say_dotted_number(part, before, path))
+        elif part[0].isdigit() and len(after) > 1 and after in P.UNITS:  # not "k8s"
+            unit = P.UNITS[after]
+            words.append(f"{nw.integer(part)} {unit[0] if part == '1' else unit[1]}")
+            k += 1
+        elif part[0].isdigit():
+            words.append(say_digits(part))
+        elif part[0] == "_":
+            words.append(" ".join(["underscore"] * len(part)) if path else "")
+        elif part[0].isalpha():
+            words.append(say_word(part, ctx, code=True)[0])
+        else:
+            words.append(say_symbols(part, names))
+        k += 1
+    return " ".join(w for w in words if w)
+
+
+def _say_dotted_number(number: str, before: str, path: bool) -> str:
+    """"2.3.1" a version, "1.26" after "==" a version, "3.14" a decimal, in a URL "10.0.0.1" an
+    address."""
+    parts = number.split(".")
+    if path and len(parts) == 4:
+        return " dot ".join(map(nw.integer, parts))
+    if len(parts) > 2 or before in P.VERSION_PINS or before[:1].isalpha():
+        return nw.version(parts)
+    return nw.decimal(number)
+
+
+def say_path(text: str, ctx: Context) -> str:
+    """Paths and URL bodies segment by segment; a special term ("x86_64") stays whole."""
+    words = []
+    for part in re.split(r"([/\\])", text):
+        if part in ("/", "\\"):
+            words.append(P.SYMBOLS[part])
+        elif part:
+            words.append(ctx.term(part) or say_code(part, ctx, path=True))
+    return " ".join(w for w in words if w)

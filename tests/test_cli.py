@@ -1,0 +1,87 @@
+"""The command line, run as a user runs it: a real process, real voices, exit codes and messages."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from enunciate.audio import read_audio
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "enunciate", *args], input=stdin, capture_output=True,
+                          timeout=300, cwd=ROOT)
+
+
+def test_speak_prints_rtf_and_writes_wav(tmp_path):
+    out = tmp_path / "out.wav"
+    proc = run("speak", "Our PostgreSQL query returns in 35 ms.", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert b"real-time factor" in proc.stdout
+    audio, sr = read_audio(out)
+    assert sr == 24000 and len(audio) / sr > 1.0
+
+
+def test_speak_markdown_file_and_stdin(tmp_path):
+    out = tmp_path / "review.wav"
+    proc = run("speak", "-f", str(ROOT / "examples" / "tech_blog.md"), "-o", str(out), "--report")
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert b"tech " in proc.stdout  # the report lists technical-lexicon words
+    proc = run("speak", "-o", str(tmp_path / "stdin.wav"), stdin="Hello from standard input.".encode())
+    assert proc.returncode == 0 and (tmp_path / "stdin.wav").exists()
+
+
+@pytest.mark.parametrize("args, stdin, message", [
+    (["speak", "", "-o", "{tmp}/x.wav"], None, b"empty"),
+    (["speak", "?! ... \U0001F680", "-o", "{tmp}/x.wav"], None, b"nothing speakable"),
+    (["speak", "hi", "--voice", "jo", "-o", "{tmp}/x.wav"], None, b"available: heart"),
+    (["speak", "hi", "-o", "{tmp}/no/such/dir/x.wav"], None, b"does not exist"),
+    (["speak", "hi", "--speed", "3", "-o", "{tmp}/x.wav"], None, b"between 0.5 and 2.0"),
+    (["speak", "-f", "{tmp}/bad.txt", "-o", "{tmp}/x.wav"], None, b"not valid UTF-8"),
+    (["speak", "-f", "{tmp}/missing.txt", "-o", "{tmp}/x.wav"], None, b"cannot read"),
+    (["speak", "hi", "--lexicon", "{tmp}/bad.tsv", "-o", "{tmp}/x.wav"], None, b"bad.tsv"),
+])
+def test_bad_input_exits_2_with_a_message_and_no_output(tmp_path, args, stdin, message):
+    (tmp_path / "bad.txt").write_bytes(b"caf\xe9 \xff\xfe")
+    (tmp_path / "bad.tsv").write_text("term\tphonemes\nkubectl\n", encoding="utf-8")
+    proc = run(*[a.replace("{tmp}", str(tmp_path)) for a in args], stdin=stdin)
+    assert proc.returncode == 2, proc.stderr.decode()
+    assert message in proc.stderr
+    assert b"Traceback" not in proc.stderr
+    assert not (tmp_path / "x.wav").exists()
+
+
+def test_malformed_lexicon_names_the_line(tmp_path):
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("good\tɡˈʊd\nbroken-line-without-tab\n", encoding="utf-8")
+    proc = run("phonemize", "hi", "--lexicon", str(bad))
+    assert proc.returncode == 2 and b"bad.tsv" in proc.stderr and b"2" in proc.stderr
+
+
+def test_phonemize_json():
+    proc = run("phonemize", "--json", "Run kubectl in 35 ms")
+    rows = json.loads(proc.stdout)
+    text = "Run kubectl in 35 ms"
+    assert [r["text"] for r in rows] == ["Run", "kubectl", "in", "35 ms"]
+    for r in rows:
+        assert text[r["span"][0]:r["span"][1]] == r["text"] and r["phonemes"] and r["source"]
+    assert rows[1]["source"] == "tech" and rows[3]["spoken"] == "thirty five milliseconds"
+
+
+def test_voices_lists_engines_and_licences():
+    proc = run("voices")
+    assert proc.returncode == 0
+    for needle in (b"heart (default)", b"joe", b"kokoro", b"Apache-2.0", b"MIT", b"hibari-tts"):
+        assert needle in proc.stdout
+
+
+def test_demo_writes_every_showcase_sentence(tmp_path):
+    proc = run("demo", "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert len(list(tmp_path.glob("showcase_*.wav"))) == 6
+    assert proc.stdout.count(b"RTF") == 6

@@ -1,0 +1,130 @@
+"""The whole speech path with the real default voice: text -> audio with words tied to the input."""
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import enunciate
+from enunciate import EnunciateError, SpeakOptions
+from enunciate.audio import atomic_wav, read_audio
+from enunciate.demo import SHOWCASE
+
+ROOT = Path(__file__).resolve().parents[1]
+REVIEW = (ROOT / "examples" / "product_review.md").read_text(encoding="utf-8")
+
+
+def _onset_s(audio: np.ndarray, sample_rate: int, threshold: float = 0.02) -> float:
+    """Time of the first 10 ms frame whose peak passes `threshold` of the clip's peak."""
+    frame = sample_rate // 100
+    peaks = np.abs(audio[: len(audio) // frame * frame]).reshape(-1, frame).max(axis=1)
+    return float(np.argmax(peaks > threshold * peaks.max()) * frame / sample_rate)
+
+
+@pytest.fixture(scope="module")
+def review_speech(heart):
+    return enunciate.speak(REVIEW, voice="heart", threads=2)
+
+
+def test_words_slice_the_original_and_are_timed(review_speech):
+    speech = review_speech
+    assert speech.sample_rate == 24000 and speech.duration_s > 20
+    assert speech.words
+    previous_end = 0.0
+    for w in speech.words:
+        assert REVIEW[w.span[0]:w.span[1]] == w.text
+        assert w.start_s >= previous_end - 1e-6, f"{w.text} starts before the previous word ends"
+        assert w.end_s > w.start_s
+        previous_end = w.end_s
+    assert previous_end <= speech.duration_s + 1e-6
+
+
+def test_markdown_document_is_read_without_markup(review_speech):
+    texts = [w.text for w in review_speech.words]
+    assert "kubectl" in texts and "RTX" in texts and "#" not in "".join(texts)
+    assert not any("`" in t or "**" in t for t in texts)
+    # headings, list items and paragraphs are all read
+    assert {"Verdict", "Performance", "Price"} <= set(texts)
+
+
+def test_first_word_starts_at_the_speech_onset(heart):
+    speech = enunciate.speak("Kubernetes schedules pods.", voice="heart")
+    onset = _onset_s(speech.audio, speech.sample_rate)
+    assert abs(speech.words[0].start_s - onset) < 0.05
+
+
+def test_long_input_streams_lazily(heart):
+    big = ("Install CUDA 12.4 and run kubectl. " * 30 + "\n\n") * 1000  # ~1 MB
+    chunks = list(itertools.islice(enunciate.stream(big, voice="heart"), 2))
+    assert len(chunks) == 2 and all(c.audio.size for c in chunks)
+    assert chunks[1].words[0].start_s > chunks[0].words[-1].end_s
+
+
+def test_speak_to_file_writes_a_complete_wav(tmp_path, heart):
+    result = enunciate.speak_to_file("The API returned HTTP 404 in 35 ms.", tmp_path / "a.wav")
+    audio, sr = read_audio(result.path)
+    assert sr == 24000 and abs(len(audio) / sr - result.audio_s) < 1e-3 and result.rtf > 0
+    assert [p.name for p in tmp_path.iterdir()] == ["a.wav"]
+
+
+def test_interrupted_write_leaves_no_file(tmp_path):
+    target = tmp_path / "half.wav"
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_wav(target, 24000) as f:
+            f.write(np.zeros(24000, np.float32))
+            raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_output_is_a_clear_error(tmp_path):
+    with pytest.raises(EnunciateError, match="does not exist"):
+        enunciate.speak_to_file("hello", tmp_path / "missing" / "x.wav")
+
+
+@pytest.mark.parametrize("speed", [0.3, 2.5])
+def test_speed_out_of_range(speed):
+    with pytest.raises(EnunciateError, match="between 0.5 and 2.0"):
+        SpeakOptions(speed=speed)
+
+
+def test_emoji_and_symbols_are_reported_not_dropped(heart):
+    speech = enunciate.speak("Deploy 🚀 now ©", voice="heart")
+    skipped = {s.text for s in speech.report.skipped}
+    assert "🚀" in skipped
+    assert [w.text for w in speech.words][:2] == ["Deploy", "now"] or "now" in [w.text for w in speech.words]
+
+
+@pytest.mark.parametrize("voice", ["joe", "kokoro"])
+def test_other_voices_speak_through_the_pipeline(voices, voice):
+    speech = enunciate.speak("Run kubectl on PostgreSQL.", voice=voice)
+    assert speech.duration_s > 0.8 and [w.text for w in speech.words][1] == "kubectl"
+
+
+def test_phonemize_sources():
+    report = enunciate.phonemize("Install CUDA on the H100 with zxqvbn.")
+    by_text = {w.text: w for w in report.words}
+    assert by_text["CUDA"].source == "tech" and by_text["Install"].source == "gold"
+    assert by_text["zxqvbn"].source == "espeak"
+    assert by_text["H100"].spoken
+
+
+def test_user_lexicon_wins(tmp_path):
+    lex = tmp_path / "mine.tsv"
+    lex.write_text("nginx\tˈɛnʤɪn ˈɛks\nFooBar\t/fuː bɑːɹ/\n", encoding="utf-8")
+    report = enunciate.phonemize("nginx and FooBar", lexicons=[lex])
+    by_text = {w.text: w for w in report.words}
+    assert by_text["nginx"].source == "user" and by_text["nginx"].phonemes == "ˈɛnʤɪn ˈɛks"
+    assert by_text["FooBar"].source == "user"
+
+
+def test_inline_override():
+    (w,) = [w for w in enunciate.phonemize("say [kubectl](/kjuːb kənˈtɹoʊl/) now").words if w.source == "override"]
+    assert w.text == "[kubectl](/kjuːb kənˈtɹoʊl/)" and "kjˈub" not in w.phonemes and w.phonemes.startswith("kju")
+
+
+def test_readme_showcase_matches_the_demo():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for sentence in SHOWCASE:
+        assert f"- {sentence}" in readme
