@@ -66,10 +66,20 @@ def cmd_speak(args) -> int:
     if not text.strip():
         raise EnunciateError("the text is empty: nothing to say")
     options = _options(args)
+    if args.captions and Path(args.captions).suffix.lower() not in (".vtt", ".srt"):
+        raise EnunciateError(f"captions file must end in .vtt or .srt, got {Path(args.captions).name!r}")
     result = speak_to_file(text, args.output, options, progress=len(text) > 2000 and sys.stderr.isatty())
     if not result.words:
         Path(result.path).unlink(missing_ok=True)
         raise EnunciateError("the text has nothing speakable (only punctuation, symbols or emoji)")
+    if args.captions:
+        from .captions import write_captions
+
+        write_captions(args.captions, result.words, text)
+    if args.timestamps:
+        from .captions import words_json, write_text_atomic
+
+        write_text_atomic(args.timestamps, words_json(result.words))
     print(f"{result.path}: {result.audio_s:.2f} s of audio in {result.wall_s:.2f} s "
           f"(real-time factor {result.rtf:.3f}, voice {options.voice})")
     if args.report:
@@ -141,6 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--speed", type=float, help="0.5 (slow) .. 2.0 (fast); default 1.0")
     p.add_argument("--seed", type=int, help="noise seed (same seed, same audio)")
     p.add_argument("--threads", type=int, help="ONNX Runtime threads")
+    p.add_argument("--captions", metavar="FILE", help="write captions: .vtt (WebVTT) or .srt (SubRip)")
+    p.add_argument("--timestamps", metavar="JSON", help="write word timings (original text and span)")
     p.set_defaults(func=cmd_speak)
 
     p = sub.add_parser("phonemize", help="per word: phonemes and where they came from")
