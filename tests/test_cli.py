@@ -85,3 +85,21 @@ def test_demo_writes_every_showcase_sentence(tmp_path):
     assert proc.returncode == 0, proc.stderr.decode()
     assert len(list(tmp_path.glob("showcase_*.wav"))) == 6
     assert proc.stdout.count(b"RTF") == 6
+
+
+def test_report_and_strict(tmp_path):
+    text = "Deploy 🚀 with kubectl to the zxqvbnt cluster."
+    proc = run("phonemize", text, "--report")
+    assert proc.returncode == 0
+    report = proc.stderr.decode()
+    assert "tech" in report and "kubectl" in report
+    assert "espeak" in report and "zxqvbnt" in report
+    assert "skipped  1:8" in report and "🚀" in report
+    out = tmp_path / "s.wav"
+    proc = run("speak", text, "-o", str(out), "--strict")
+    assert proc.returncode == 2
+    err = proc.stderr.decode()
+    assert "1:8:" in err and "1:30:" in err and "zxqvbnt" in err and "kubectl" not in err
+    assert not out.exists()
+    proc = run("speak", "Deploy with kubectl.", "-o", str(out), "--strict")
+    assert proc.returncode == 0 and out.exists()

@@ -31,33 +31,34 @@ def _options(options: SpeakOptions | None, overrides: dict) -> SpeakOptions:
     return replace(options, **overrides) if overrides else options
 
 
-def speak(text: str, options: SpeakOptions | None = None, **overrides):
-    """Text (plain or Markdown) -> Speech(audio, sample_rate, words, report)."""
+def speak(text: str, options: SpeakOptions | None = None, ssml: bool | None = None, **overrides):
+    """Text (plain, Markdown, or SSML starting with <speak>) -> Speech(audio, sample_rate, words, report)."""
     from .pipeline import speak as _speak
 
-    return _speak(text, _options(options, overrides))
+    return _speak(text, _options(options, overrides), ssml=ssml)
 
 
-def stream(text: str, options: SpeakOptions | None = None, **overrides):
+def stream(text: str, options: SpeakOptions | None = None, ssml: bool | None = None, **overrides):
     """Yield AudioChunks as they are synthesized (append each chunk's pause_after_s of silence)."""
     from .pipeline import stream as _stream
 
-    return _stream(text, _options(options, overrides))
+    return _stream(text, _options(options, overrides), ssml=ssml)
 
 
 def speak_to_file(text: str, path, options: SpeakOptions | None = None, progress: bool = False,
-                  **overrides):
+                  ssml: bool | None = None, **overrides):
     """Stream `text` into a WAV file (memory stays bounded; the file appears only when complete)."""
     from .synthesize import speak_to_file as _to_file
 
-    return _to_file(text, path, _options(options, overrides), progress=progress)
+    return _to_file(text, path, _options(options, overrides), progress=progress, ssml=ssml)
 
 
-def phonemize(text: str, options: SpeakOptions | None = None, **overrides):
-    """Per spoken word: original text and span, spoken form, phonemes (Kokoro alphabet), source."""
+def phonemize(text: str, options: SpeakOptions | None = None, ssml: bool | None = None, **overrides):
+    """Report of every spoken word (original text and span, spoken form, phonemes in the Kokoro
+    alphabet, source) and every span not spoken."""
     from .synthesize import phonemize as _phonemize
 
-    return _phonemize(text, _options(options, overrides))
+    return _phonemize(text, _options(options, overrides), ssml=ssml)
 
 
 def load_voice(name: str = "heart", threads: int | None = None):

@@ -59,16 +59,31 @@ def _report_lines(report, text: str) -> list[str]:
     return lines
 
 
+def _strict_check(report, text: str) -> None:
+    """--strict: guessed pronunciations and unspoken spans are errors, each with line:column."""
+    from .pipeline import line_col
+
+    problems = [(w.span[0], f"{w.text!r} has no known pronunciation (espeak-ng guessed /{w.phonemes}/)")
+                for w in report.guessed()]
+    problems += [(s.span[0], f"{s.text[:40]!r} is not spoken ({s.reason})") for s in report.skipped]
+    if problems:
+        lines = [f"{':'.join(map(str, line_col(text, pos)))}: {msg}" for pos, msg in sorted(problems)]
+        raise EnunciateError("--strict: " + f"{len(lines)} problem(s)\n  " + "\n  ".join(lines))
+
+
 def cmd_speak(args) -> int:
-    from . import speak_to_file
+    from . import phonemize, speak_to_file
 
     text = _read_text(args)
     if not text.strip():
         raise EnunciateError("the text is empty: nothing to say")
     options = _options(args)
+    if args.strict:  # checked before any audio is made, so a failed check writes nothing
+        _strict_check(phonemize(text, options, ssml=args.ssml or None), text)
     if args.captions and Path(args.captions).suffix.lower() not in (".vtt", ".srt"):
         raise EnunciateError(f"captions file must end in .vtt or .srt, got {Path(args.captions).name!r}")
-    result = speak_to_file(text, args.output, options, progress=len(text) > 2000 and sys.stderr.isatty())
+    result = speak_to_file(text, args.output, options, progress=len(text) > 2000 and sys.stderr.isatty(),
+                           ssml=args.ssml or None)
     if not result.words:
         Path(result.path).unlink(missing_ok=True)
         raise EnunciateError("the text has nothing speakable (only punctuation, symbols or emoji)")
@@ -91,7 +106,7 @@ def cmd_phonemize(args) -> int:
     from . import phonemize
 
     text = _read_text(args)
-    report = phonemize(text, _options(args))
+    report = phonemize(text, _options(args), ssml=args.ssml or None)
     if args.json:
         rows = [{"text": w.text, "span": list(w.span), "spoken": w.spoken, "phonemes": w.phonemes,
                  "source": w.source} for w in report.words]
@@ -102,6 +117,8 @@ def cmd_phonemize(args) -> int:
             print(f"{w.text}{spoken}\t{w.phonemes}\t{w.source}")
     if args.report:
         print("\n".join(_report_lines(report, text)), file=sys.stderr)
+    if args.strict:
+        _strict_check(report, text)
     return 0
 
 
@@ -136,8 +153,11 @@ def _speech_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lexicon", action="append", metavar="TSV",
                    help="user lexicon (term<TAB>phonemes), searched first; repeatable")
     p.add_argument("--plain", action="store_true", help="treat the input as plain text, not Markdown")
+    p.add_argument("--ssml", action="store_true", help="parse the input as SSML (auto when it starts with <speak>)")
     p.add_argument("--report", action="store_true",
                    help="list words by pronunciation source and every span not spoken")
+    p.add_argument("--strict", action="store_true",
+                   help="exit 2 if a word's pronunciation is guessed (espeak-ng) or a span is not spoken")
 
 
 def build_parser() -> argparse.ArgumentParser:

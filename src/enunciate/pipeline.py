@@ -1,4 +1,4 @@
-"""Text -> blocks -> normalized tokens -> sentences -> phonemes -> chunks -> audio, as generators.
+"""Text -> paragraphs of tokens -> sentences -> phonemes -> chunks -> audio, as generators.
 
 Every chunk carries the words it spoke with their spans in the original input and their times in
 the whole output (pauses included), so streaming, captions and reports all come from one pass.
@@ -16,18 +16,18 @@ from .audio import silence
 from .errors import EnunciateError
 from .options import SpeakOptions
 from .text.chunk import fit, punctuation, sentences
+from .text.document import paragraphs
 from .text.g2p import G2P
 from .text.lexicon import Lexicon
-from .text.markdown import Block, blocks
-from .text.normalize import normalize
 from .text.phonesets import kokoro_to_espeak
-from .text.tokens import Token, Word
+from .text.tokens import Paragraph, Token, Word
 from .voices.base import AudioChunk, Voice
 from .voices.registry import load_voice
 
 log = logging.getLogger(__name__)
 
 GUESSED = ("espeak",)
+MAX_BREAK_S = 10.0
 
 
 @dataclass
@@ -69,6 +69,9 @@ class Report:
     def guessed(self) -> list[WordTiming]:
         return [w for w in self.words if w.source in GUESSED]
 
+    def add_paragraph(self, para: Paragraph) -> None:
+        self.skipped += [Skipped(text, span, why) for text, span, why in para.skipped]
+
 
 def line_col(text: str, offset: int) -> tuple[int, int]:
     """1-based line and column of an offset, for messages people can jump to."""
@@ -100,22 +103,24 @@ def phonemize_tokens(tokens: Sequence[Token], g2p: G2P) -> list[Word]:
 
 
 def _render(words: Sequence[Word], voice: Voice, report: Report) -> tuple[str, list[tuple[int, int]]]:
-    """Join word phonemes (+ punctuation) in the voice's alphabet; char range of each word."""
+    """Join word phonemes (+ punctuation) in the voice's alphabet. Returns the string and each
+    word's character range, punctuation excluded (a word ends where its sounds end)."""
     parts, ranges, pos = [], [], 0
     for k, w in enumerate(words):
         last_of_token = k + 1 == len(words) or words[k + 1].token is not w.token
-        ph = w.phonemes + (punctuation(w.token) if last_of_token else "")
+        ph, mark = w.phonemes, (punctuation(w.token) if last_of_token else "")
         if voice.alphabet == "espeak":
             ph = kokoro_to_espeak(ph)
         kept = "".join(ch for ch in ph if ch in voice.symbols or ch == " ")
         for ch in set(ph) - set(kept):
             report.dropped_symbols[ch] = report.dropped_symbols.get(ch, 0) + ph.count(ch)
             log.warning("voice %s has no symbol %r (in %r); dropped", voice.info.name, ch, w.text)
+        mark = mark if mark in voice.symbols else ""
         if pos:
             pos += 1  # the space between words
         ranges.append((pos, pos + len(kept)))
-        parts.append(kept)
-        pos += len(kept)
+        parts.append(kept + mark)
+        pos += len(kept) + len(mark)
     return " ".join(parts), ranges
 
 
@@ -124,28 +129,34 @@ def _time_words(chunk: AudioChunk, words: Sequence[Word], ranges, t0: float) -> 
     if chunk.durations_s is None or not len(chunk.durations_s):
         return timings
     edges = np.concatenate([[0.0], np.cumsum(chunk.durations_s)]) + chunk.offset_s
-    by_token: dict[int, list[int]] = {}
+    last = len(edges) - 1
+    by_token: dict[int, tuple[int, int]] = {}
     for (a, b), w in zip(ranges, words):
-        by_token.setdefault(id(w.token), []).extend([a, b])
-    for t in timings:
-        key = next(id(w.token) for w in words if w.token.span == t.span)
-        a, b = min(by_token[key]), max(by_token[key])
-        b = min(b, len(edges) - 1)
-        t.start_s, t.end_s = t0 + float(edges[min(a, b)]), t0 + float(edges[b])
+        lo, hi = by_token.get(id(w.token), (a, b))
+        by_token[id(w.token)] = (min(lo, a), max(hi, b))
+    tokens = list(dict.fromkeys(id(w.token) for w in words))
+    for timing, key in zip(timings, tokens):
+        a, b = by_token[key]
+        timing.start_s = t0 + float(edges[min(a, last)])
+        timing.end_s = t0 + float(edges[min(b, last)])
     return timings
 
 
-def skipped_spans(block: Block, tokens: Sequence[Token]) -> list[Skipped]:
-    if block.skipped:
-        return [Skipped(block.text, (block.start, block.end), f"{block.kind} block not read aloud")]
-    return [Skipped(t.original, t.span, f"{t.kind} cannot be spoken") for t in tokens
-            if not t.spoken and t.phonemes is None and t.kind not in ("punct",) and t.original.strip()]
+def _break_s(tokens: Sequence[Token]) -> float:
+    seconds = sum(t.pause_after_s for t in tokens)
+    if seconds > MAX_BREAK_S:
+        log.warning("a break of %.1f s was capped at %.0f s", seconds, MAX_BREAK_S)
+    return min(seconds, MAX_BREAK_S)
 
 
 def stream(text: str, options: SpeakOptions = SpeakOptions(), report: Report | None = None,
-           progress: bool = False) -> Iterator[AudioChunk]:
+           progress: bool = False, ssml: bool | None = None) -> Iterator[AudioChunk]:
     """Synthesize `text` chunk by chunk. Each chunk's `words` carry spans of `text` and times from
-    the start of the whole output; append `pause_after_s` of silence after each chunk."""
+    the start of the whole output; append `pause_after_s` of silence after each chunk.
+
+    A chunk is held back until the next one is synthesized, so an explicit break can be made exact:
+    the voice's own silence after the last word and before the next word counts toward it.
+    """
     if not isinstance(text, str):
         raise EnunciateError("text must be a string")
     voice = load_voice(options.voice, options.threads)
@@ -156,45 +167,59 @@ def stream(text: str, options: SpeakOptions = SpeakOptions(), report: Report | N
     t = 0.0
     seed = options.seed
     previous: AudioChunk | None = None
-    for block in blocks(text, markdown=options.markdown):
-        if bar is not None:
-            bar.update(block.end - bar.n)
-        if block.skipped:
-            report.skipped += skipped_spans(block, ())
-            continue
-        # block.text is aligned with the input from block.start, so spans index `text`.
-        tokens = normalize(block.text, block.start, known=g2p)
-        report.skipped += skipped_spans(block, tokens)
-        for sentence in sentences(tokens):
+    explicit: float | None = None  # the break wanted after `previous`, if one was asked for
+    for para in paragraphs(text, g2p, markdown=options.markdown, ssml=ssml):
+        if bar is not None and para.tokens:
+            bar.update(max(0, para.tokens[-1].span[1] - bar.n))
+        report.add_paragraph(para)
+        for sentence in sentences(para.tokens):
+            wanted = _break_s(sentence)
             words = phonemize_tokens(sentence, g2p)
             if not words:
+                if wanted and previous is not None:  # a break between sentences
+                    explicit = (explicit or 0.0) + wanted
                 continue
             lengths = [len(w.phonemes) + 2 for w in words]
             for run in fit(words, lengths, budget - 2):
                 chunk_words = [words[i] for i in run]
                 phonemes, ranges = _render(chunk_words, voice, report)
-                if previous is not None:
-                    t += previous.duration_s + previous.pause_after_s
-                    yield previous
-                chunk = voice.synthesize(phonemes, options.speed, seed)
+                chunk = voice.synthesize(phonemes, options.speed * sentence[0].rate, seed)
                 if seed is not None:
                     seed += 1
+                if previous is not None:
+                    if explicit is not None:
+                        lead = chunk.offset_s
+                        tail = previous.duration_s - _last_end(previous)
+                        previous.pause_after_s = max(0.0, explicit - tail - lead)
+                    t += previous.duration_s + previous.pause_after_s
+                    yield previous
+                explicit = None
+                chunk.start_s = t
                 chunk.words = _time_words(chunk, chunk_words, ranges, t)
                 for w in chunk.words:
                     w.text = text[w.span[0]:w.span[1]]
-                chunk.text = text[chunk_words[0].span[0]:chunk_words[-1].span[1]]
                 chunk.span = (chunk_words[0].span[0], chunk_words[-1].span[1])
+                chunk.text = text[chunk.span[0]:chunk.span[1]]
                 chunk.pause_after_s = options.sentence_pause_s
                 report.words += chunk.words
                 previous = chunk
-        if previous is not None:
-            previous.pause_after_s = max(previous.pause_after_s, block.pause_s)
+            if wanted:
+                explicit = wanted
+        if previous is not None and explicit is None:
+            previous.pause_after_s = max(previous.pause_after_s, para.pause_s)
     if bar is not None:
         bar.update(len(text) - bar.n)
         bar.close()
     if previous is not None:
         previous.pause_after_s = 0.0
         yield previous
+
+
+def _last_end(chunk: AudioChunk) -> float:
+    """Seconds from the chunk's start to the end of its last word's sounds."""
+    if chunk.durations_s is None or not chunk.words:
+        return chunk.duration_s
+    return chunk.words[-1].end_s - chunk.start_s
 
 
 def _progress(total: int):
@@ -216,13 +241,18 @@ class Speech:
     def duration_s(self) -> float:
         return len(self.audio) / self.sample_rate
 
+    def save(self, path) -> None:
+        from .audio import write_wav
 
-def speak(text: str, options: SpeakOptions = SpeakOptions()) -> Speech:
+        write_wav(path, self.audio, self.sample_rate)
+
+
+def speak(text: str, options: SpeakOptions = SpeakOptions(), ssml: bool | None = None) -> Speech:
     report = Report()
     parts: list[np.ndarray] = []
     words: list[WordTiming] = []
     sample_rate = load_voice(options.voice, options.threads).sample_rate
-    for chunk in stream(text, options, report):
+    for chunk in stream(text, options, report, ssml=ssml):
         parts += [chunk.audio, silence(chunk.pause_after_s, chunk.sample_rate)]
         words += chunk.words
     audio = np.concatenate(parts) if parts else np.zeros(0, np.float32)

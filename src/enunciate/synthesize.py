@@ -7,10 +7,9 @@ from pathlib import Path
 
 from .audio import atomic_wav, silence
 from .options import SpeakOptions
-from .pipeline import Report, WordTiming, frontend, merge_words, phonemize_tokens, skipped_spans, stream
+from .pipeline import Report, WordTiming, frontend, merge_words, phonemize_tokens, stream
 from .text.chunk import sentences
-from .text.markdown import blocks
-from .text.normalize import normalize
+from .text.document import paragraphs
 from .voices.registry import load_voice
 
 
@@ -29,14 +28,15 @@ class FileResult:
         return self.wall_s / self.audio_s if self.audio_s else float("nan")
 
 
-def speak_to_file(text: str, path, options: SpeakOptions = SpeakOptions(), progress: bool = False) -> FileResult:
+def speak_to_file(text: str, path, options: SpeakOptions = SpeakOptions(), progress: bool = False,
+                  ssml: bool | None = None) -> FileResult:
     voice = load_voice(options.voice, options.threads)
     report = Report()
     words: list[WordTiming] = []
     samples = chunks = 0
     start = time.perf_counter()
     with atomic_wav(path, voice.sample_rate) as f:
-        for chunk in stream(text, options, report, progress=progress):
+        for chunk in stream(text, options, report, progress=progress, ssml=ssml):
             pause = silence(chunk.pause_after_s, chunk.sample_rate)
             f.write(chunk.audio)
             f.write(pause)
@@ -47,15 +47,14 @@ def speak_to_file(text: str, path, options: SpeakOptions = SpeakOptions(), progr
     return FileResult(Path(path), samples / voice.sample_rate, wall, chunks, words, report)
 
 
-def phonemize(text: str, options: SpeakOptions = SpeakOptions()) -> Report:
+def phonemize(text: str, options: SpeakOptions = SpeakOptions(), ssml: bool | None = None) -> Report:
     """The frontend alone (no voice is loaded): every word with its phonemes (Kokoro alphabet) and
     source, and every span that would not be spoken."""
     g2p = frontend(tuple(options.lexicons))
     report = Report()
-    for block in blocks(text, markdown=options.markdown):
-        tokens = [] if block.skipped else normalize(block.text, block.start, known=g2p)
-        report.skipped += skipped_spans(block, tokens)
-        for sentence in sentences(tokens):
+    for para in paragraphs(text, g2p, markdown=options.markdown, ssml=ssml):
+        report.add_paragraph(para)
+        for sentence in sentences(para.tokens):
             for w in merge_words(phonemize_tokens(sentence, g2p)):
                 w.text = text[w.span[0]:w.span[1]]
                 report.words.append(w)

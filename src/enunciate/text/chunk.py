@@ -19,10 +19,15 @@ def punctuation(token: Token) -> str:
 
 
 def sentences(tokens: Sequence[Token]) -> Iterator[list[Token]]:
+    """Runs of tokens said in one breath: cut after sentence-ending punctuation and after explicit
+    breaks, and before a change of speaking rate (one synthesis call has one speed)."""
     current: list[Token] = []
     for tok in tokens:
+        if current and tok.rate != current[-1].rate:
+            yield current
+            current = []
         current.append(tok)
-        if punctuation(tok) in SENTENCE_END:
+        if punctuation(tok) in SENTENCE_END or tok.pause_after_s > 0:
             yield current
             current = []
     if current:

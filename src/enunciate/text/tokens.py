@@ -16,6 +16,8 @@ class Token:
     upper-case letter in it is read as the letter's name. Empty `spoken` means nothing is said
     (pure punctuation). `phonemes` is a fixed pronunciation in the Kokoro (misaki) alphabet, set by
     inline overrides or SSML, bypassing the lexicons. `punct` is prosodic punctuation that follows.
+    `pause_after_s` is an explicit silence after the token (SSML <break>: kind "break", nothing
+    spoken); `rate` multiplies the speaking speed (SSML <prosody rate>).
     """
 
     original: str
@@ -24,6 +26,18 @@ class Token:
     kind: str = "word"
     phonemes: str | None = None
     punct: str = ""
+    pause_after_s: float = 0.0
+    rate: float = 1.0
+
+
+@dataclass
+class Paragraph:
+    """A unit of narration with its tokens, the silence after it, and spans not read aloud."""
+
+    kind: str
+    tokens: list[Token]
+    pause_s: float = 0.5
+    skipped: list[tuple[str, tuple[int, int], str]] = field(default_factory=list)  # text, span, why
 
 
 @dataclass

@@ -14,7 +14,8 @@ class AudioChunk:
 
     `durations_s[i]` is how long the voice spent on `phonemes[i]`; `offset_s` is the silence the
     voice put before the first phoneme, so phoneme i starts at offset_s + sum(durations_s[:i]).
-    `words` and `span` tie the chunk back to the original input (filled by the pipeline).
+    `words` and `span` tie the chunk back to the original input and `start_s` places the chunk in
+    the whole output (filled by the pipeline).
     """
 
     audio: np.ndarray
@@ -26,6 +27,7 @@ class AudioChunk:
     span: tuple[int, int] = (0, 0)
     words: list = field(default_factory=list)
     pause_after_s: float = 0.0
+    start_s: float = 0.0
 
     @property
     def duration_s(self) -> float:

@@ -1,0 +1,38 @@
+"""Any input -> paragraphs of tokens with spans of the original: Markdown or plain text through
+blocks + normalize, SSML through the SSML reader. Both end in the same Token stream, so chunking,
+timing, captions and reports do not care where a token came from."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from .markdown import blocks
+from .normalize import KnownWords, normalize
+from .tokens import Paragraph
+
+
+def is_ssml(text: str) -> bool:
+    """Input whose first element is <speak> (after an optional XML declaration) is SSML."""
+    head = text.lstrip()[:200]
+    if head.startswith("<?xml"):
+        head = head[head.find("?>") + 2:].lstrip()
+    return head.startswith("<speak")
+
+
+def paragraphs(text: str, known: KnownWords, markdown: bool = True, ssml: bool | None = None) -> Iterator[Paragraph]:
+    """Lazily, one paragraph at a time (a 1 MB document streams)."""
+    if ssml or (ssml is None and is_ssml(text)):
+        from .ssml import ssml_paragraphs
+
+        yield from ssml_paragraphs(text, known)
+        return
+    for block in blocks(text, markdown=markdown):
+        if block.skipped:
+            yield Paragraph(block.kind, [], block.pause_s,
+                            [(block.text, (block.start, block.end), f"{block.kind} block not read aloud")])
+            continue
+        # block.text is aligned with the input from block.start, so spans index `text`.
+        tokens = normalize(block.text, block.start, known=known)
+        skipped = [(t.original, t.span, f"{t.kind} cannot be spoken") for t in tokens
+                   if not t.spoken and t.phonemes is None and t.kind not in ("punct", "break")
+                   and t.original.strip()]
+        yield Paragraph(block.kind, tokens, block.pause_s, skipped)
