@@ -39,7 +39,7 @@ def _options(args):
     from . import SpeakOptions
 
     fields = {"lexicons": tuple(args.lexicon or ()), "markdown": not args.plain}
-    for name in ("voice", "speed", "seed", "threads"):
+    for name in ("voice", "speed", "seed", "threads", "engine", "device", "dtype"):
         if getattr(args, name, None) is not None:
             fields[name] = getattr(args, name)
     return SpeakOptions(**fields)
@@ -170,7 +170,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="WAV file to write (atomically)")
     p.add_argument("--speed", type=float, help="0.5 (slow) .. 2.0 (fast); default 1.0")
     p.add_argument("--seed", type=int, help="noise seed (same seed, same audio)")
-    p.add_argument("--threads", type=int, help="ONNX Runtime threads")
+    p.add_argument("--threads", type=int, help="CPU threads (ONNX Runtime or torch)")
+    p.add_argument("--engine", choices=("onnx", "torch"), help="onnx (default, CPU) or torch (PyTorch modules)")
+    p.add_argument("--device", choices=("cpu", "cuda"), help="device for the torch engine (default cpu)")
+    p.add_argument("--dtype", choices=("fp32", "fp16", "bf16"), help="precision for the torch engine on cuda")
     p.add_argument("--captions", metavar="FILE", help="write captions: .vtt (WebVTT) or .srt (SubRip)")
     p.add_argument("--timestamps", metavar="JSON", help="write word timings (original text and span)")
     p.set_defaults(func=cmd_speak)

@@ -19,6 +19,14 @@ class SpeakOptions:
     threads: int | None = None            # ONNX Runtime intra-op threads (None: ENUNCIATE_THREADS or <=4)
     sentence_pause_s: float = 0.12        # silence added between sentences of one paragraph
     max_chunk_symbols: int | None = None  # phonemes per synthesis call (None: the voice's limit)
+    engine: str = "onnx"                  # "onnx" (ONNX Runtime, CPU) or "torch" (PyTorch modules)
+    device: str = "cpu"                   # "cpu" or "cuda" (torch engine only)
+    dtype: str = "fp32"                   # "fp32", or "fp16"/"bf16" on CUDA (torch engine only)
+
+    def load_voice(self):
+        from .voices.registry import load_voice
+
+        return load_voice(self.voice, self.threads, self.engine, self.device, self.dtype)
 
     def __post_init__(self):
         if not MIN_SPEED <= float(self.speed) <= MAX_SPEED:

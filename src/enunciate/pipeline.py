@@ -159,7 +159,7 @@ def stream(text: str, options: SpeakOptions = SpeakOptions(), report: Report | N
     """
     if not isinstance(text, str):
         raise EnunciateError("text must be a string")
-    voice = load_voice(options.voice, options.threads)
+    voice = options.load_voice()
     g2p = frontend(tuple(options.lexicons))
     report = report if report is not None else Report()
     budget = min(options.max_chunk_symbols or voice.max_symbols, voice.max_symbols)
@@ -188,14 +188,13 @@ def stream(text: str, options: SpeakOptions = SpeakOptions(), report: Report | N
                     seed += 1
                 if previous is not None:
                     if explicit is not None:
-                        lead = chunk.offset_s
-                        tail = previous.duration_s - _last_end(previous)
-                        previous.pause_after_s = max(0.0, explicit - tail - lead)
+                        _make_break(previous, chunk, explicit)
                     t += previous.duration_s + previous.pause_after_s
                     yield previous
                 explicit = None
                 chunk.start_s = t
                 chunk.words = _time_words(chunk, chunk_words, ranges, t)
+                _end_at_last_sound(chunk)
                 for w in chunk.words:
                     w.text = text[w.span[0]:w.span[1]]
                 chunk.span = (chunk_words[0].span[0], chunk_words[-1].span[1])
@@ -215,11 +214,42 @@ def stream(text: str, options: SpeakOptions = SpeakOptions(), report: Report | N
         yield previous
 
 
-def _last_end(chunk: AudioChunk) -> float:
-    """Seconds from the chunk's start to the end of its last word's sounds."""
-    if chunk.durations_s is None or not chunk.words:
-        return chunk.duration_s
-    return chunk.words[-1].end_s - chunk.start_s
+def voiced_bounds(audio: np.ndarray, sample_rate: int, threshold: float = 0.01) -> tuple[float, float]:
+    """First and last instant of sound: 10 ms frames whose peak passes `threshold` of the clip's peak."""
+    frame = max(1, sample_rate // 100)
+    n = len(audio) // frame
+    if n == 0:
+        return 0.0, 0.0
+    peaks = np.abs(audio[: n * frame]).reshape(n, frame).max(axis=1)
+    loud = np.flatnonzero(peaks > threshold * max(float(peaks.max()), 1e-9))
+    if not loud.size:
+        return 0.0, 0.0
+    return loud[0] * frame / sample_rate, min(len(audio), (loud[-1] + 1) * frame) / sample_rate
+
+
+def _end_at_last_sound(chunk: AudioChunk) -> None:
+    """Voices stretch the final vowel's duration past the audible end of a phrase; the last word
+    ends where its sound does."""
+    if chunk.words:
+        _, end = voiced_bounds(chunk.audio, chunk.sample_rate)
+        last = chunk.words[-1]
+        last.end_s = max(last.start_s + 0.01, min(last.end_s, chunk.start_s + end))
+
+
+def _make_break(previous: AudioChunk, nxt: AudioChunk, seconds: float) -> None:
+    """Make the silence between two chunks `seconds` long: the voices' own silence at the end of one
+    and the start of the other counts; if it is already longer, the first one's tail is trimmed."""
+    _, voiced_end = voiced_bounds(previous.audio, previous.sample_rate)
+    onset, _ = voiced_bounds(nxt.audio, nxt.sample_rate)
+    tail = previous.duration_s - voiced_end
+    excess = tail + onset - seconds
+    if excess > 0:
+        cut = int(round(min(excess, tail) * previous.sample_rate))
+        if cut:
+            previous.audio = previous.audio[:-cut]
+        previous.pause_after_s = 0.0
+    else:
+        previous.pause_after_s = -excess
 
 
 def _progress(total: int):
@@ -251,7 +281,7 @@ def speak(text: str, options: SpeakOptions = SpeakOptions(), ssml: bool | None =
     report = Report()
     parts: list[np.ndarray] = []
     words: list[WordTiming] = []
-    sample_rate = load_voice(options.voice, options.threads).sample_rate
+    sample_rate = options.load_voice().sample_rate
     for chunk in stream(text, options, report, ssml=ssml):
         parts += [chunk.audio, silence(chunk.pause_after_s, chunk.sample_rate)]
         words += chunk.words

@@ -30,7 +30,7 @@ class FileResult:
 
 def speak_to_file(text: str, path, options: SpeakOptions = SpeakOptions(), progress: bool = False,
                   ssml: bool | None = None) -> FileResult:
-    voice = load_voice(options.voice, options.threads)
+    voice = options.load_voice()
     report = Report()
     words: list[WordTiming] = []
     samples = chunks = 0

@@ -15,6 +15,8 @@ def is_ssml(text: str) -> bool:
     head = text.lstrip()[:200]
     if head.startswith("<?xml"):
         head = head[head.find("?>") + 2:].lstrip()
+    if head.startswith("<!DOCTYPE") or head.startswith("<!--"):  # the SSML reader refuses DOCTYPEs
+        return "<speak" in text[:65536]
     return head.startswith("<speak")
 
 

@@ -32,6 +32,7 @@ Conventions (the G2P relies on them):
 from __future__ import annotations
 
 import re
+import weakref
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -280,7 +281,27 @@ def _attach_punct(tokens: list[Token]) -> None:
 
 # ---------------------------------------------------------------- reading items
 
+_INDEXES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_NO_LEXICON_INDEX: dict = {}
+
+
 def _term_index(known: KnownWords | None) -> dict[str, list[tuple[str, str]]]:
+    """The index of `known`'s special terms, built once per `known` object (it is the same G2P for a
+    whole document, and rebuilding it per paragraph was most of the normalizer's time)."""
+    if known is None:
+        if not _NO_LEXICON_INDEX:
+            _NO_LEXICON_INDEX.update(_build_term_index(None))
+        return _NO_LEXICON_INDEX
+    try:
+        index = _INDEXES.get(known)
+        if index is None:
+            index = _INDEXES[known] = _build_term_index(known)
+        return index
+    except TypeError:  # not weak-referenceable: build each time
+        return _build_term_index(known)
+
+
+def _build_term_index(known: KnownWords | None) -> dict[str, list[tuple[str, str]]]:
     """Special terms by lowercased first character: [(lowercased term, spoken)], longest first.
     The lexicon's terms are said as written; the built-in ones have fixed readings."""
     index: dict[str, list[tuple[str, str]]] = {}

