@@ -224,7 +224,7 @@ def voiced_bounds(audio: np.ndarray, sample_rate: int, threshold: float = 0.01) 
     loud = np.flatnonzero(peaks > threshold * max(float(peaks.max()), 1e-9))
     if not loud.size:
         return 0.0, 0.0
-    return loud[0] * frame / sample_rate, min(len(audio), (loud[-1] + 1) * frame) / sample_rate
+    return float(loud[0] * frame / sample_rate), float(min(len(audio), (loud[-1] + 1) * frame) / sample_rate)
 
 
 def _end_at_last_sound(chunk: AudioChunk) -> None:
@@ -233,7 +233,7 @@ def _end_at_last_sound(chunk: AudioChunk) -> None:
     if chunk.words:
         _, end = voiced_bounds(chunk.audio, chunk.sample_rate)
         last = chunk.words[-1]
-        last.end_s = max(last.start_s + 0.01, min(last.end_s, chunk.start_s + end))
+        last.end_s = float(max(last.start_s + 0.01, min(last.end_s, chunk.start_s + end)))
 
 
 def _make_break(previous: AudioChunk, nxt: AudioChunk, seconds: float) -> None:
