@@ -18,7 +18,7 @@ from .errors import EnunciateError  # noqa: E402
 from .options import SpeakOptions  # noqa: E402
 
 __version__ = "0.1.0"
-__all__ = ["EnunciateError", "SpeakOptions", "speak", "stream", "speak_to_file", "phonemize",
+__all__ = ["EnunciateError", "SpeakOptions", "speak", "stream", "speak_to_file", "speak_batch", "phonemize",
            "load_voice", "list_voices"]
 
 
@@ -53,6 +53,13 @@ def speak_to_file(text: str, path, options: SpeakOptions | None = None, progress
     return _to_file(text, path, _options(options, overrides), progress=progress, ssml=ssml)
 
 
+def speak_batch(texts: list[str], options: SpeakOptions | None = None, batch_size: int = 16, **overrides):
+    """Many texts -> a Speech each; with engine="torch" chunks run in padded batches (GPU throughput)."""
+    from .synthesize import speak_batch as _batch
+
+    return _batch(list(texts), _options(options, overrides), batch_size)
+
+
 def phonemize(text: str, options: SpeakOptions | None = None, ssml: bool | None = None, **overrides):
     """Report of every spoken word (original text and span, spoken form, phonemes in the Kokoro
     alphabet, source) and every span not spoken."""
@@ -61,10 +68,12 @@ def phonemize(text: str, options: SpeakOptions | None = None, ssml: bool | None 
     return _phonemize(text, _options(options, overrides), ssml=ssml)
 
 
-def load_voice(name: str = "heart", threads: int | None = None):
+def load_voice(name: str = "heart", threads: int | None = None, engine: str = "onnx", device: str = "cpu",
+               dtype: str = "fp32"):
+    """A voice object (cached): synthesize(phonemes) -> AudioChunk; engine "torch" for GPU/batches."""
     from .voices.registry import load_voice as _load
 
-    return _load(name, threads)
+    return _load(name, threads, engine, device, dtype)
 
 
 def list_voices():

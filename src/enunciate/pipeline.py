@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import dataclass, field
-from typing import Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -149,25 +149,28 @@ def _break_s(tokens: Sequence[Token]) -> float:
     return min(seconds, MAX_BREAK_S)
 
 
-def stream(text: str, options: SpeakOptions = SpeakOptions(), report: Report | None = None,
-           progress: bool = False, ssml: bool | None = None) -> Iterator[AudioChunk]:
-    """Synthesize `text` chunk by chunk. Each chunk's `words` carry spans of `text` and times from
-    the start of the whole output; append `pause_after_s` of silence after each chunk.
+@dataclass
+class Planned:
+    """A chunk ready for a voice: phonemes in the voice's alphabet, the words they say, and what
+    follows it (a default pause, or an explicit break to be made exact)."""
 
-    A chunk is held back until the next one is synthesized, so an explicit break can be made exact:
-    the voice's own silence after the last word and before the next word counts toward it.
-    """
+    phonemes: str
+    words: list[Word]
+    ranges: list[tuple[int, int]]
+    speed: float
+    pause_after_s: float = 0.0
+    break_after_s: float | None = None
+
+
+def plan(text: str, options: SpeakOptions, voice: Voice, report: Report, ssml: bool | None = None,
+         progress: bool = False) -> Iterator[Planned]:
+    """Text -> chunks to synthesize, lazily. A chunk is yielded once what follows it is known."""
     if not isinstance(text, str):
         raise EnunciateError("text must be a string")
-    voice = options.load_voice()
     g2p = frontend(tuple(options.lexicons))
-    report = report if report is not None else Report()
     budget = min(options.max_chunk_symbols or voice.max_symbols, voice.max_symbols)
     bar = _progress(len(text)) if progress else None
-    t = 0.0
-    seed = options.seed
-    previous: AudioChunk | None = None
-    explicit: float | None = None  # the break wanted after `previous`, if one was asked for
+    pending: Planned | None = None
     for para in paragraphs(text, g2p, markdown=options.markdown, ssml=ssml):
         if bar is not None and para.tokens:
             bar.update(max(0, para.tokens[-1].span[1] - bar.n))
@@ -176,42 +179,68 @@ def stream(text: str, options: SpeakOptions = SpeakOptions(), report: Report | N
             wanted = _break_s(sentence)
             words = phonemize_tokens(sentence, g2p)
             if not words:
-                if wanted and previous is not None:  # a break between sentences
-                    explicit = (explicit or 0.0) + wanted
+                if wanted and pending is not None:  # a break between sentences
+                    pending.break_after_s = (pending.break_after_s or 0.0) + wanted
                 continue
             lengths = [len(w.phonemes) + 2 for w in words]
             for run in fit(words, lengths, budget - 2):
                 chunk_words = [words[i] for i in run]
                 phonemes, ranges = _render(chunk_words, voice, report)
-                chunk = voice.synthesize(phonemes, options.speed * sentence[0].rate, seed)
-                if seed is not None:
-                    seed += 1
-                if previous is not None:
-                    if explicit is not None:
-                        _make_break(previous, chunk, explicit)
-                    t += previous.duration_s + previous.pause_after_s
-                    yield previous
-                explicit = None
-                chunk.start_s = t
-                chunk.words = _time_words(chunk, chunk_words, ranges, t)
-                _end_at_last_sound(chunk)
-                for w in chunk.words:
-                    w.text = text[w.span[0]:w.span[1]]
-                chunk.span = (chunk_words[0].span[0], chunk_words[-1].span[1])
-                chunk.text = text[chunk.span[0]:chunk.span[1]]
-                chunk.pause_after_s = options.sentence_pause_s
-                report.words += chunk.words
-                previous = chunk
-            if wanted:
-                explicit = wanted
-        if previous is not None and explicit is None:
-            previous.pause_after_s = max(previous.pause_after_s, para.pause_s)
+                if pending is not None:
+                    yield pending
+                pending = Planned(phonemes, chunk_words, ranges, options.speed * sentence[0].rate,
+                                  options.sentence_pause_s)
+            if wanted and pending is not None:
+                pending.break_after_s = wanted
+        if pending is not None:
+            pending.pause_after_s = max(pending.pause_after_s, para.pause_s)
     if bar is not None:
         bar.update(len(text) - bar.n)
         bar.close()
+    if pending is not None:
+        pending.pause_after_s, pending.break_after_s = 0.0, None
+        yield pending
+
+
+def assemble(text: str, synthesized: Iterable[tuple[Planned, AudioChunk]], report: Report) -> Iterator[AudioChunk]:
+    """Place synthesized chunks on the output's timeline: word times, spans, pauses and exact breaks.
+    A chunk is held back until the next one exists, so a break can count both voices' own silence."""
+    t = 0.0
+    previous: AudioChunk | None = None
+    previous_plan: Planned | None = None
+    for planned, chunk in synthesized:
+        if previous is not None:
+            if previous_plan.break_after_s is not None:
+                _make_break(previous, chunk, previous_plan.break_after_s)
+            t += previous.duration_s + previous.pause_after_s
+            yield previous
+        chunk.start_s = t
+        chunk.pause_after_s = planned.pause_after_s
+        chunk.words = _time_words(chunk, planned.words, planned.ranges, t)
+        _end_at_last_sound(chunk)
+        for w in chunk.words:
+            w.text = text[w.span[0]:w.span[1]]
+        chunk.span = (planned.words[0].span[0], planned.words[-1].span[1])
+        chunk.text = text[chunk.span[0]:chunk.span[1]]
+        report.words += chunk.words
+        previous, previous_plan = chunk, planned
     if previous is not None:
-        previous.pause_after_s = 0.0
         yield previous
+
+
+def stream(text: str, options: SpeakOptions = SpeakOptions(), report: Report | None = None,
+           progress: bool = False, ssml: bool | None = None) -> Iterator[AudioChunk]:
+    """Synthesize `text` chunk by chunk. Each chunk's `words` carry spans of `text` and times from
+    the start of the whole output; append `pause_after_s` of silence after each chunk."""
+    voice = options.load_voice()
+    report = report if report is not None else Report()
+
+    def synthesized():
+        seed = options.seed
+        for k, planned in enumerate(plan(text, options, voice, report, ssml, progress)):
+            yield planned, voice.synthesize(planned.phonemes, planned.speed,
+                                            None if seed is None else seed + k)
+    return assemble(text, synthesized(), report)
 
 
 def voiced_bounds(audio: np.ndarray, sample_rate: int, threshold: float = 0.01) -> tuple[float, float]:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from .audio import atomic_wav, silence
 from .options import SpeakOptions
-from .pipeline import Report, WordTiming, frontend, merge_words, phonemize_tokens, stream
+from .pipeline import (Planned, Report, Speech, WordTiming, assemble, frontend, merge_words, phonemize_tokens, plan,
+                       stream)
 from .text.chunk import sentences
 from .text.document import paragraphs
 from .voices.registry import load_voice
@@ -59,3 +60,42 @@ def phonemize(text: str, options: SpeakOptions = SpeakOptions(), ssml: bool | No
                 w.text = text[w.span[0]:w.span[1]]
                 report.words.append(w)
     return report
+
+
+def speak_batch(texts: list[str], options: SpeakOptions = SpeakOptions(), batch_size: int = 16) -> list[Speech]:
+    """Many texts at once. Voices with `synthesize_batch` (the torch engine) run each group of up to
+    `batch_size` chunks in one padded forward pass; others synthesize chunk by chunk. Each result
+    equals what `speak` gives for that text (within floating-point tolerance)."""
+    import numpy as np
+
+    from .audio import silence
+
+    voice = options.load_voice()
+    reports = [Report() for _ in texts]
+    plans = [list(plan(text, options, voice, report)) for text, report in zip(texts, reports)]
+    flat: list[tuple[int, int, Planned]] = [(i, k, p) for i, ps in enumerate(plans) for k, p in enumerate(ps)]
+    chunks: dict[tuple[int, int], object] = {}
+    batched = getattr(voice, "synthesize_batch", None)
+    by_speed: dict[float, list[tuple[int, int, Planned]]] = {}
+    for item in flat:
+        by_speed.setdefault(item[2].speed, []).append(item)
+    for speed, items in by_speed.items():
+        for start in range(0, len(items), batch_size):
+            group = items[start:start + batch_size]
+            # chunk k of a text gets seed + k, as in speak(), so batched and single runs agree
+            seeds = [None if options.seed is None else options.seed + k for _, k, _ in group]
+            if batched is not None:
+                out = batched([p.phonemes for _, _, p in group], speed, None if options.seed is None else seeds)
+            else:
+                out = [voice.synthesize(p.phonemes, speed, s) for (_, _, p), s in zip(group, seeds)]
+            for (i, k, _), chunk in zip(group, out):
+                chunks[(i, k)] = chunk
+    results = []
+    for i, (text, report) in enumerate(zip(texts, reports)):
+        parts, words = [], []
+        for chunk in assemble(text, ((p, chunks[(i, k)]) for k, p in enumerate(plans[i])), report):
+            parts += [chunk.audio, silence(chunk.pause_after_s, chunk.sample_rate)]
+            words += chunk.words
+        audio = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+        results.append(Speech(audio, voice.sample_rate, words, report))
+    return results

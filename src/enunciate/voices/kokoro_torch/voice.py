@@ -36,8 +36,9 @@ class TorchKokoroVoice:
     def synthesize(self, phonemes: str, speed: float = 1.0, seed: int | None = None) -> AudioChunk:
         return self.synthesize_batch([phonemes], speed)[0]
 
-    def synthesize_batch(self, phonemes: list[str], speed: float = 1.0) -> list[AudioChunk]:
-        """One forward pass over a padded batch; each item keeps its own style row and length."""
+    def synthesize_batch(self, phonemes: list[str], speed: float = 1.0, seed=None) -> list[AudioChunk]:
+        """One forward pass over a padded batch; each item keeps its own style row and length.
+        Deterministic: `seed` is accepted for the common voice interface and unused."""
         texts = [keep_known(p, self.symbols)[: self.max_symbols] for p in phonemes]
         spoken = [i for i, text in enumerate(texts) if text.strip()]
         chunks = [AudioChunk(np.zeros(0, np.float32), SAMPLE_RATE) for _ in texts]

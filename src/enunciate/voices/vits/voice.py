@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import torch
@@ -84,11 +85,12 @@ class TorchPiperVoice:
         `noise=False` gives deterministic output (noise_scale = noise_w = 0)."""
         return self.synthesize_batch([phonemes], speed, seed, noise)[0]
 
-    def synthesize_batch(self, phonemes: list[str], speed: float = 1.0, seed: int | None = None,
+    def synthesize_batch(self, phonemes: list[str], speed: float = 1.0, seed: int | Sequence[int] | None = None,
                          noise: bool = True) -> list[AudioChunk]:
         """Several utterances in one padded forward pass, each cut to its own length.
 
-        Item i draws its noise from `seed + i`, so it sounds as it would alone with that seed.
+        Item i draws its noise from `seed[i]` (or `seed + i` for an int seed), so it sounds as it
+        would alone with that seed.
         """
         texts = [keep_known(p, self.symbols) for p in phonemes]
         chunks = [AudioChunk(np.zeros(0, np.float32), self.sample_rate) for _ in texts]
@@ -103,7 +105,8 @@ class TorchPiperVoice:
         lengths = torch.tensor([len(seq) for seq in id_lists])
         generators = None
         if seed is not None:
-            generators = [torch.Generator(self.device).manual_seed(seed + i) for i in todo]
+            seeds = [seed + i for i in range(len(texts))] if isinstance(seed, int) else list(seed)
+            generators = [torch.Generator(self.device).manual_seed(seeds[i]) for i in todo]
 
         with torch.inference_mode(), torch.autocast(self.device.type, self.dtype,
                                                     enabled=self.dtype != torch.float32):

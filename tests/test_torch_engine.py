@@ -1,0 +1,54 @@
+"""The torch engine through the public API: same words and timings as ONNX, batches equal singles."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import enunciate
+from enunciate import EnunciateError, SpeakOptions
+
+TEXTS = ["Run kubectl on the H100.", "Our PostgreSQL query returns in 35 ms.", "Hello."]
+
+
+def _snr_db(ref: np.ndarray, out: np.ndarray) -> float:
+    n = min(len(ref), len(out))
+    err = np.sum((ref[:n] - out[:n]) ** 2)
+    return float(10 * np.log10(np.sum(ref[:n] ** 2) / max(err, 1e-20)))
+
+
+def test_joe_torch_matches_onnx_with_noise_off():
+    from enunciate import load_voice
+    from enunciate.text.phonesets import kokoro_to_espeak
+
+    onnx, torch_voice = load_voice("joe", 2), load_voice("joe", 2, engine="torch")
+    phonemes = kokoro_to_espeak("ɹˈʌn kjˈub kəntɹˌOl ˌɔn ðə ˈAʧ wˈʌn hˈʌndɹəd.")
+    a = onnx.synthesize(phonemes, noise=False)
+    b = torch_voice.synthesize(phonemes, noise=False)
+    assert len(a.audio) == len(b.audio) and np.array_equal(a.durations_s, b.durations_s)
+    assert _snr_db(a.audio, b.audio) > 80
+
+
+def test_batch_equals_single_per_item():
+    options = SpeakOptions(voice="joe", engine="torch", threads=2)
+    batch = enunciate.speak_batch(TEXTS, options, batch_size=8)
+    for text, got in zip(TEXTS, batch):
+        alone = enunciate.speak(text, options)
+        assert [w.text for w in got.words] == [w.text for w in alone.words]
+        assert len(got.audio) == len(alone.audio)
+        assert _snr_db(alone.audio, got.audio) > 50
+
+
+def test_batch_falls_back_for_onnx_voices():
+    out = enunciate.speak_batch(TEXTS[:2], voice="heart")
+    assert len(out) == 2 and all(s.duration_s > 1 for s in out)
+    assert np.array_equal(out[0].audio, enunciate.speak(TEXTS[0], voice="heart").audio)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"voice": "heart", "engine": "torch"}, "no torch engine"),
+    ({"voice": "joe", "engine": "onnx", "device": "cuda"}, "runs on the CPU"),
+    ({"voice": "joe", "engine": "tensorrt"}, "available: onnx, torch"),
+])
+def test_engine_errors(kwargs, message):
+    with pytest.raises(EnunciateError, match=message):
+        enunciate.speak("hi", **kwargs)
