@@ -103,8 +103,8 @@ def main() -> int:
     (out_dir / f"gpu_throughput_{args.device}.json").write_text(json.dumps(result, indent=1))
     lines = [f"Device: {result['device']}", "", "| voice | dtype | batch | audio-s/s | latency ms/request |",
              "|---|---|---|---|---|"]
-    lines += [f"| {r['voice']} | {r['dtype']} | {r['batch']} | {r['audio_s_per_s']:.1f} | {r['latency_ms_per_request']:.1f} |"
-              for r in rows if "error" not in r]
+    lines += [f"| {r['voice']} | {r['dtype']} | {r['batch']} | {r['audio_s_per_s']:.1f} "
+              f"| {r['latency_ms_per_request']:.1f} |" for r in rows if "error" not in r]
     (out_dir / f"gpu_throughput_{args.device}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0

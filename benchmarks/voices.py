@@ -52,8 +52,9 @@ def main() -> int:
             audio, sr = engine.synth(item.text)
             synth_s = time.perf_counter() - start
             text = transcribe(audio, sr, args.asr, args.threads)
-            results[name].append(ItemResult(item.id, item.text, text, wer(item.text, text), cer(item.text, text),
-                                            len(audio) / sr, synth_s, distillmos_score(audio, sr, args.threads)))
+            mos = distillmos_score(audio, sr, args.threads)
+            results[name].append(ItemResult(item.id, item.text, text, wer(item.text, text),
+                                            cer(item.text, text), len(audio) / sr, synth_s, mos))
     rows = {}
     for name, res in results.items():
         trip = RoundTrip(voices[name].name, args.asr, res, score_terms(items, {r.id: r.transcript for r in res}))

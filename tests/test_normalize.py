@@ -365,7 +365,7 @@ café | café
 😀 hello 🎉 | hello
 👍🏽 ok | okay
 © 2026 Acme™ | two thousand twenty six acme
-日本語 | 
+日本語 |
 ½ | one half
 25℃ | twenty five degrees celsius
 wait… what | wait what

@@ -55,9 +55,10 @@ def test_spans_slice_the_ssml_source(heart):
 
 
 def test_prosody_rate_changes_duration(heart):
-    normal = enunciate.speak("<speak>The cluster scales to ten nodes.</speak>").duration_s
-    slow = enunciate.speak('<speak><prosody rate="x-slow">The cluster scales to ten nodes.</prosody></speak>').duration_s
-    fast = enunciate.speak('<speak><prosody rate="150%">The cluster scales to ten nodes.</prosody></speak>').duration_s
+    sentence = "The cluster scales to ten nodes."
+    normal = enunciate.speak(f"<speak>{sentence}</speak>").duration_s
+    slow = enunciate.speak(f'<speak><prosody rate="x-slow">{sentence}</prosody></speak>').duration_s
+    fast = enunciate.speak(f'<speak><prosody rate="150%">{sentence}</prosody></speak>').duration_s
     assert slow > 1.3 * normal and fast < 0.85 * normal
 
 

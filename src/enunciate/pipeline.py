@@ -22,7 +22,6 @@ from .text.lexicon import Lexicon
 from .text.phonesets import kokoro_to_espeak
 from .text.tokens import Paragraph, Token, Word
 from .voices.base import AudioChunk, Voice
-from .voices.registry import load_voice
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,6 @@ from .pipeline import (Planned, Report, Speech, WordTiming, assemble, frontend, 
                        stream)
 from .text.chunk import sentences
 from .text.document import paragraphs
-from .voices.registry import load_voice
 
 
 @dataclass
