@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,27 +26,27 @@ def keep_known(phonemes: str, symbols) -> str:
     return phonemes
 
 
-class PiperVoice:
-    """A Piper voice folder: `<name>.onnx` and `<name>.onnx.json`."""
+@dataclass(frozen=True)
+class PiperConfig:
+    """The parts of a Piper voice's `.onnx.json` that synthesis needs."""
 
-    alphabet = "espeak"
-    max_symbols = 400
-    hop_length = 256
+    id_map: dict[str, list[int]]
+    sample_rate: int
+    noise_scale: float = 0.667
+    noise_w: float = 0.8
+    length_scale: float = 1.0
 
-    def __init__(self, model_path: str | Path, config_path: str | Path, threads: int, info: VoiceInfo):
-        self.config = json.loads(Path(config_path).read_text(encoding="utf-8"))
-        self.id_map: dict[str, list[int]] = self.config["phoneme_id_map"]
-        self.symbols = frozenset(k for k in self.id_map if k not in (BOS, EOS, PAD))
-        inference = self.config.get("inference", {})
-        self.noise_scale = float(inference.get("noise_scale", 0.667))
-        self.noise_w = float(inference.get("noise_w", 0.8))
-        self.length_scale = float(inference.get("length_scale", 1.0))
-        self.session = ort_session(with_extra_output(model_path, DURATION_TENSOR), threads)
-        self.info = info
+    @classmethod
+    def load(cls, path: str | Path) -> "PiperConfig":
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        inference = raw.get("inference", {})
+        return cls(raw["phoneme_id_map"], int(raw["audio"]["sample_rate"]),
+                   float(inference.get("noise_scale", 0.667)), float(inference.get("noise_w", 0.8)),
+                   float(inference.get("length_scale", 1.0)))
 
     @property
-    def sample_rate(self) -> int:
-        return int(self.config["audio"]["sample_rate"])
+    def symbols(self) -> frozenset[str]:
+        return frozenset(k for k in self.id_map if k not in (BOS, EOS, PAD))
 
     def phoneme_ids(self, phonemes: str) -> list[int]:
         """^ _ p1 _ p2 _ ... $ : Piper intersperses a pad after every symbol."""
@@ -54,6 +55,30 @@ class PiperVoice:
             ids += [*self.id_map[ch], *self.id_map[PAD]]
         return ids + self.id_map[EOS]
 
+
+def phoneme_durations(frames_s: np.ndarray) -> tuple[np.ndarray, float]:
+    """Per-id durations (seconds) of ^ _ (p _)* $ -> (one per phoneme, onset before the first):
+    each phoneme owns its own frames and its following pad's."""
+    return frames_s[2:-1].reshape(-1, 2).sum(axis=1).astype(np.float32), float(frames_s[:2].sum())
+
+
+class PiperVoice:
+    """A Piper voice folder: `<name>.onnx` and `<name>.onnx.json`."""
+
+    alphabet = "espeak"
+    max_symbols = 400
+    hop_length = 256
+
+    def __init__(self, model_path: str | Path, config_path: str | Path, threads: int, info: VoiceInfo):
+        self.config = PiperConfig.load(config_path)
+        self.symbols = self.config.symbols
+        self.session = ort_session(with_extra_output(model_path, DURATION_TENSOR), threads)
+        self.info = info
+
+    @property
+    def sample_rate(self) -> int:
+        return self.config.sample_rate
+
     def synthesize(self, phonemes: str, speed: float = 1.0, seed: int | None = None,
                    noise: bool = True) -> AudioChunk:
         """Phonemes (espeak IPA) -> audio. The ONNX graph samples its own noise, so `seed` has no
@@ -61,13 +86,11 @@ class PiperVoice:
         phonemes = keep_known(phonemes, self.symbols)
         if not phonemes.strip():
             return AudioChunk(np.zeros(0, np.float32), self.sample_rate)
-        ids = np.array([self.phoneme_ids(phonemes)], dtype=np.int64)
-        scales = np.array([self.noise_scale if noise else 0.0, self.length_scale / speed,
-                           self.noise_w if noise else 0.0], dtype=np.float32)
+        cfg = self.config
+        ids = np.array([cfg.phoneme_ids(phonemes)], dtype=np.int64)
+        scales = np.array([cfg.noise_scale if noise else 0.0, cfg.length_scale / speed,
+                           cfg.noise_w if noise else 0.0], dtype=np.float32)
         audio, w_ceil = self.session.run(None, {"input": ids, "input_lengths": np.array([ids.shape[1]], np.int64),
                                                 "scales": scales})
-        frames = w_ceil.reshape(-1) * (self.hop_length / self.sample_rate)
-        # id layout: ^ _ (p _)* $ -> each phoneme owns its own frames and its following pad's.
-        per_phoneme = frames[2:-1].reshape(-1, 2).sum(axis=1)
-        return AudioChunk(audio.reshape(-1).astype(np.float32), self.sample_rate, phonemes,
-                          per_phoneme.astype(np.float32), offset_s=float(frames[:2].sum()))
+        durations, onset = phoneme_durations(w_ceil.reshape(-1) * (self.hop_length / self.sample_rate))
+        return AudioChunk(audio.reshape(-1).astype(np.float32), self.sample_rate, phonemes, durations, onset)

@@ -2,7 +2,6 @@
 seeded noise, batches and GPU precision options."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Sequence
 
@@ -11,7 +10,7 @@ import torch
 
 from ...errors import EnunciateError
 from ..base import AudioChunk, VoiceInfo
-from ..piper import BOS, EOS, PAD, keep_known
+from ..piper import PiperConfig, keep_known, phoneme_durations
 from .model import Vits, VitsConfig
 from .recover import load_weights
 
@@ -51,13 +50,8 @@ class TorchPiperVoice:
         if threads and self.device.type == "cpu":
             torch.set_num_threads(threads)
 
-        self.config = json.loads(Path(config_path).read_text(encoding="utf-8"))
-        self.id_map: dict[str, list[int]] = self.config["phoneme_id_map"]
-        self.symbols = frozenset(k for k in self.id_map if k not in (BOS, EOS, PAD))
-        inference = self.config.get("inference", {})
-        self.noise_scale = float(inference.get("noise_scale", 0.667))
-        self.noise_w = float(inference.get("noise_w", 0.8))
-        self.length_scale = float(inference.get("length_scale", 1.0))
+        self.config = PiperConfig.load(config_path)
+        self.symbols = self.config.symbols
 
         state = load_weights(model_path)
         self.model = Vits(VitsConfig.from_state_dict(state))
@@ -70,14 +64,10 @@ class TorchPiperVoice:
 
     @property
     def sample_rate(self) -> int:
-        return int(self.config["audio"]["sample_rate"])
+        return self.config.sample_rate
 
     def phoneme_ids(self, phonemes: str) -> list[int]:
-        """^ _ p1 _ p2 _ ... $ : Piper intersperses a pad after every symbol."""
-        ids = [*self.id_map[BOS], *self.id_map[PAD]]
-        for ch in phonemes:
-            ids += [*self.id_map[ch], *self.id_map[PAD]]
-        return ids + self.id_map[EOS]
+        return self.config.phoneme_ids(phonemes)
 
     def synthesize(self, phonemes: str, speed: float = 1.0, seed: int | None = None,
                    noise: bool = True) -> AudioChunk:
@@ -111,18 +101,16 @@ class TorchPiperVoice:
         with torch.inference_mode(), torch.autocast(self.device.type, self.dtype,
                                                     enabled=self.dtype != torch.float32):
             out = self.model.infer(ids.to(self.device), lengths.to(self.device),
-                                   noise_scale=self.noise_scale if noise else 0.0,
-                                   length_scale=self.length_scale / speed,
-                                   noise_w=self.noise_w if noise else 0.0, generators=generators)
+                                   noise_scale=self.config.noise_scale if noise else 0.0,
+                                   length_scale=self.config.length_scale / speed,
+                                   noise_w=self.config.noise_w if noise else 0.0, generators=generators)
         audio = out.audio.float().cpu().numpy()
         samples = out.audio_lengths.tolist()
         frames = out.frames.cpu().numpy() * (self.hop_length / self.sample_rate)
 
         for row, i in enumerate(todo):
-            seconds = frames[row, :len(id_lists[row])]
-            # id layout: ^ _ (p _)* $ -> each phoneme owns its own frames and its following pad's.
-            per_phoneme = seconds[2:-1].reshape(-1, 2).sum(axis=1)
+            durations, onset = phoneme_durations(frames[row, :len(id_lists[row])])
             chunks[i] = AudioChunk(np.ascontiguousarray(audio[row, :samples[row]]), self.sample_rate, texts[i],
-                                   per_phoneme.astype(np.float32), offset_s=float(seconds[:2].sum()))
+                                   durations, offset_s=onset)
         return chunks
 
