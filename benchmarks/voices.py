@@ -69,7 +69,8 @@ def main() -> int:
         lo, hi = r["term_hit_rate_ci95"]
         wlo, whi = r["wer_ci95"]
         mlo, mhi = r["distillmos_ci95"]
-        lines.append(f"| {name} | {r['term_hit_rate']:.3f} [{lo:.3f}, {hi:.3f}] | {r['wer']:.3f} [{wlo:.3f}, {whi:.3f}] "
+        lines.append(f"| {name} | {r['term_hit_rate']:.3f} [{lo:.3f}, {hi:.3f}] "
+                     f"| {r['wer']:.3f} [{wlo:.3f}, {whi:.3f}] "
                      f"| {r['distillmos']:.2f} [{mlo:.2f}, {mhi:.2f}] | {r['rtf_median']:.4f} |")
     table = "\n".join(lines)
     print("\n" + table)

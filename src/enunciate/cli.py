@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from .errors import EnunciateError
+from .evaluate.command import add_parser as add_eval_parsers
 
 EXIT_BAD_INPUT = 2
 
@@ -161,7 +162,8 @@ def _speech_args(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="enunciate", description=__doc__)
+    parser = argparse.ArgumentParser(prog="enunciate",
+                                     description="Offline text-to-speech that says technical text right.")
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -191,6 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="out", help="output folder (default: out/)")
     p.add_argument("--voice", default=None, help="voice (default: the default voice)")
     p.set_defaults(func=cmd_demo)
+
+    add_eval_parsers(sub)  # enunciate eval, enunciate listen-test
     return parser
 
 
