@@ -82,3 +82,9 @@ def test_cues_break_at_sentences():
     words = [W((0, 3), 0.0, 0.2), W((4, 7), 0.2, 0.4), W((9, 14), 0.5, 0.7), W((15, 19), 0.7, 0.9)]
     cues = build_cues(words, source)
     assert [c.text for c in cues] == ["One two.", "Three four."]
+
+
+def test_unwritable_captions_path_fails_before_any_audio(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "enunciate", "speak", "hi", "-o", str(tmp_path / "a.wav"),
+                           "--captions", str(tmp_path / "missing" / "a.vtt")], capture_output=True, timeout=120)
+    assert proc.returncode == 2 and b"does not exist" in proc.stderr and not (tmp_path / "a.wav").exists()

@@ -12,6 +12,11 @@ import numpy as np
 from .errors import EnunciateError
 
 
+def check_writable(path: str | os.PathLike) -> None:
+    """A clear error now, rather than after minutes of synthesis, if `path` cannot be written."""
+    _check_dir(Path(path))
+
+
 def _check_dir(path: Path) -> None:
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Sequence
 
+from .audio import check_writable
 from .errors import EnunciateError
 
 MAX_LINE = 42
@@ -121,9 +122,7 @@ def words_json(words: Sequence) -> str:
 
 def write_text_atomic(path: str | os.PathLike, content: str) -> Path:
     path = Path(path)
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.is_dir():
-        raise EnunciateError(f"cannot write {path}: folder {parent} does not exist")
+    check_writable(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
         tmp.write_text(content, encoding="utf-8")

@@ -7,6 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
+from .audio import check_writable
 from .errors import EnunciateError
 from .evaluate.command import add_parser as add_eval_parsers
 
@@ -83,6 +84,9 @@ def cmd_speak(args) -> int:
         _strict_check(phonemize(text, options, ssml=args.ssml or None), text)
     if args.captions and Path(args.captions).suffix.lower() not in (".vtt", ".srt"):
         raise EnunciateError(f"captions file must end in .vtt or .srt, got {Path(args.captions).name!r}")
+    for extra in (args.captions, args.timestamps):  # fail before synthesis, not after the WAV is written
+        if extra:
+            check_writable(extra)
     result = speak_to_file(text, args.output, options, progress=len(text) > 2000 and sys.stderr.isatty(),
                            ssml=args.ssml or None)
     if not result.words:
