@@ -38,7 +38,7 @@ from .phonesets import KOKORO_VOWELS, STRESS, espeak_to_kokoro
 
 # The Kokoro (misaki US) alphabet, plus ɚ which Kokoro voices also read, stress marks and spaces.
 ALPHABET = set("AIOWYbdfhijklmnpstuvwzæðŋɑɔəɛɜɡɪɹɾʃʊʌʒʔʤʧθᵊᵻ")
-ALLOWED = ALPHABET | {"ɚ"} | set(STRESS) | {" "}
+ALLOWED = ALPHABET | {"ɚ"} | set(STRESS) | {" ", ","}  # "," marks a short pause inside a term ("int, eight")
 COLUMNS = ("term", "phonemes", "category", "context", "note")
 
 _CONDITION = re.compile(r"^(prev|next)=([^|=\s]+(?:\|[^|=\s]+)*)$|^case=exact$")
