@@ -53,7 +53,7 @@ def rows(table: str) -> list[tuple[str, str]]:
     """'written | spoken' lines -> parameter rows (keeps tables readable)."""
     out = []
     for line in table.strip().splitlines():
-        written, spoken = line.split(" | ")
+        written, _, spoken = line.rpartition(" |")  # "日本語 |": nothing is spoken
         out.append((written.strip(), spoken.strip()))
     return out
 
