@@ -15,7 +15,7 @@ from typing import Iterable, Sequence
 from .espeak import phonemize_ipa
 from .lexicon import Lexicon, tech_lexicon
 from .phonesets import KOKORO_VOWELS, LETTERS, espeak_to_kokoro, letter_phonemes
-from .tokens import Token, Word
+from .tokens import SOURCES, Token, Word
 
 _VOICELESS = set("ptkfθ")
 _SIBILANT = set("szʃʒʧʤ")
@@ -128,7 +128,8 @@ class G2P:
             return found
         if "-" in word.strip("-"):
             parts = [self.word(p) for p in word.split("-") if p]
-            return " ".join(p for p, _ in parts), min((s for _, s in parts), key=_rank)
+            weakest = max((s for _, s in parts), key=lambda s: _RANK.get(s, 0))  # the least sure part
+            return " ".join(p for p, _ in parts), weakest
         if word.isupper() and 1 < len(word) <= 5 and word.isalpha():
             return spell(word), "letters"
         return espeak_to_kokoro(phonemize_ipa(word)), "espeak"
@@ -154,11 +155,7 @@ class G2P:
         return words
 
 
-_RANK = {s: i for i, s in enumerate(("override", "user", "tech", "gold", "silver", "letters", "espeak"))}
-
-
-def _rank(source: str) -> int:
-    return -_RANK.get(source, 0)
+_RANK = {s: i for i, s in enumerate(SOURCES)}  # best first
 
 
 def _stress_letter_runs(words: list[Word]) -> None:
