@@ -11,7 +11,6 @@ Writes benchmarks/results/alignment.json.
 """
 from __future__ import annotations
 
-import argparse
 import difflib
 import json
 import os
@@ -25,9 +24,9 @@ import numpy as np  # noqa: E402
 
 from enunciate import SpeakOptions, load_voice, speak  # noqa: E402
 from enunciate import pipeline  # noqa: E402
+from enunciate.bench import devset  # noqa: E402
 from enunciate.bench.hardware import cpu_info, describe  # noqa: E402
 from enunciate.evaluate.asr import transcribe_words  # noqa: E402
-from enunciate.evaluate.terms import load_term_set  # noqa: E402
 from enunciate.evaluate.textnorm import normalize_transcript  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,15 +63,9 @@ def matched_starts(ours, theirs) -> list[tuple[float, float]]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--voices", default="heart,joe,kokoro")
-    ap.add_argument("--asr", default="base")
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--limit", type=int, default=0)
-    args = ap.parse_args()
+    args = devset.parser(__doc__).parse_args()
     print(describe(args.threads))
-    items = load_term_set(ROOT / "tests" / "data" / "tech_sentences.tsv")
-    items = items[: args.limit] if args.limit else items
+    items = devset.items(args.limit)
     timer = _Timer()
     pipeline._time_words = timer
     rows = {}

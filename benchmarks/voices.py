@@ -8,7 +8,6 @@ Writes benchmarks/results/voices.json and voices.md (the table in the README).
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -21,27 +20,22 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import numpy as np  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
+from enunciate.bench import devset  # noqa: E402
 from enunciate.bench.hardware import cpu_info, describe  # noqa: E402
 from enunciate.evaluate import engines  # noqa: E402
 from enunciate.evaluate.asr import transcribe  # noqa: E402
 from enunciate.evaluate.mos import distillmos_score  # noqa: E402
 from enunciate.evaluate.roundtrip import ItemResult, RoundTrip  # noqa: E402
-from enunciate.evaluate.terms import load_term_set, score_terms  # noqa: E402
+from enunciate.evaluate.terms import score_terms  # noqa: E402
 from enunciate.evaluate.wer import cer, wer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--voices", default="heart,joe,kokoro")
-    ap.add_argument("--asr", default="base")
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--limit", type=int, default=0)
-    args = ap.parse_args()
+    args = devset.parser(__doc__).parse_args()
     print(describe(args.threads))
-    items = load_term_set(ROOT / "tests" / "data" / "tech_sentences.tsv")
-    items = items[: args.limit] if args.limit else items
+    items = devset.items(args.limit)
     voices = {name: engines.enunciate_engine(name, args.threads) for name in args.voices.split(",")}
     for engine in voices.values():
         engine.synth("Warm up.")
