@@ -1,4 +1,4 @@
-"""The README's Python example runs as written (docs that cannot rot)."""
+"""The README's Python examples run as written, in order, in one namespace (docs that cannot rot)."""
 from __future__ import annotations
 
 import os
@@ -18,8 +18,9 @@ def test_readme_python_blocks_run(tmp_path, heart, capsys):
     cwd = os.getcwd()
     os.chdir(tmp_path)
     try:
+        namespace: dict = {}
         for code in blocks:
-            exec(compile(code, "README.md", "exec"), {})
+            exec(compile(code, "README.md", "exec"), namespace)
     finally:
         os.chdir(cwd)
     out = capsys.readouterr().out
