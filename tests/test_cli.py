@@ -103,3 +103,17 @@ def test_report_and_strict(tmp_path):
     assert not out.exists()
     proc = run("speak", "Deploy with kubectl.", "-o", str(out), "--strict")
     assert proc.returncode == 0 and out.exists()
+
+
+def test_stream_wav_to_stdout():
+    import io
+
+    import soundfile as sf
+
+    proc = run("speak", "Install CUDA 12.4. Then run kubectl.", "-o", "-")
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stdout[:4] == b"RIFF" and b"real-time factor" in proc.stderr
+    audio, sr = sf.read(io.BytesIO(proc.stdout))  # libsndfile accepts the unknown-length header
+    assert sr == 24000 and len(audio) / sr > 2.0 and abs(audio).max() > 0.05
+    proc = run("speak", "🚀", "-o", "-")
+    assert proc.returncode == 2 and proc.stdout == b""

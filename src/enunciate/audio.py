@@ -54,6 +54,21 @@ def write_wav(path: str | os.PathLike, audio: np.ndarray, sample_rate: int) -> P
     return Path(path)
 
 
+def streaming_wav_header(sample_rate: int) -> bytes:
+    """A 16-bit mono WAV header whose sizes say "unknown" (0xFFFFFFFF), the convention players and
+    `aplay`/`ffmpeg`/`sox` accept for a stream whose length is not known in advance."""
+    import struct
+
+    unknown = 0xFFFFFFFF
+    return (b"RIFF" + struct.pack("<I", unknown) + b"WAVE" + b"fmt "
+            + struct.pack("<IHHIIHH", 16, 1, 1, sample_rate, sample_rate * 2, 2, 16)
+            + b"data" + struct.pack("<I", unknown))
+
+
+def pcm16(audio: np.ndarray) -> bytes:
+    return (np.clip(np.asarray(audio, np.float32), -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+
+
 def read_audio(path: str | os.PathLike, sample_rate: int | None = None) -> tuple[np.ndarray, int]:
     """Mono float32 audio (channels averaged), resampled when `sample_rate` is given."""
     import soundfile as sf

@@ -87,8 +87,16 @@ def cmd_speak(args) -> int:
     for extra in (args.captions, args.timestamps):  # fail before synthesis, not after the WAV is written
         if extra:
             check_writable(extra)
-    result = speak_to_file(text, args.output, options, progress=len(text) > 2000 and sys.stderr.isatty(),
-                           ssml=args.ssml or None)
+    to_stdout = args.output == "-"
+    if to_stdout:
+        from .synthesize import speak_to_stream
+
+        if not phonemize(text, options, ssml=args.ssml or None).words:  # nothing may reach the pipe
+            raise EnunciateError("the text has nothing speakable (only punctuation, symbols or emoji)")
+        result = speak_to_stream(text, sys.stdout.buffer, options, ssml=args.ssml or None)
+    else:
+        result = speak_to_file(text, args.output, options, progress=len(text) > 2000 and sys.stderr.isatty(),
+                               ssml=args.ssml or None)
     if not result.words:
         Path(result.path).unlink(missing_ok=True)
         raise EnunciateError("the text has nothing speakable (only punctuation, symbols or emoji)")
@@ -100,10 +108,11 @@ def cmd_speak(args) -> int:
         from .captions import words_json, write_text_atomic
 
         write_text_atomic(args.timestamps, words_json(result.words))
+    info = sys.stderr if to_stdout else sys.stdout  # standard output carries the audio
     print(f"{result.path}: {result.audio_s:.2f} s of audio in {result.wall_s:.2f} s "
-          f"(real-time factor {result.rtf:.3f}, voice {options.voice})")
+          f"(real-time factor {result.rtf:.3f}, voice {options.voice})", file=info)
     if args.report:
-        print("\n".join(_report_lines(result.report, text)))
+        print("\n".join(_report_lines(result.report, text)), file=info)
     return 0
 
 
@@ -173,7 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("speak", help="text or a document -> WAV")
     _speech_args(p)
-    p.add_argument("-o", "--output", required=True, help="WAV file to write (atomically)")
+    p.add_argument("-o", "--output", required=True,
+                   help="WAV file to write (atomically), or '-' to stream WAV to standard output")
     p.add_argument("--speed", type=float, help="0.5 (slow) .. 2.0 (fast); default 1.0")
     p.add_argument("--seed", type=int, help="noise seed (same seed, same audio)")
     p.add_argument("--threads", type=int, help="CPU threads (ONNX Runtime or torch)")

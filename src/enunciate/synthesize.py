@@ -4,8 +4,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
-from .audio import atomic_wav, silence
+import numpy as np
+
+from .audio import atomic_wav, pcm16, silence, streaming_wav_header
 from .options import SpeakOptions
 from .pipeline import (Planned, Report, Speech, WordTiming, assemble, frontend, merge_words, phonemize_tokens, plan,
                        stream)
@@ -47,6 +50,26 @@ def speak_to_file(text: str, path, options: SpeakOptions = SpeakOptions(), progr
     return FileResult(Path(path), samples / voice.sample_rate, wall, chunks, words, report)
 
 
+def speak_to_stream(text: str, out: BinaryIO, options: SpeakOptions = SpeakOptions(),
+                    ssml: bool | None = None) -> FileResult:
+    """Write a WAV stream to a binary file object (e.g. standard output) chunk by chunk, flushing
+    after each, so a player can start before the document is finished."""
+    voice = options.load_voice()
+    report = Report()
+    words: list[WordTiming] = []
+    samples = chunks = 0
+    start = time.perf_counter()
+    out.write(streaming_wav_header(voice.sample_rate))
+    for chunk in stream(text, options, report, ssml=ssml):
+        audio = np.concatenate([chunk.audio, silence(chunk.pause_after_s, chunk.sample_rate)])
+        out.write(pcm16(audio))
+        out.flush()
+        samples += len(audio)
+        chunks += 1
+        words += chunk.words
+    return FileResult(Path("-"), samples / voice.sample_rate, time.perf_counter() - start, chunks, words, report)
+
+
 def phonemize(text: str, options: SpeakOptions = SpeakOptions(), ssml: bool | None = None) -> Report:
     """The frontend alone (no voice is loaded): every word with its phonemes (Kokoro alphabet) and
     source, and every span that would not be spoken."""
@@ -65,10 +88,6 @@ def speak_batch(texts: list[str], options: SpeakOptions = SpeakOptions(), batch_
     """Many texts at once. Voices with `synthesize_batch` (the torch engine) run each group of up to
     `batch_size` chunks in one padded forward pass; others synthesize chunk by chunk. Each result
     equals what `speak` gives for that text (within floating-point tolerance)."""
-    import numpy as np
-
-    from .audio import silence
-
     voice = options.load_voice()
     reports = [Report() for _ in texts]
     plans = [list(plan(text, options, voice, report)) for text, report in zip(texts, reports)]
