@@ -488,10 +488,17 @@ def kinds(text: str, known=None) -> list[tuple[str, str]]:
 def test_kinds_of_pieces():
     assert kinds("In 2026, RTX 4090 runs v1.2 at 35 ms.") == [
         ("In", "word"), ("2026", "year"), (",", "punct"), ("RTX", "acronym"), ("4090", "number"),
-        ("runs", "word"), ("v1.2", "version"), ("at", "word"), ("35 ms.", "unit")]
+        ("runs", "word"), ("v1.2", "version"), ("at", "word"), ("35 ms", "unit"), (".", "punct")]
     assert kinds("XYZ GPUs 😀") == [("XYZ", "acronym"), ("GPUs", "acronym_plural"), ("😀", "symbol")]
     assert kinds("GPUs CUDA Node.js", KNOWN) == [("GPUs", "term_plural"), ("CUDA", "term"),
                                                   ("Node.js", "term")]
+
+
+@pytest.mark.parametrize("text, unit", [("It takes 35 ms.", "35 ms"), ("Wait 3 min. Then go.", "3 min"),
+                                        ("about 3 min. later", "3 min.")])
+def test_a_sentence_final_dot_is_not_part_of_the_unit(text, unit):
+    tokens = normalize(text)
+    assert unit in [t.original for t in tokens]
 
 
 def test_punctuation_goes_to_the_preceding_spoken_token():

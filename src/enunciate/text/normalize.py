@@ -73,11 +73,27 @@ def normalize(text: str, offset: int = 0, known: KnownWords | None = None) -> li
         tokens.append(_override(m))
         pos = m.end()
     tokens += _normalize_plain(text, pos, len(text), known, terms)
-    tokens = _merge_overlaps(tokens, text)
+    tokens = _split_final_dot(_merge_overlaps(tokens, text))
     _attach_punct(tokens)
     for tok in tokens:
         tok.span = (tok.span[0] + offset, tok.span[1] + offset)
     return tokens
+
+
+def _split_final_dot(tokens: list[Token]) -> list[Token]:
+    """A unit read with its abbreviation dot ("35 ms.") at the end of a sentence: the dot is the
+    sentence's, so the word's span stops before it (captions and highlighting show "35 ms")."""
+    out: list[Token] = []
+    for k, tok in enumerate(tokens):
+        nxt = tokens[k + 1] if k + 1 < len(tokens) else None
+        ends_sentence = nxt is None or nxt.original[:1].isupper()
+        if tok.kind == "unit" and tok.original.endswith(".") and len(tok.original) > 1 and ends_sentence:
+            a, b = tok.span
+            out.append(Token(tok.original[:-1], (a, b - 1), tok.spoken, tok.kind, tok.phonemes, tok.punct))
+            out.append(Token(".", (b - 1, b), "", "punct"))
+            continue
+        out.append(tok)
+    return out
 
 
 def _override(m: re.Match) -> Token:
