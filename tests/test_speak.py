@@ -128,3 +128,24 @@ def test_readme_showcase_matches_the_demo():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for sentence in SHOWCASE:
         assert f"- {sentence}" in readme
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A real 64 KiB filesystem (tmpfs), so writes fail with ENOSPC as on a full disk."""
+    import subprocess
+
+    mount = tmp_path / "small"
+    mount.mkdir()
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], capture_output=True)
+    if proc.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {proc.stderr.decode().strip()}")
+    yield mount
+    subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_full_disk_is_a_clear_error_and_leaves_nothing(full_disk, heart):
+    with pytest.raises(EnunciateError, match="No space left"):
+        enunciate.speak_to_file("Install CUDA 12.4, then run kubectl get pods to check the cluster.",
+                                full_disk / "out.wav")
+    assert list(full_disk.iterdir()) == []

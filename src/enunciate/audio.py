@@ -41,11 +41,22 @@ def atomic_wav(path: str | os.PathLike, sample_rate: int) -> Iterator:
                           format="WAV") as f:
             yield f
         os.replace(tmp, path)
-    except OSError as e:
-        raise EnunciateError(f"cannot write {path}: {e.strerror or e}") from e
+    except (OSError, sf.LibsndfileError) as e:  # libsndfile reports a full disk as "System error."
+        raise EnunciateError(f"cannot write {path}: {_reason(e, path.parent)}") from e
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def _reason(error: Exception, folder: Path) -> str:
+    import shutil
+
+    try:
+        if shutil.disk_usage(folder).free < 1 << 20:
+            return "No space left on device (the disk is full)"
+    except OSError:
+        pass
+    return getattr(error, "strerror", None) or str(error)
 
 
 def write_wav(path: str | os.PathLike, audio: np.ndarray, sample_rate: int) -> Path:
