@@ -23,7 +23,8 @@ from ..errors import EnunciateError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TERMS = "tests/data/tech_sentences.tsv"
+# The dev set in a source checkout (tests/ is not installed with the package: pass --terms elsewhere).
+DEFAULT_TERMS = str(Path(__file__).resolve().parents[3] / "tests" / "data" / "tech_sentences.tsv")
 MLFLOW_EXPERIMENT = "enunciate-eval"
 LOWER_IS_BETTER = {"wer", "cer", "mcd_db", "f0_rmse_hz"}
 
@@ -115,7 +116,8 @@ def _items(args):
     from .terms import load_term_set
 
     if args.terms == DEFAULT_TERMS and not Path(DEFAULT_TERMS).is_file():
-        raise EnunciateError(f"no term set at {DEFAULT_TERMS} (run from the repository root); pass --terms FILE")
+        raise EnunciateError(f"no term set at {DEFAULT_TERMS} (the dev set ships in a source checkout); "
+                             "pass --terms FILE")
     items = load_term_set(args.terms)
     return items[:args.limit] if args.limit else items
 
