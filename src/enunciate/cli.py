@@ -48,7 +48,7 @@ def _options(args):
 
 
 def _report_lines(report, text: str) -> list[str]:
-    from .pipeline import line_col
+    from .text.tokens import line_col
 
     lines = []
     for source, words in sorted(report.by_source().items()):
@@ -63,7 +63,7 @@ def _report_lines(report, text: str) -> list[str]:
 
 def _strict_check(report, text: str) -> None:
     """--strict: guessed pronunciations and unspoken spans are errors, each with line:column."""
-    from .pipeline import line_col
+    from .text.tokens import line_col
 
     problems = [(w.span[0], f"{w.text!r} has no known pronunciation (espeak-ng guessed /{w.phonemes}/)")
                 for w in report.guessed()]

@@ -20,13 +20,12 @@ from .text.document import paragraphs
 from .text.g2p import G2P
 from .text.lexicon import Lexicon
 from .text.phonesets import kokoro_to_espeak
-from .text.tokens import Paragraph, Token, Word
+from .text.tokens import MAX_BREAK_S, Paragraph, Token, Word
 from .voices.base import AudioChunk, Voice
 
 log = logging.getLogger(__name__)
 
 GUESSED = ("espeak",)
-MAX_BREAK_S = 10.0
 
 
 @dataclass
@@ -70,12 +69,6 @@ class Report:
 
     def add_paragraph(self, para: Paragraph) -> None:
         self.skipped += [Skipped(text, span, why) for text, span, why in para.skipped]
-
-
-def line_col(text: str, offset: int) -> tuple[int, int]:
-    """1-based line and column of an offset, for messages people can jump to."""
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
 @functools.lru_cache(maxsize=8)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 from scipy.signal import resample_poly
 
+from enunciate.cache import cache_dir
 from enunciate.errors import EnunciateError
 
 if TYPE_CHECKING:
@@ -56,10 +57,6 @@ class Word(NamedTuple):
 
 def available_models() -> list[str]:
     return list(_PIP_PACKAGES)
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("ENUNCIATE_CACHE") or Path.home() / ".cache" / "enunciate")
 
 
 def _missing(name: str) -> EnunciateError:

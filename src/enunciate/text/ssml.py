@@ -28,12 +28,11 @@ from .chunk import SENTENCE_END, punctuation
 from .normalize import KnownWords, normalize
 from .phonesets import KOKORO_SYMBOLS, espeak_to_kokoro
 from .say_as import SAY_AS, normalized_words, say_as
-from .tokens import Paragraph, Token
+from .tokens import MAX_BREAK_S, Paragraph, Token, line_col
 
 log = logging.getLogger(__name__)
 
 PARAGRAPH_PAUSE_S = 0.5
-MAX_BREAK_S = 10.0
 MAX_DEPTH = 256  # elements nested deeper are refused (the reader walks the tree recursively)
 BREAK_STRENGTH_S = {"none": 0.0, "x-weak": 0.1, "weak": 0.2, "medium": 0.4, "strong": 0.7,
                     "x-strong": 1.2}
@@ -82,12 +81,6 @@ class _Refused(Exception):
     def __init__(self, message: str, byte_index: int):
         super().__init__(message)
         self.byte_index = byte_index
-
-
-def line_col(text: str, offset: int) -> tuple[int, int]:
-    """1-based line and column of a character offset."""
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
 class _CharOffsets:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+MAX_BREAK_S = 10.0  # an explicit pause longer than this is capped (with a warning)
+
 # Sources of a pronunciation, best first. "letters" means spelled letter by letter.
 SOURCES = ("override", "user", "tech", "gold", "silver", "letters", "espeak")
 
@@ -52,3 +54,9 @@ class Word:
     @property
     def span(self) -> tuple[int, int]:
         return self.token.span
+
+
+def line_col(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset, for messages people can jump to."""
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1

@@ -7,31 +7,17 @@ installed packages are never modified.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
-
-def cache_dir() -> Path:
-    d = Path(os.environ.get("ENUNCIATE_CACHE") or Path.home() / ".cache" / "enunciate")
-    d.mkdir(parents=True, exist_ok=True)
-    return d
-
-
-def sha256_file(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+from ..cache import derived_path, write_atomically
 
 
 def with_extra_output(model_path: str | os.PathLike, tensor: str) -> Path:
     """Path of a copy of `model_path` that also outputs `tensor` (declared float32)."""
     import onnx
 
-    digest = sha256_file(model_path)
-    out = cache_dir() / "graphs" / f"{Path(model_path).stem}.{digest[:16]}.{tensor.strip('/').replace('/', '_')}.onnx"
+    out, _ = derived_path(model_path, "graphs", f".{tensor.strip('/').replace('/', '_')}.onnx")
     if out.exists():
         return out
     model = onnx.load(str(model_path))
@@ -40,8 +26,4 @@ def with_extra_output(model_path: str | os.PathLike, tensor: str) -> Path:
     if tensor not in [o.name for o in model.graph.output]:
         # The real element type (float) must be declared, or ONNX Runtime refuses the session.
         model.graph.output.append(onnx.helper.make_tensor_value_info(tensor, onnx.TensorProto.FLOAT, None))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(f".{os.getpid()}.tmp")
-    onnx.save(model, str(tmp))
-    os.replace(tmp, out)
-    return out
+    return write_atomically(out, lambda tmp: onnx.save(model, str(tmp)))

@@ -25,9 +25,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..graph import cache_dir, sha256_file
+from ...cache import cached_safetensors
 
 log = logging.getLogger(__name__)
+
+# Bump when the recovery changes, so stale caches are rebuilt.
+FORMAT = "enunciate-kokoro-1"
 
 # Module paths in ONNX node names -> Kokoro's module names.
 _NODE_PREFIXES = (
@@ -128,14 +131,4 @@ def recovered_weights(model_path: str | os.PathLike) -> Path:
     """Path of the float safetensors recovered from `model_path`, made once and then reused."""
     from safetensors.numpy import save_file
 
-    digest = sha256_file(model_path)
-    out = cache_dir() / "torch" / f"{Path(model_path).stem}.{digest[:16]}.safetensors"
-    if out.exists():
-        return out
-    log.info("recovering float weights from %s (once)", model_path)
-    state = state_dict_from_onnx(model_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(f".{os.getpid()}.tmp")
-    save_file(state, str(tmp), metadata={"source": Path(model_path).name, "source_sha256": digest})
-    os.replace(tmp, out)
-    return out
+    return cached_safetensors(model_path, lambda: state_dict_from_onnx(model_path), save_file, FORMAT)

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..graph import cache_dir, sha256_file
+from ...cache import cached_safetensors
 
 log = logging.getLogger(__name__)
 
@@ -96,27 +96,9 @@ def recover_state_dict(onnx_path: str | os.PathLike) -> dict[str, torch.Tensor]:
 
 def weights_file(onnx_path: str | os.PathLike) -> Path:
     """Path of the cached safetensors for `onnx_path`, converting (once) if it is missing or stale."""
-    from safetensors import SafetensorError, safe_open
     from safetensors.torch import save_file
 
-    digest = sha256_file(onnx_path)
-    out = cache_dir() / "torch" / f"{Path(onnx_path).stem}.{digest[:16]}.safetensors"
-    if out.exists():
-        try:
-            with safe_open(str(out), framework="pt") as f:
-                meta = f.metadata() or {}
-            if meta.get("source_sha256") == digest and meta.get("format") == FORMAT:
-                return out
-        except (OSError, SafetensorError) as exc:  # a truncated or foreign file: rebuild it
-            log.warning("rebuilding unreadable weights cache %s (%s)", out, exc)
-    state = recover_state_dict(onnx_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(f".{os.getpid()}.tmp")
-    save_file(state, str(tmp), metadata={"source_sha256": digest, "source": Path(onnx_path).name,
-                                         "format": FORMAT})
-    os.replace(tmp, out)
-    log.info("recovered %d tensors from %s into %s", len(state), onnx_path, out)
-    return out
+    return cached_safetensors(onnx_path, lambda: recover_state_dict(onnx_path), save_file, FORMAT)
 
 
 def load_weights(onnx_path: str | os.PathLike) -> dict[str, torch.Tensor]:
