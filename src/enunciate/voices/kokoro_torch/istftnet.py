@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .modules import AdaIN1d, AdainResBlk1d, length_mask, masked, upsampled
+from .modules import AdaIN1d, AdainResBlk1d, length_mask, masked
 
 SAMPLE_RATE = 24000
 
@@ -136,17 +136,21 @@ class Generator(nn.Module):
 
     def forward(self, x: torch.Tensor, s: torch.Tensor, f0: torch.Tensor, frames: torch.Tensor) -> torch.Tensor:
         """x (B, C, T2), F0 (B, T2), frames (B,) real T2 per item -> audio (B, T2 * 300)."""
-        mask = length_mask(frames, x.shape[-1], x.dtype)
         source = self.m_source(f0.float(), frames)  # float32 whatever the dtype: phases need it
         har_frames = frames * math.prod(self.upsample_rates) + 1
         har = stft_mag_phase(source, frames * self.m_source.upsample, self.n_fft, self.hop)
         har = masked(har, length_mask(har_frames, har.shape[-1])).to(x.dtype)
+        scale = 1
         for i, up in enumerate(self.upsample_rates):
-            mask = upsampled(mask, up)
-            x = masked(self.ups[i](F.leaky_relu(x, 0.1)), mask)
-            if i == len(self.upsample_rates) - 1:
+            scale *= up
+            x = self.ups[i](F.leaky_relu(x, 0.1))
+            last = i == len(self.upsample_rates) - 1
+            if last:
                 x = F.pad(x, (1, 0), mode="reflect")
-                mask = None if mask is None else F.pad(mask, (1, 0), mode="replicate")
+            # Each scale's mask comes from the lengths (the last scale gains the reflected sample):
+            # upsampling the mask instead trips an inductor bug under torch.compile.
+            mask = length_mask(frames * scale + last, x.shape[-1], x.dtype)
+            x = masked(x, mask)
             x = x + self.noise_res[i](masked(self.noise_convs[i](har), mask), s, mask)
             blocks = self.resblocks[i * self.num_kernels:(i + 1) * self.num_kernels]
             x = sum(block(x, s, mask) for block in blocks) / self.num_kernels

@@ -70,12 +70,14 @@ class KokoroModel(nn.Module):
 
     @torch.inference_mode()
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor, style: torch.Tensor,
-                speed: float | torch.Tensor = 1.0, durations: torch.Tensor | None = None) -> KokoroOutput:
+                speed: float | torch.Tensor = 1.0, durations: torch.Tensor | None = None,
+                frame_bucket: int = 1) -> KokoroOutput:
         """tokens (B, T) padded with anything past `lengths` (B,); style (B, 256): [decoder | prosody].
 
         Durations, F0 and energy are predicted in float32 whatever the decoder's dtype, so the
         timing does not change with precision. Given `durations` (B, T) in frames-of-600-samples
         are used instead of predicted (to impose a timing, or compare decoders on equal timing).
+        frame_bucket: pad the frame axis to a multiple of this (fixed shapes for torch.compile).
         """
         lengths = lengths.to(tokens.device)
         mask = length_mask(lengths, tokens.shape[1])
@@ -86,7 +88,7 @@ class KokoroModel(nn.Module):
         if durations is None:
             durations = torch.round(self.predictor.durations(d, lengths) / speed).clamp(min=1)
         durations = masked(durations.to(d)[:, None], mask)[:, 0].long()
-        alignment, frames = _alignment(durations)
+        alignment, frames = _alignment(durations, frame_bucket)
         frame_mask = length_mask(frames, alignment.shape[-1])
         en = d.transpose(1, 2) @ alignment
         f0, energy = self.predictor.f0_energy(en, s_prosody, frames, frame_mask)
@@ -97,12 +99,13 @@ class KokoroModel(nn.Module):
         return KokoroOutput(audio.float(), frames * self.config.frame_samples, durations)
 
 
-def _alignment(durations: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def _alignment(durations: torch.Tensor, bucket: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
     """Token durations (B, T) -> hard alignment (B, T, F) with a 1 where frame f belongs to token t,
-    and each item's frame count (B,)."""
+    and each item's frame count (B,). F is the longest item's count rounded up to the bucket."""
     end = durations.cumsum(-1)
     frames = end[:, -1]
-    f = torch.arange(int(frames.max()), device=durations.device)[None, None, :]
+    width = -(-int(frames.max()) // bucket) * bucket
+    f = torch.arange(width, device=durations.device)[None, None, :]
     return ((f >= (end - durations)[..., None]) & (f < end[..., None])).float(), frames
 
 

@@ -19,8 +19,9 @@ from torch import nn
 
 def length_mask(lengths: torch.Tensor, size: int, dtype: torch.dtype = torch.float32) -> torch.Tensor | None:
     """(B, 1, size): 1 where the position is before the item's length, else 0; None when nothing
-    is padded (the common single-item case skips every masking pass)."""
-    if int(lengths.min()) == size:
+    is padded (the common single-item case skips every masking pass). Under torch.compile the mask
+    is always built: a data-dependent branch would split the graph (and a CUDA graph) in two."""
+    if not torch.compiler.is_compiling() and int(lengths.min()) == size:
         return None
     return (torch.arange(size, device=lengths.device)[None, :] < lengths[:, None]).to(dtype)[:, None, :]
 

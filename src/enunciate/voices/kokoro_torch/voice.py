@@ -5,6 +5,7 @@ import numpy as np
 import torch
 
 from ..base import AudioChunk, VoiceInfo
+from ..compiled import FRAME_BUCKET, TOKEN_BUCKET, begin_step, bucketed, compiled
 from ..kokoro import SAMPLE_RATE, style_packs, vocab
 from ..piper import keep_known
 from .model import load_model
@@ -14,7 +15,9 @@ class TorchKokoroVoice:
     """Kokoro-alphabet phonemes in, 24 kHz audio with per-phoneme durations out.
 
     Deterministic: the exported graph the weights come from has no random ops, so `seed` is
-    unused. On CPU, `threads` sets torch's (process-wide) intra-op thread count.
+    unused. On CPU, `threads` sets torch's (process-wide) intra-op thread count. `compile`:
+    torch.compile the phoneme encoder and the decoder (CUDA graphs on a GPU), with lengths padded
+    to buckets so each (batch size, bucket) shape is compiled once; the first call per shape is slow.
     """
 
     alphabet = "kokoro"
@@ -22,7 +25,7 @@ class TorchKokoroVoice:
     sample_rate = SAMPLE_RATE
 
     def __init__(self, style: str, threads: int, info: VoiceInfo, device: str | torch.device = "cpu",
-                 dtype: str | torch.dtype = torch.float32):
+                 dtype: str | torch.dtype = torch.float32, compile: bool = False):
         self.vocab = vocab()
         self.symbols = frozenset(self.vocab)
         self.style = torch.from_numpy(style_packs()[style][:, 0])  # (510, 256): row = token count - 1
@@ -31,6 +34,12 @@ class TorchKokoroVoice:
             torch.set_num_threads(threads)
         self.model = load_model(self.device, dtype)
         self.frame_s = self.model.config.frame_samples / SAMPLE_RATE
+        self.compiled = compile
+        # decoder frames are 2 per duration unit: a bucket of 32 units is 64 decoder frames
+        self.token_bucket, self.frame_bucket = (TOKEN_BUCKET, FRAME_BUCKET // 2) if compile else (1, 1)
+        if compile:
+            self.model.bert = compiled(self.model.bert, self.device)
+            self.model.decoder = compiled(self.model.decoder, self.device)
         self.info = info
 
     def synthesize(self, phonemes: str, speed: float = 1.0, seed: int | None = None) -> AudioChunk:
@@ -46,11 +55,12 @@ class TorchKokoroVoice:
             return chunks
         ids = [[0, *(self.vocab[ch] for ch in texts[i]), 0] for i in spoken]
         lengths = torch.tensor([len(x) for x in ids])
-        tokens = torch.zeros(len(ids), int(lengths.max()), dtype=torch.long)
+        tokens = torch.zeros(len(ids), bucketed(int(lengths.max()), self.token_bucket), dtype=torch.long)
         for row, x in zip(tokens, ids):
             row[: len(x)] = torch.tensor(x)
         style = self.style[(lengths - 2).clamp(max=len(self.style)) - 1]
-        out = self.model(tokens.to(self.device), lengths, style.to(self.device), speed)
+        begin_step(self.device)
+        out = self.model(tokens.to(self.device), lengths, style.to(self.device), speed, frame_bucket=self.frame_bucket)
         audio, seconds = out.audio.cpu().numpy(), out.durations.cpu().numpy() * self.frame_s
         for b, i in enumerate(spoken):
             n = len(ids[b])

@@ -413,12 +413,13 @@ class Generator(nn.Module):
 # --- the whole voice -------------------------------------------------------------------------------
 
 def batch_noise(channels: int, lengths: list[int], generators: list[torch.Generator] | None,
-                device: torch.device) -> torch.Tensor:
-    """Standard normal noise [b, channels, max(lengths)]. With one generator per item each item
-    draws only its own length, so its noise does not depend on the rest of the batch."""
+                device: torch.device, width: int | None = None) -> torch.Tensor:
+    """Standard normal noise [b, channels, width or max(lengths)]. With one generator per item each
+    item draws only its own length, so its noise does not depend on the rest of the batch."""
+    width = width or max(lengths)
     if generators is None:
-        return torch.randn(len(lengths), channels, max(lengths), device=device)
-    noise = torch.zeros(len(lengths), channels, max(lengths), device=device)
+        return torch.randn(len(lengths), channels, width, device=device)
+    noise = torch.zeros(len(lengths), channels, width, device=device)
     for i, (n, gen) in enumerate(zip(lengths, generators)):
         noise[i, :, :n] = torch.randn(channels, n, generator=gen, device=gen.device).to(device)
     return noise
@@ -440,35 +441,47 @@ class Vits(nn.Module):
         self.flow = Flow(cfg)
         self.dec = Generator(cfg)
 
+    def log_durations(self, ids: torch.Tensor, x_mask: torch.Tensor, dp_noise: torch.Tensor):
+        """Text side: the prior's mean and log-scale per phoneme, and log-durations. The duration
+        predictor runs in fp32 even under autocast."""
+        x, m_p, logs_p = self.enc_p(ids, x_mask)
+        with torch.autocast(ids.device.type, enabled=False):
+            logw = self.dp(x.float(), x_mask, dp_noise)
+        return m_p, logs_p, logw
+
+    def decode(self, z_p: torch.Tensor, y_mask: torch.Tensor, padded: bool) -> torch.Tensor:
+        """Acoustic side: prior samples [b, c, frames] -> flow -> HiFi-GAN -> audio [b, samples]."""
+        z = self.flow.reverse(z_p * y_mask, y_mask)
+        return self.dec(z * y_mask, y_mask if padded else None)[:, 0]
+
     def infer(self, ids: torch.Tensor, lengths: torch.Tensor, noise_scale: float = 0.667,
               length_scale: float = 1.0, noise_w: float = 0.8,
-              generators: list[torch.Generator] | None = None) -> VitsOutput:
+              generators: list[torch.Generator] | None = None, frame_bucket: int = 1) -> VitsOutput:
         """ids: [b, t] padded phoneme ids; lengths: [b]. Under autocast the duration predictor still runs
-        in fp32. generators: one per item for reproducible noise, or None for the global RNG."""
+        in fp32. generators: one per item for reproducible noise, or None for the global RNG.
+        frame_bucket: pad the frame axis to a multiple of this (fixed shapes for torch.compile)."""
         device = ids.device
         x_mask = sequence_mask(lengths, ids.shape[1])
-        x, m_p, logs_p = self.enc_p(ids, x_mask)
-
         text_lengths = lengths.tolist()
-        dp_noise = (batch_noise(2, text_lengths, generators, device) * noise_w if noise_w
+        dp_noise = (batch_noise(2, text_lengths, generators, device, ids.shape[1]) * noise_w if noise_w
                     else torch.zeros(ids.shape[0], 2, ids.shape[1], device=device))
-        with torch.autocast(device.type, enabled=False):
-            logw = self.dp(x.float(), x_mask, dp_noise)
-            frames = torch.ceil(torch.exp(logw) * x_mask * length_scale)[:, 0]  # [b, t]
+        m_p, logs_p, logw = self.log_durations(ids, x_mask, dp_noise)
+        frames = torch.ceil(torch.exp(logw.float()) * x_mask * length_scale)[:, 0]  # [b, t]
 
         frame_lengths = frames.sum(dim=1).clamp_min(1).long()
         n_frames = frame_lengths.tolist()
-        y_mask = sequence_mask(frame_lengths, max(n_frames))
+        width = -(-max(n_frames) // frame_bucket) * frame_bucket
+        y_mask = sequence_mask(frame_lengths, width)
         # frame j belongs to the phoneme whose cumulative frame span [end_{i-1}, end_i) contains j
         ends = torch.cumsum(frames, dim=1)
-        frame_pos = torch.arange(max(n_frames), device=device, dtype=ends.dtype).expand(len(n_frames), -1)
+        frame_pos = torch.arange(width, device=device, dtype=ends.dtype).expand(len(n_frames), -1)
         owner = torch.searchsorted(ends, frame_pos.contiguous(), right=True).clamp_max(ids.shape[1] - 1)
         owner = owner[:, None, :].expand(-1, m_p.shape[1], -1)
         m_p, logs_p = m_p.gather(2, owner), logs_p.gather(2, owner)
 
         z_p = m_p
         if noise_scale:
-            z_p = m_p + batch_noise(m_p.shape[1], n_frames, generators, device) * torch.exp(logs_p) * noise_scale
-        z = self.flow.reverse(z_p * y_mask, y_mask)
-        audio = self.dec(z * y_mask, y_mask if ids.shape[0] > 1 else None)[:, 0]
+            noise = batch_noise(m_p.shape[1], n_frames, generators, device, width)
+            z_p = m_p + noise * torch.exp(logs_p) * noise_scale
+        audio = self.decode(z_p, y_mask, padded=ids.shape[0] > 1 or width > n_frames[0])
         return VitsOutput(audio, frame_lengths * self.cfg.hop_length, frames)

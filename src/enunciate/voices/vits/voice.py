@@ -10,6 +10,7 @@ import torch
 
 from ...errors import EnunciateError
 from ..base import AudioChunk, VoiceInfo
+from ..compiled import FRAME_BUCKET, TOKEN_BUCKET, begin_step, bucketed, compiled
 from ..piper import PiperConfig, keep_known, phoneme_durations
 from .model import Vits, VitsConfig
 from .recover import load_weights
@@ -34,13 +35,16 @@ class TorchPiperVoice:
 
     device: "cpu" or "cuda"; dtype: "fp32", or "fp16"/"bf16" on CUDA (autocast; the duration
     predictor stays fp32). threads sets torch's CPU thread count (process-wide) when given.
+    compile: torch.compile both stages (CUDA graphs on a GPU), with lengths padded to buckets so
+    that each (batch size, bucket) shape is compiled once; the first call per shape is slow.
     """
 
     alphabet = "espeak"
     max_symbols = 400
 
     def __init__(self, model_path: str | Path, config_path: str | Path, threads: int | None = None,
-                 info: VoiceInfo | None = None, device: str = "cpu", dtype: str = "fp32"):
+                 info: VoiceInfo | None = None, device: str = "cpu", dtype: str = "fp32",
+                 compile: bool = False):
         self.device = _device(device)
         if dtype not in DTYPES:
             raise EnunciateError(f"unknown dtype {dtype!r}; available: {', '.join(DTYPES)}")
@@ -58,6 +62,11 @@ class TorchPiperVoice:
         self.model.load_state_dict(state, strict=True)
         self.model.eval().requires_grad_(False).to(self.device)
         self.hop_length = self.model.cfg.hop_length
+        self.compiled = compile
+        self.token_bucket, self.frame_bucket = (TOKEN_BUCKET, FRAME_BUCKET) if compile else (1, 1)
+        if compile:
+            self.model.log_durations = compiled(self.model.log_durations, self.device)
+            self.model.decode = compiled(self.model.decode, self.device)
         self.info = info or VoiceInfo(Path(model_path).name.removesuffix(".onnx"), "piper-vits-torch",
                                       self.sample_rate, Path(model_path).stat().st_size, "see the voice's package",
                                       str(model_path))
@@ -89,7 +98,7 @@ class TorchPiperVoice:
             return chunks
 
         id_lists = [self.phoneme_ids(texts[i]) for i in todo]
-        ids = torch.zeros(len(todo), max(map(len, id_lists)), dtype=torch.long)
+        ids = torch.zeros(len(todo), bucketed(max(map(len, id_lists)), self.token_bucket), dtype=torch.long)
         for row, seq in enumerate(id_lists):
             ids[row, :len(seq)] = torch.tensor(seq)
         lengths = torch.tensor([len(seq) for seq in id_lists])
@@ -98,12 +107,14 @@ class TorchPiperVoice:
             seeds = [seed + i for i in range(len(texts))] if isinstance(seed, int) else list(seed)
             generators = [torch.Generator(self.device).manual_seed(seeds[i]) for i in todo]
 
+        begin_step(self.device)
         with torch.inference_mode(), torch.autocast(self.device.type, self.dtype,
                                                     enabled=self.dtype != torch.float32):
             out = self.model.infer(ids.to(self.device), lengths.to(self.device),
                                    noise_scale=self.config.noise_scale if noise else 0.0,
                                    length_scale=self.config.length_scale / speed,
-                                   noise_w=self.config.noise_w if noise else 0.0, generators=generators)
+                                   noise_w=self.config.noise_w if noise else 0.0, generators=generators,
+                                   frame_bucket=self.frame_bucket)
         audio = out.audio.float().cpu().numpy()
         samples = out.audio_lengths.tolist()
         frames = out.frames.cpu().numpy() * (self.hop_length / self.sample_rate)
