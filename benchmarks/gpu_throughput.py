@@ -1,36 +1,44 @@
 """Throughput of the PyTorch voices: audio seconds produced per wall second at batch 1/8/32/128, per
-dtype, plus latency per request. Meant for the lent GPU (`--device cuda`); runs on the CPU for a
-smoke test (`--device cpu --voices joe --batches 1,2 --dtypes fp32 --items 4`).
+dtype, eager against torch.compile (CUDA graphs on a GPU), plus latency per request and peak memory.
 
-    python benchmarks/gpu_throughput.py --device cuda --voices joe,kokoro --batches 1,8,32,128 --dtypes fp32,bf16,fp16
+    python benchmarks/gpu_throughput.py --device cuda --voices joe,kokoro --batches 1,8,32,128 \\
+        --dtypes fp32,bf16,fp16 --modes eager,compile
 
-On the device machine (no PyPI there; 64 MiB travel with the tree): `benchmarks/gpu_prepare.sh`
-stages joe's ONNX (60 MiB) in the ignored folder .gpu/, then one run does it all:
+Inputs are the dev-set sentences as enunciate's frontend phonemizes them (benchmarks/gpu_inputs.json),
+cycled to `--items` and sorted by length, as a batch job would sort them to pad less. Modes are
+measured side by side: each repeat runs every mode once, in turn. Every voice first runs the
+inputs once untimed; for a compiled voice that pass compiles it (and records a CUDA graph per
+length bucket), and its time is reported as compile_s.
+Results are written after every configuration, so a run cut short keeps what it measured.
 
-    run(carry=[".gpu"], command="PYTHONPATH=src PYTHONUNBUFFERED=1 python3 benchmarks/gpu_throughput.py
-        --device cuda --voices joe --joe-onnx .gpu/en_US-joe-medium.onnx")
+The lent GPU machine has no PyPI and carries 64 MiB with the tree, so each voice travels alone
+(`benchmarks/gpu_prepare.sh joe|kokoro` stages it in the git-ignored .gpu/):
 
-Kokoro's 88 MiB int8 ONNX cannot travel in one call: carry it in two halves in two calls (the warm
-machine keeps ignored folders between calls) and join them there.
+    run(carry=[".gpu/joe"], timeout_s=420, command="PYTHONPATH=src python3 benchmarks/gpu_throughput.py
+        --voices joe --joe-dir .gpu/joe --items 128 --budget-s 240 --out $OUT")
+    run(carry=[".gpu/kokoro"], ... "--voices kokoro --kokoro-dir .gpu/kokoro ..." as above)
 
-Writes benchmarks/results/gpu_throughput_<device>.json and a Markdown table beside it. Inputs are
-the dev-set sentences (phonemized once by enunciate's frontend), cycled to fill each batch.
+--budget-s starts no configuration past that time and the eager ones run first, so a short lease
+still brings back the eager table; results are rewritten under --out after every configuration.
+
+On the CPU (a smoke test, or the CPU table): --device cpu --threads 2 --batches 1,8 --dtypes fp32 --items 12.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import lzma
 import os
+import shutil
 import statistics
 import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
 INPUTS = ROOT / "benchmarks" / "gpu_inputs.json"
 
 
@@ -45,68 +53,129 @@ def dev_set_phonemes(alphabet: str) -> list[str]:
 
 
 def phoneme_inputs(alphabet: str, n: int) -> list[str]:
-    """From benchmarks/gpu_inputs.json when present (the GPU machine has no frontend packages),
-    else computed here."""
-    if INPUTS.exists():
-        out = json.loads(INPUTS.read_text(encoding="utf-8"))[alphabet]
+    """n inputs cycled from benchmarks/gpu_inputs.json (the GPU machine has no frontend packages),
+    sorted by length."""
+    out = json.loads(INPUTS.read_text(encoding="utf-8"))[alphabet] if INPUTS.exists() else dev_set_phonemes(alphabet)
+    return sorted((out[i % len(out)] for i in range(n)), key=len)
+
+
+def machine(device: str, threads: int) -> dict:
+    import torch
+
+    from enunciate.bench.hardware import cpu_info, describe
+
+    info = {"torch": torch.__version__, "cpu": cpu_info(), "threads": threads}
+    if device == "cuda":
+        info |= {"device": torch.cuda.get_device_name(0), "cuda": torch.version.cuda}
     else:
-        out = dev_set_phonemes(alphabet)
-    return [out[i % len(out)] for i in range(n)]
+        info["device"] = describe(threads)
+    return info
 
 
-def device_name(device: str) -> str:
+def unpacked_onnx(directory: Path) -> Path:
+    """kokoro.onnx in `directory`, decompressed from kokoro.onnx.xz once (it travels compressed)."""
+    onnx = directory / "kokoro.onnx"
+    if not onnx.exists():
+        tmp = onnx.with_suffix(".onnx.tmp")
+        with lzma.open(directory / "kokoro.onnx.xz") as src, open(tmp, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 24)
+        tmp.replace(onnx)
+    return onnx
+
+
+def load(name: str, device: str, dtype: str, compile: bool, threads: int, joe_dir: str | None,
+         kokoro_dir: str | None):
+    """Through the registry, or from staged files (on a machine without the voices' packages)."""
+    if name == "joe" and joe_dir:
+        from enunciate.voices.vits import TorchPiperVoice
+
+        onnx = Path(joe_dir) / "en_US-joe-medium.onnx"
+        return TorchPiperVoice(onnx, f"{onnx}.json", threads, None, device=device, dtype=dtype, compile=compile)
+    if name == "kokoro" and kokoro_dir:
+        from enunciate.voices.base import VoiceInfo
+        from enunciate.voices.kokoro_torch import KokoroFiles, TorchKokoroVoice
+
+        d = Path(kokoro_dir)
+        files = KokoroFiles(str(unpacked_onnx(d)), str(d / "vocab.json"), str(d / "style.npy"))
+        info = VoiceInfo("kokoro", "kokoro-torch", 24000, Path(files.onnx).stat().st_size, "Apache-2.0", str(d))
+        return TorchKokoroVoice("mean", threads, info, device=device, dtype=dtype, compile=compile, files=files)
+    from enunciate import load_voice
+
+    return load_voice(name, threads, engine="torch", device=device, dtype=dtype, compile=compile)
+
+
+def one_pass(voice, inputs: list[str], batch: int, device: str) -> tuple[float, float]:
+    """Synthesize all inputs in batches: (wall seconds, audio seconds)."""
     import torch
 
     if device == "cuda":
-        return torch.cuda.get_device_name(0)
-    from enunciate.bench.hardware import cpu_info
-
-    return cpu_info()["cpu"]
-
-
-def load(name: str, device: str, dtype: str, joe_onnx: str | None):
-    """Through the registry, or for joe straight from an .onnx + .onnx.json pair (on a machine
-    without the voice's PyPI package)."""
-    if name == "joe" and joe_onnx:
-        from enunciate.voices.vits import TorchPiperVoice
-
-        return TorchPiperVoice(joe_onnx, joe_onnx + ".json", 2, None, device=device, dtype=dtype)
-    from enunciate import load_voice
-
-    return load_voice(name, 2, engine="torch", device=device, dtype=dtype)
+        torch.cuda.synchronize()
+    start, produced = time.perf_counter(), 0.0
+    for k in range(0, len(inputs), batch):
+        produced += sum(c.duration_s for c in voice.synthesize_batch(inputs[k:k + batch], 1.0, 0))
+    if device == "cuda":
+        torch.cuda.synchronize()
+    return time.perf_counter() - start, produced
 
 
-def bench_voice(name: str, device: str, dtype: str, batches: list[int], items: int, repeats: int,
-                joe_onnx: str | None = None) -> list[dict]:
+def bench(name: str, dtype: str, batch: int, modes: list[str], args) -> list[dict]:
+    """One (voice, dtype, batch) configuration, all modes side by side; a mode that fails to load or
+    compile is reported as an error row and leaves the others measured."""
     import torch
 
-    voice = load(name, device, dtype, joe_onnx)
-    rows = []
-    for batch in batches:
-        inputs = phoneme_inputs(voice.alphabet, max(items, batch))
-        voice.synthesize_batch(inputs[:batch], 1.0, 0)  # warm-up (allocations, kernels)
-        walls, audio_s = [], 0.0
-        for _ in range(repeats):
-            if device == "cuda":
-                torch.cuda.synchronize()
-            start = time.perf_counter()
-            produced = 0.0
-            for k in range(0, len(inputs), batch):
-                chunks = voice.synthesize_batch(inputs[k:k + batch], 1.0, 0)
-                produced += sum(c.duration_s for c in chunks)
-            if device == "cuda":
-                torch.cuda.synchronize()
-            walls.append(time.perf_counter() - start)
-            audio_s = produced
-        wall = statistics.median(walls)
-        calls = -(-len(inputs) // batch)
-        rows.append({"voice": name, "dtype": dtype, "batch": batch, "items": len(inputs),
-                     "audio_s_per_s": audio_s / wall, "latency_ms_per_request": wall / calls * 1000,
-                     "wall_s": wall, "audio_s": audio_s,
-                     "peak_mem_mb": (torch.cuda.max_memory_allocated() / 2**20) if device == "cuda" else None})
-        print(f"{name:7s} {dtype:5s} batch {batch:4d}: {rows[-1]['audio_s_per_s']:9.1f} audio-s/s  "
-              f"latency {rows[-1]['latency_ms_per_request']:8.1f} ms/request", flush=True)
-    return rows
+    voices, rows, failed = {}, {}, []
+    inputs = phoneme_inputs("espeak" if name == "joe" else "kokoro", max(args.items, batch))
+    for mode in modes:
+        try:
+            voice = load(name, args.device, dtype, mode == "compile", args.threads, args.joe_dir, args.kokoro_dir)
+            warm_s, _ = one_pass(voice, inputs, batch, args.device)  # allocations, kernels, compiled shapes
+        except Exception as e:
+            print(f"{name} {dtype} {mode} batch {batch}: failed: {e!r}", flush=True)
+            failed.append({"voice": name, "dtype": dtype, "batch": batch, "mode": mode, "error": repr(e)})
+            continue
+        voices[mode] = voice
+        rows[mode] = {"voice": name, "dtype": dtype, "batch": batch, "mode": mode, "items": len(inputs),
+                      "compile_s": round(warm_s, 1) if mode == "compile" else None, "walls": []}
+    if args.device == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+    for _ in range(args.repeats):
+        for mode, voice in voices.items():
+            wall, audio_s = one_pass(voice, inputs, batch, args.device)
+            rows[mode]["walls"].append(wall)
+            rows[mode]["audio_s"] = audio_s
+    peak = torch.cuda.max_memory_allocated() / 2**20 if args.device == "cuda" else None
+    for row in rows.values():
+        wall = statistics.median(row.pop("walls"))
+        row |= {"wall_s": wall, "audio_s_per_s": row["audio_s"] / wall, "peak_mem_mb": peak,
+                "latency_ms_per_request": wall / -(-len(inputs) // batch) * 1000}
+    for row in rows.values():
+        if "eager" in rows and row["mode"] != "eager":
+            row["speedup_vs_eager"] = rows["eager"]["wall_s"] / row["wall_s"]
+        print(f"{name:7s} {dtype:5s} {row['mode']:8s} batch {batch:4d}: {row['audio_s_per_s']:9.1f} audio-s/s  "
+              f"latency {row['latency_ms_per_request']:8.1f} ms/request"
+              + (f"  compile {row['compile_s']:.0f} s" if row["compile_s"] is not None else ""), flush=True)
+    return [*rows.values(), *failed]
+
+
+def write(result: dict, out_dir: Path) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = out_dir / f"gpu_throughput_{result['args']['device']}"
+    stem.with_suffix(".json").write_text(json.dumps(result, indent=1))
+    m = result["machine"]
+    lines = [f"Device: {m['device']}; torch {m['torch']}" + (f", CUDA {m['cuda']}" if m.get("cuda") else ""),
+             f"Command: `{result['command']}`", "",
+             "| voice | dtype | mode | batch | audio-s/s | latency ms/request | vs eager | compile s | peak MiB |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for r in result["rows"]:
+        if "error" in r:
+            lines.append(f"| {r['voice']} | {r['dtype']} | {r.get('mode', '')} | {r.get('batch', '')} "
+                         f"| failed: {r['error'][:80]} | | | | |")
+            continue
+        vs = f"{r['speedup_vs_eager']:.2f}x" if r.get("speedup_vs_eager") else ""
+        mem = f"{r['peak_mem_mb']:.0f}" if r["peak_mem_mb"] else ""
+        lines.append(f"| {r['voice']} | {r['dtype']} | {r['mode']} | {r['batch']} | {r['audio_s_per_s']:.1f} "
+                     f"| {r['latency_ms_per_request']:.1f} | {vs} | {r['compile_s'] or ''} | {mem} |")
+    stem.with_suffix(".md").write_text("\n".join(lines) + "\n")
 
 
 def main() -> int:
@@ -115,9 +184,19 @@ def main() -> int:
     ap.add_argument("--voices", default="joe,kokoro")
     ap.add_argument("--batches", default="1,8,32,128")
     ap.add_argument("--dtypes", default="fp32,bf16,fp16")
+    ap.add_argument("--modes", default="eager,compile",
+                    help="eager and/or compile (torch.compile; CUDA graphs on cuda)")
+    ap.add_argument("--compile-batches", default="1,32",
+                    help="batch sizes that also run --modes' compile (each shape compiles first: bound the cost)")
+    ap.add_argument("--compile-dtypes", default="bf16", help="dtypes that also run compile")
     ap.add_argument("--items", type=int, default=256, help="utterances per measurement")
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--joe-onnx", help="load joe from this .onnx (+ .onnx.json beside it) instead of its package")
+    ap.add_argument("--threads", type=int, default=2, help="torch CPU threads (fixed, stated in the results)")
+    ap.add_argument("--budget-s", type=float, default=float("inf"),
+                    help="start no new configuration after this many seconds (the device's time is short)")
+    ap.add_argument("--joe-dir", help="load joe from en_US-joe-medium.onnx(.json) here instead of its package")
+    ap.add_argument("--kokoro-dir", help="load Kokoro from kokoro.onnx[.xz], vocab.json and style.npy here")
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results"), help="folder for the JSON and Markdown")
     ap.add_argument("--write-inputs", action="store_true",
                     help="only write benchmarks/gpu_inputs.json (the dev set's phonemes) and exit")
     args = ap.parse_args()
@@ -125,25 +204,34 @@ def main() -> int:
         INPUTS.write_text(json.dumps({a: dev_set_phonemes(a) for a in ("espeak", "kokoro")}, ensure_ascii=False))
         print(f"wrote {INPUTS}")
         return 0
-    batches = [int(b) for b in args.batches.split(",")]
-    rows = []
+
+    import torch
+
+    torch.set_num_threads(args.threads)
+    start = time.perf_counter()
+    result = {"machine": machine(args.device, args.threads), "command": " ".join(["python", *sys.argv]),
+              "args": vars(args) | {"budget_s": None if args.budget_s == float("inf") else args.budget_s},
+              "rows": []}
+    print(result["machine"]["device"], flush=True)
+    modes = args.modes.split(",")
+    configs = []
     for name in args.voices.split(","):
         for dtype in args.dtypes.split(","):
-            try:
-                rows += bench_voice(name, args.device, dtype, batches, args.items, args.repeats, args.joe_onnx)
-            except Exception as e:  # one failing dtype must not lose the others' numbers
-                print(f"{name} {dtype}: failed: {e}", flush=True)
-                rows.append({"voice": name, "dtype": dtype, "error": str(e)})
-    out_dir = ROOT / "benchmarks" / "results"
-    out_dir.mkdir(exist_ok=True)
-    result = {"device": device_name(args.device), "command": " ".join(["python", *sys.argv]), "rows": rows}
-    (out_dir / f"gpu_throughput_{args.device}.json").write_text(json.dumps(result, indent=1))
-    lines = [f"Device: {result['device']}", "", "| voice | dtype | batch | audio-s/s | latency ms/request |",
-             "|---|---|---|---|---|"]
-    lines += [f"| {r['voice']} | {r['dtype']} | {r['batch']} | {r['audio_s_per_s']:.1f} "
-              f"| {r['latency_ms_per_request']:.1f} |" for r in rows if "error" not in r]
-    (out_dir / f"gpu_throughput_{args.device}.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+            for batch in args.batches.split(","):
+                compiles = batch in args.compile_batches.split(",") and dtype in args.compile_dtypes.split(",")
+                configs.append((name, dtype, int(batch), [m for m in modes if m == "eager" or compiles]))
+    configs.sort(key=lambda c: "compile" in c[3])  # compiling is slow: the eager table comes first
+    for name, dtype, batch, use in configs:
+        if time.perf_counter() - start > args.budget_s:
+            print(f"budget spent: skipping {name} {dtype} batch {batch} ({', '.join(use)})", flush=True)
+            continue
+        try:
+            result["rows"] += bench(name, dtype, batch, use, args)
+        except Exception as e:  # one failing configuration must not lose the others' numbers
+            print(f"{name} {dtype} batch {batch}: failed: {e!r}", flush=True)
+            result["rows"].append({"voice": name, "dtype": dtype, "batch": batch, "error": repr(e)})
+        write(result, Path(args.out))
+    print((Path(args.out) / f"gpu_throughput_{args.device}.md").read_text())
     return 0
 
 

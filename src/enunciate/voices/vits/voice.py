@@ -10,7 +10,7 @@ import torch
 
 from ...errors import EnunciateError
 from ..base import AudioChunk, VoiceInfo
-from ..compiled import FRAME_BUCKET, TOKEN_BUCKET, begin_step, bucketed, compiled
+from ..compiled import begin_step, bucketed, buckets, compiled
 from ..piper import PiperConfig, keep_known, phoneme_durations
 from .model import Vits, VitsConfig
 from .recover import load_weights
@@ -35,8 +35,8 @@ class TorchPiperVoice:
 
     device: "cpu" or "cuda"; dtype: "fp32", or "fp16"/"bf16" on CUDA (autocast; the duration
     predictor stays fp32). threads sets torch's CPU thread count (process-wide) when given.
-    compile: torch.compile both stages (CUDA graphs on a GPU), with lengths padded to buckets so
-    that each (batch size, bucket) shape is compiled once; the first call per shape is slow.
+    compile: torch.compile both stages (CUDA graphs on a GPU, lengths padded to bucket sizes); the
+    first two or three calls compile (about 40 s each on a 2-core CPU), later ones reuse it.
     """
 
     alphabet = "espeak"
@@ -63,7 +63,7 @@ class TorchPiperVoice:
         self.model.eval().requires_grad_(False).to(self.device)
         self.hop_length = self.model.cfg.hop_length
         self.compiled = compile
-        self.token_bucket, self.frame_bucket = (TOKEN_BUCKET, FRAME_BUCKET) if compile else (1, 1)
+        self.token_bucket, self.frame_bucket = buckets(compile, self.device)
         if compile:
             self.model.log_durations = compiled(self.model.log_durations, self.device)
             self.model.decode = compiled(self.model.decode, self.device)
