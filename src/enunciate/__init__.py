@@ -53,8 +53,10 @@ def speak_to_file(text: str, path, options: SpeakOptions | None = None, progress
     return _to_file(text, path, _options(options, overrides), progress=progress, ssml=ssml)
 
 
-def speak_batch(texts: list[str], options: SpeakOptions | None = None, batch_size: int = 16, **overrides):
-    """Many texts -> a Speech each; with engine="torch" chunks run in padded batches (GPU throughput)."""
+def speak_batch(texts: list[str], options: SpeakOptions | None = None, batch_size: int | None = None,
+                **overrides):
+    """Many texts -> a Speech each; with engine="torch" chunks run in padded batches of `batch_size`
+    (default 16 on a GPU, 1 on the CPU, where batches do not pay)."""
     from .synthesize import speak_batch as _batch
 
     return _batch(list(texts), _options(options, overrides), batch_size)

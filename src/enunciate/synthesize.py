@@ -9,6 +9,7 @@ from typing import BinaryIO
 import numpy as np
 
 from .audio import atomic_wav, pcm16, silence, streaming_wav_header
+from .errors import EnunciateError
 from .options import SpeakOptions
 from .pipeline import (Planned, Report, Speech, WordTiming, assemble, frontend, merge_words, phonemize_tokens, plan,
                        stream)
@@ -84,18 +85,32 @@ def phonemize(text: str, options: SpeakOptions = SpeakOptions(), ssml: bool | No
     return report
 
 
-def speak_batch(texts: list[str], options: SpeakOptions = SpeakOptions(), batch_size: int = 16) -> list[Speech]:
+def default_batch_size(voice) -> int:
+    """16 on a GPU. 1 on the CPU, where padded batches are slower per item: one at a time joe made
+    22.1 audio-s/s and Kokoro 4.8, in batches of 8 11.4 and 2.7 (benchmarks/results/
+    gpu_throughput_cpu.md, 2 threads). Larger activations fall out of cache, so convolutions and
+    the elementwise passes cost more than the batch saves."""
+    device = getattr(voice, "device", None)
+    return 16 if device is not None and device.type == "cuda" else 1
+
+
+def speak_batch(texts: list[str], options: SpeakOptions = SpeakOptions(),
+                batch_size: int | None = None) -> list[Speech]:
     """Many texts at once. Voices with `synthesize_batch` (the torch engine) run each group of up to
-    `batch_size` chunks in one padded forward pass; others synthesize chunk by chunk. Each result
-    equals what `speak` gives for that text (within floating-point tolerance)."""
+    `batch_size` chunks (default: `default_batch_size`) in one padded forward pass, chunks sorted
+    by length so that little is padding; others synthesize chunk by chunk. Each result equals what
+    `speak` gives for that text (within floating-point tolerance)."""
+    if batch_size is not None and batch_size < 1:
+        raise EnunciateError(f"batch_size must be at least 1, got {batch_size}")
     voice = options.load_voice()
+    batch_size = batch_size or default_batch_size(voice)
     reports = [Report() for _ in texts]
     plans = [list(plan(text, options, voice, report)) for text, report in zip(texts, reports)]
     flat: list[tuple[int, int, Planned]] = [(i, k, p) for i, ps in enumerate(plans) for k, p in enumerate(ps)]
     chunks: dict[tuple[int, int], object] = {}
     batched = getattr(voice, "synthesize_batch", None)
     by_speed: dict[float, list[tuple[int, int, Planned]]] = {}
-    for item in flat:
+    for item in sorted(flat, key=lambda item: len(item[2].phonemes)):
         by_speed.setdefault(item[2].speed, []).append(item)
     for speed, items in by_speed.items():
         for start in range(0, len(items), batch_size):

@@ -43,8 +43,12 @@ def buckets(compile: bool, device: torch.device) -> tuple[int, int]:
 def compiled(fn: Callable, device: torch.device) -> Callable:
     """`fn` compiled; on CUDA replayed as CUDA graphs (mode "reduce-overhead"), which removes the
     kernel-launch cost that bounds small batches on a GPU."""
+    import warnings
+
     import torch._dynamo
 
+    # Only Kokoro's harmonic-source STFT is complex; the rest of the graph is generated as usual.
+    warnings.filterwarnings("ignore", message="Torchinductor does not support code generation for complex")
     config = torch._dynamo.config
     for name in ("recompile_limit", "cache_size_limit"):  # renamed across torch versions
         if hasattr(config, name):
