@@ -78,6 +78,26 @@ def test_interrupted_write_leaves_no_file(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_stream_writes_nothing_until_a_word_is_spoken(heart):
+    """An opening break is held back, then sent with the first word; breaks alone raise, nothing sent."""
+    import io
+
+    import soundfile as sf
+
+    from enunciate.synthesize import speak_to_stream
+
+    out = io.BytesIO()
+    result = speak_to_stream('<speak><break time="500ms"/>Hello.</speak>', out, SpeakOptions(), ssml=True)
+    audio, sr = sf.read(io.BytesIO(out.getvalue()))
+    assert [w.text for w in result.words] == ["Hello"] and len(audio) == round(result.audio_s * sr)
+    assert result.words[0].start_s >= 0.45 and np.abs(audio[:int(0.4 * sr)]).max() < 0.01  # the break
+
+    out = io.BytesIO()
+    with pytest.raises(EnunciateError, match="nothing speakable"):
+        speak_to_stream('<speak><break time="1s"/></speak>', out, SpeakOptions(), ssml=True)
+    assert out.getvalue() == b""
+
+
 def test_unwritable_output_is_a_clear_error(tmp_path):
     with pytest.raises(EnunciateError, match="does not exist"):
         enunciate.speak_to_file("hello", tmp_path / "missing" / "x.wav")

@@ -39,6 +39,20 @@ def test_break_is_a_silence_of_that_length_between_the_words(heart, seconds):
     assert longest[0] >= before.end_s - 0.06 and longest[1] <= after.start_s + 0.06
 
 
+def test_breaks_that_open_and_close_the_text_are_kept(heart):
+    """A break before the first word is silence before it; one after the last word is silence after
+    it (a default pause at the end is still trimmed)."""
+    plain = enunciate.speak("<speak>Deploy now.</speak>")
+    opened = enunciate.speak('<speak><break time="1s"/>Deploy now.</speak>')
+    closed = enunciate.speak('<speak>Deploy now.<break time="1s"/></speak>')
+    first_run = _silent_runs(opened.audio, opened.sample_rate)[0]
+    assert first_run[0] == 0.0 and 0.9 <= first_run[1] <= 1.1
+    assert 0.9 <= opened.words[0].start_s <= 1.15
+    assert abs(opened.duration_s - plain.duration_s - (1.0 - plain.words[0].start_s)) < 0.05
+    assert 0.95 <= closed.duration_s - closed.words[-1].end_s <= 1.05
+    assert closed.duration_s > plain.duration_s + 0.5  # the voice's own tail counts toward the break
+
+
 def test_spans_slice_the_ssml_source(heart):
     ssml = ('<speak><p>Install <sub alias="Compute Unified Device Architecture">CUDA</sub> 12.4.</p>'
             '<p><s>Run <say-as interpret-as="characters">abc</say-as> now</s>'

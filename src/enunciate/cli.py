@@ -91,8 +91,6 @@ def cmd_speak(args) -> int:
     if to_stdout:
         from .synthesize import speak_to_stream
 
-        if not phonemize(text, options, ssml=args.ssml or None).words:  # nothing may reach the pipe
-            raise EnunciateError("the text has nothing speakable (only punctuation, symbols or emoji)")
         result = speak_to_stream(text, sys.stdout.buffer, options, ssml=args.ssml or None)
     else:
         result = speak_to_file(text, args.output, options, progress=len(text) > 2000 and sys.stderr.isatty(),

@@ -144,7 +144,8 @@ def _break_s(tokens: Sequence[Token]) -> float:
 @dataclass
 class Planned:
     """A chunk ready for a voice: phonemes in the voice's alphabet, the words they say, and what
-    follows it (a default pause, or an explicit break to be made exact)."""
+    follows it (a default pause, or an explicit break to be made exact); the first chunk also
+    carries a break that opens the text."""
 
     phonemes: str
     words: list[Word]
@@ -152,6 +153,7 @@ class Planned:
     speed: float
     pause_after_s: float = 0.0
     break_after_s: float | None = None
+    break_before_s: float | None = None
 
 
 def plan(text: str, options: SpeakOptions, voice: Voice, report: Report, ssml: bool | None = None,
@@ -163,6 +165,7 @@ def plan(text: str, options: SpeakOptions, voice: Voice, report: Report, ssml: b
     budget = min(options.max_chunk_symbols or voice.max_symbols, voice.max_symbols)
     bar = _progress(len(text)) if progress else None
     pending: Planned | None = None
+    opening = 0.0  # breaks before the first word
     for para in paragraphs(text, g2p, markdown=options.markdown, ssml=ssml):
         if bar is not None and para.tokens:
             bar.update(max(0, para.tokens[-1].span[1] - bar.n))
@@ -173,15 +176,18 @@ def plan(text: str, options: SpeakOptions, voice: Voice, report: Report, ssml: b
             if not words:
                 if wanted and pending is not None:  # a break between sentences
                     pending.break_after_s = (pending.break_after_s or 0.0) + wanted
+                elif wanted:
+                    opening += wanted
                 continue
             lengths = [len(w.phonemes) + 2 for w in words]
             for run in fit(words, lengths, budget - 2):
                 chunk_words = [words[i] for i in run]
                 phonemes, ranges = _render(chunk_words, voice, report)
+                first = pending is None
                 if pending is not None:
                     yield pending
                 pending = Planned(phonemes, chunk_words, ranges, options.speed * sentence[0].rate,
-                                  options.sentence_pause_s)
+                                  options.sentence_pause_s, break_before_s=opening if first and opening else None)
             if wanted and pending is not None:
                 pending.break_after_s = wanted
         if pending is not None:
@@ -190,7 +196,7 @@ def plan(text: str, options: SpeakOptions, voice: Voice, report: Report, ssml: b
         bar.update(len(text) - bar.n)
         bar.close()
     if pending is not None:
-        pending.pause_after_s, pending.break_after_s = 0.0, None
+        pending.pause_after_s = 0.0  # no default pause at the end; an explicit break stays
         yield pending
 
 
@@ -206,6 +212,8 @@ def assemble(text: str, synthesized: Iterable[tuple[Planned, AudioChunk]], repor
                 _make_break(previous, chunk, previous_plan.break_after_s)
             t += previous.duration_s + previous.pause_after_s
             yield previous
+        if planned.break_before_s is not None:
+            _open_with_break(chunk, planned.break_before_s)
         chunk.start_s = t
         chunk.pause_after_s = planned.pause_after_s
         chunk.words = _time_words(chunk, planned.words, planned.ranges, t)
@@ -217,6 +225,8 @@ def assemble(text: str, synthesized: Iterable[tuple[Planned, AudioChunk]], repor
         report.words += chunk.words
         previous, previous_plan = chunk, planned
     if previous is not None:
+        if previous_plan.break_after_s is not None:
+            _make_break(previous, None, previous_plan.break_after_s)
         yield previous
 
 
@@ -257,11 +267,24 @@ def _end_at_last_sound(chunk: AudioChunk) -> None:
         last.end_s = float(max(last.start_s + 0.01, min(last.end_s, chunk.start_s + end)))
 
 
-def _make_break(previous: AudioChunk, nxt: AudioChunk, seconds: float) -> None:
+def _open_with_break(chunk: AudioChunk, seconds: float) -> None:
+    """A break before the first word: the silence before the chunk's first sound becomes `seconds`,
+    by adding silence or trimming the voice's own lead-in (word times move with the audio)."""
+    onset, _ = voiced_bounds(chunk.audio, chunk.sample_rate)
+    shift = int(round((seconds - onset) * chunk.sample_rate))
+    if shift > 0:
+        chunk.audio = np.concatenate([np.zeros(shift, np.float32), chunk.audio])
+    elif shift < 0:
+        chunk.audio = chunk.audio[-shift:]
+    chunk.offset_s += shift / chunk.sample_rate
+
+
+def _make_break(previous: AudioChunk, nxt: AudioChunk | None, seconds: float) -> None:
     """Make the silence between two chunks `seconds` long: the voices' own silence at the end of one
-    and the start of the other counts; if it is already longer, the first one's tail is trimmed."""
+    and the start of the other counts; if it is already longer, the first one's tail is trimmed.
+    With no next chunk (a break that ends the text) the silence after the last sound is made so."""
     _, voiced_end = voiced_bounds(previous.audio, previous.sample_rate)
-    onset, _ = voiced_bounds(nxt.audio, nxt.sample_rate)
+    onset = voiced_bounds(nxt.audio, nxt.sample_rate)[0] if nxt is not None else 0.0
     tail = previous.duration_s - voiced_end
     excess = tail + onset - seconds
     if excess > 0:

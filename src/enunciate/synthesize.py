@@ -54,20 +54,27 @@ def speak_to_file(text: str, path, options: SpeakOptions = SpeakOptions(), progr
 def speak_to_stream(text: str, out: BinaryIO, options: SpeakOptions = SpeakOptions(),
                     ssml: bool | None = None) -> FileResult:
     """Write a WAV stream to a binary file object (e.g. standard output) chunk by chunk, flushing
-    after each, so a player can start before the document is finished."""
+    after each, so a player can start before the document is finished. Nothing is written until the
+    first chunk with a word is ready: text with nothing speakable raises EnunciateError with the
+    output untouched."""
     voice = options.load_voice()
     report = Report()
     words: list[WordTiming] = []
     samples = chunks = 0
     start = time.perf_counter()
-    out.write(streaming_wav_header(voice.sample_rate))
+    held: list[bytes] = [streaming_wav_header(voice.sample_rate)]  # until a word is spoken
     for chunk in stream(text, options, report, ssml=ssml):
         audio = np.concatenate([chunk.audio, silence(chunk.pause_after_s, chunk.sample_rate)])
-        out.write(pcm16(audio))
-        out.flush()
         samples += len(audio)
         chunks += 1
         words += chunk.words
+        held.append(pcm16(audio))
+        if words:
+            out.write(b"".join(held))
+            out.flush()
+            held.clear()
+    if not words:
+        raise EnunciateError("the text has nothing speakable (only punctuation, symbols or emoji)")
     return FileResult(Path("-"), samples / voice.sample_rate, time.perf_counter() - start, chunks, words, report)
 
 
