@@ -178,6 +178,17 @@ def test_compare_cli_folders_and_seeds(tmp_path, heart_dir, broken_dir, capsys):
     assert not any(d["beyond_noise"] for d in report["differences"])
 
 
+def test_compare_onnx_and_torch_engines_of_one_voice(tmp_path, capsys):
+    """`VOICE-torch` evaluates the PyTorch module: joe through torch is heard as joe through ONNX."""
+    pytest.importorskip("torch")
+    out_json = tmp_path / "engines.json"
+    assert _eval("--compare", "joe", "joe-torch", "--limit", "3", "--json", str(out_json), *THREADS) == 0
+    report = json.loads(out_json.read_text())
+    assert [e["engine"] for e in report["engines"]] == ["joe (enunciate)", "joe (enunciate, torch cpu fp32)"]
+    assert not any(d["beyond_noise"] for d in report["differences"])
+    assert "within noise" in capsys.readouterr().out
+
+
 # ---------------------------------------------------------------- eval --ref-dir --test-dir
 
 def test_intrusive_folders(tmp_path, heart_dir, items, capsys):
@@ -235,6 +246,7 @@ def test_intrusive_bad_audio_names_the_file(tmp_path, heart_dir, write, message)
 @pytest.mark.parametrize("argv, message", [
     (["--voices", "heart,jo"], r"unknown engine 'jo'; available: heart, joe, .*espeak-ng, heart-own-g2p"),
     (["--voices", "heart@x"], "bad seed"),
+    (["--voices", "heart-torch"], "unknown engine 'heart-torch'.*joe-torch, kokoro-torch"),
     (["--voices", "heart,heart"], "listed twice"),
     (["--voices", "/no/such/folder"], "folder not found: /no/such/folder"),
     (["--ref-dir", "/no/such/ref", "--test-dir", "."], "folder not found: /no/such/ref"),

@@ -36,7 +36,8 @@ def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
         "eval", help="term hit rate, WER, MOS, similarity; paired comparisons; intrusive metrics",
         description="Evaluate engines (one mode per call): --voices, --compare A B, or --ref-dir/--test-dir. "
-                    "An engine is a voice (enunciate's full path), espeak-ng, heart-own-g2p, VOICE-raw-espeak, "
+                    "An engine is a voice (enunciate's full path), VOICE-torch (its PyTorch module), espeak-ng, "
+                    "heart-own-g2p, VOICE-raw-espeak, "
                     "or a folder of WAVs named by term-set id; NAME@N sets noise seed N.")
     mode = p.add_argument_group("mode")
     mode.add_argument("--voices", metavar="LIST", help="comma-separated engines: a round trip each")
@@ -50,6 +51,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--limit", type=int, metavar="N", help="only the first N sentences")
     p.add_argument("--threads", type=int, help="threads for the voices and models (default: ENUNCIATE_THREADS or <=4)")
     p.add_argument("--seed", type=int, default=0, help="noise seed of the voices (default 0; NAME@N overrides)")
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="device of VOICE-torch engines")
+    p.add_argument("--dtype", choices=("fp32", "fp16", "bf16"), default="fp32", help="precision of VOICE-torch engines")
     p.add_argument("--json", metavar="FILE", help="write every number, the command line and the machine")
     p.add_argument("--markdown", metavar="FILE", help="write the tables as Markdown")
     p.add_argument("--mlflow", action="store_true", help="log to MLflow (needs `pip install mlflow`)")
@@ -122,14 +125,14 @@ def _items(args):
     return items[:args.limit] if args.limit else items
 
 
-def _engines(specs: list[str], items, threads: int, seed: int):
+def _engines(specs: list[str], items, threads: int, seed: int, device: str = "cpu", dtype: str = "fp32"):
     """Engines for `specs` (all resolved before any runs, so a typo fails fast) and the items every
     folder among them has a clip for."""
     from .compare import FolderEngine, audio_files, resolve_engine
 
     if len(set(specs)) != len(specs):
         raise EnunciateError(f"an engine is listed twice in {','.join(specs)}; list each once")
-    engines = [resolve_engine(spec, items, threads, seed) for spec in specs]
+    engines = [resolve_engine(spec, items, threads, seed, device, dtype) for spec in specs]
     for engine in engines:
         if isinstance(engine, FolderEngine):
             names = set(audio_files(engine.folder))
@@ -244,7 +247,7 @@ def cmd_eval(args) -> int:
         specs = args.compare if mode == "compare" else [s.strip() for s in args.voices.split(",") if s.strip()]
         if not specs:
             raise EnunciateError("--voices is empty; list engines such as heart,joe,espeak-ng")
-        engines, items = _engines(specs, items, threads, args.seed)
+        engines, items = _engines(specs, items, threads, args.seed, args.device, args.dtype)
         report |= {"terms": args.terms, "asr": args.asr, "sentences": len(items), "seed": args.seed,
                    "similarity_ref": args.similarity_ref}
         runs = [score_engine(engine, items, args.asr, threads, args.mos, args.mos and mode == "voices",

@@ -27,6 +27,7 @@ MIN_RATE_HZ, MAX_RATE_HZ = 8000, 192000   # telephone band up to studio rates; a
 MIN_CLIP_S = 0.5                          # what PESQ, STOI and the MOS predictors need
 BASELINES = ("espeak-ng", "heart-own-g2p")
 RAW_ESPEAK_SUFFIX = "-raw-espeak"
+TORCH_SUFFIX = "-torch"  # the voice through enunciate's PyTorch module instead of ONNX Runtime
 INTRUSIVE_METRICS = ("pesq_wb", "stoi", "mcd_db", "f0_rmse_hz", "duration_ratio")
 
 
@@ -99,15 +100,18 @@ def folder_engine(folder: str | Path, items: Sequence[TermItem]) -> FolderEngine
 
 def engine_names() -> list[str]:
     """Every engine name `resolve_engine` accepts, besides folders and the @SEED suffix."""
-    from ..voices.registry import voice_names
+    from ..voices.registry import torch_voice_names, voice_names
 
     voices = voice_names()
-    return voices + list(BASELINES) + [v + RAW_ESPEAK_SUFFIX for v in voices]
+    return (voices + list(BASELINES) + [v + RAW_ESPEAK_SUFFIX for v in voices]
+            + [v + TORCH_SUFFIX for v in torch_voice_names()])
 
 
-def resolve_engine(spec: str, items: Sequence[TermItem] = (), threads: int = 2, seed: int = 0) -> Engine:
-    """An engine by name: a voice (enunciate's full path), `espeak-ng`, `heart-own-g2p`,
-    `VOICE-raw-espeak`, or a folder of WAVs named by term-set id. `NAME@N` sets the noise seed."""
+def resolve_engine(spec: str, items: Sequence[TermItem] = (), threads: int = 2, seed: int = 0, device: str = "cpu",
+                   dtype: str = "fp32") -> Engine:
+    """An engine by name: a voice (enunciate's full path), `VOICE-torch` (the same through the
+    PyTorch module, on `device` in `dtype`), `espeak-ng`, `heart-own-g2p`, `VOICE-raw-espeak`, or a
+    folder of WAVs named by term-set id. `NAME@N` sets the noise seed."""
     name, at, seed_text = spec.partition("@")
     if at:
         try:
@@ -117,12 +121,14 @@ def resolve_engine(spec: str, items: Sequence[TermItem] = (), threads: int = 2, 
     path = Path(spec)
     if path.is_dir() or "/" in spec or "\\" in spec:
         return folder_engine(path, items)
-    from ..voices.registry import voice_names
+    from ..voices.registry import torch_voice_names, voice_names
     from . import engines
 
     voices = voice_names()
     if name in voices:
         engine = engines.enunciate_engine(name, threads, seed)
+    elif name.endswith(TORCH_SUFFIX) and name.removesuffix(TORCH_SUFFIX) in torch_voice_names():
+        engine = engines.enunciate_engine(name.removesuffix(TORCH_SUFFIX), threads, seed, "torch", device, dtype)
     elif name == "espeak-ng":
         from .espeak_audio import espeak_engine
 

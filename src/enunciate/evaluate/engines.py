@@ -16,17 +16,20 @@ class Engine:
     synth: Synth
 
 
-def enunciate_engine(voice: str, threads: int = 2, seed: int = 0) -> Engine:
-    """The full enunciate path: normalization, technical lexicon, G2P chain, the voice."""
-    from .. import SpeakOptions, load_voice, speak
+def enunciate_engine(voice: str, threads: int = 2, seed: int = 0, engine: str = "onnx", device: str = "cpu",
+                     dtype: str = "fp32") -> Engine:
+    """The full enunciate path: normalization, technical lexicon, G2P chain, the voice (run by ONNX
+    Runtime, or by enunciate's PyTorch module with engine="torch")."""
+    from .. import SpeakOptions, speak
 
-    load_voice(voice, threads)
-    options = SpeakOptions(voice=voice, threads=threads, seed=seed)
+    options = SpeakOptions(voice=voice, threads=threads, seed=seed, engine=engine, device=device, dtype=dtype)
+    options.load_voice()  # loading errors surface before any evaluation runs
 
     def synth(text: str):
         speech = speak(text, options)
         return speech.audio, speech.sample_rate
-    return Engine(f"{voice} (enunciate)", synth)
+    runtime = "" if engine == "onnx" else f", torch {device} {dtype}"
+    return Engine(f"{voice} (enunciate{runtime})", synth)
 
 
 def raw_espeak_engine(voice: str, threads: int = 2, seed: int = 0) -> Engine:

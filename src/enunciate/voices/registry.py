@@ -109,6 +109,11 @@ def voice_names() -> list[str]:
     return list(_entries())
 
 
+def torch_voice_names() -> list[str]:
+    """Voices that also run as PyTorch modules (engine="torch")."""
+    return [n for n, e in _entries().items() if e.load_torch]
+
+
 def list_voices() -> list[VoiceInfo]:
     return [entry.info() for entry in _entries().values()]
 
@@ -146,6 +151,6 @@ def load_voice(name: str = DEFAULT_VOICE, threads: int | None = None, engine: st
             raise EnunciateError("compile applies to the torch engine; use engine='torch' with compile")
         return entry.load(entry.info(), threads or default_threads())
     if entry.load_torch is None:
-        with_torch = [n for n, e in _entries().items() if e.load_torch]
-        raise EnunciateError(f"voice {name!r} has no torch engine; voices with one: {', '.join(with_torch)}")
+        raise EnunciateError(f"voice {name!r} has no torch engine; voices with one: "
+                             f"{', '.join(torch_voice_names())}")
     return entry.load_torch(entry.info(), threads or default_threads(), device, dtype, compile)
