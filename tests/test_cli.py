@@ -79,6 +79,8 @@ def test_voices_lists_engines_and_licences():
     assert proc.returncode == 0
     for needle in (b"heart (default)", b"joe", b"kokoro", b"Apache-2.0", b"MIT", b"hibari-tts"):
         assert needle in proc.stdout
+    engines = {line.split()[0]: line.split()[3 if b"(default)" in line else 2] for line in proc.stdout.splitlines()[1:]}
+    assert engines[b"heart"] == b"onnx" and engines[b"joe"] == engines[b"kokoro"] == b"onnx,torch"
 
 
 def test_demo_writes_every_showcase_sentence(tmp_path):

@@ -136,17 +136,18 @@ def cmd_phonemize(args) -> int:
 
 def cmd_voices(args) -> int:
     from . import list_voices
-    from .voices.registry import DEFAULT_VOICE
+    from .voices.registry import DEFAULT_VOICE, torch_voice_names
 
-    rows = list_voices()
+    rows, with_torch = list_voices(), set(torch_voice_names())
+    runtimes = {v.name: ["onnx", "torch"] if v.name in with_torch else ["onnx"] for v in rows}
     if args.json:
-        print(json.dumps([v.__dict__ for v in rows], indent=1))
+        print(json.dumps([v.__dict__ | {"engines": runtimes[v.name]} for v in rows], indent=1))
         return 0
-    print(f"{'name':22s} {'engine':11s} {'rate':>6s} {'size':>8s}  {'licence':18s} weights / notes")
+    print(f"{'name':22s} {'model':11s} {'engines':11s} {'rate':>6s} {'size':>8s}  {'licence':18s} weights / notes")
     for v in rows:
         mark = " (default)" if v.name == DEFAULT_VOICE else ""
-        print(f"{v.name + mark:22s} {v.engine:11s} {v.sample_rate:6d} {v.size_bytes / 1e6:6.1f}MB  "
-              f"{v.licence:18s} {v.source}; {v.description}")
+        print(f"{v.name + mark:22s} {v.engine:11s} {','.join(runtimes[v.name]):11s} {v.sample_rate:6d} "
+              f"{v.size_bytes / 1e6:6.1f}MB  {v.licence:18s} {v.source}; {v.description}")
     return 0
 
 
