@@ -290,3 +290,27 @@ def test_utf8_bom_and_crlf_are_accepted(tmp_path):
     path = tmp_path / "windows.tsv"
     path.write_bytes("\ufeffterm\tphonemes\r\nkubectl\tkjˈub kəntɹˌOl\r\n".encode("utf-8"))
     assert Lexicon.load(path).lookup("kubectl").phonemes == "kjˈub kəntɹˌOl"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("the dog", "ðə dˈɔɡ"),
+    ("The API is down.", "ði ˌApˌiˈI ɪz dˌWn"),      # a vowel sound, whatever the spelling
+    ("the hour, the user", "ði ˈWəɹ ðə jˈuzəɹ"),
+    ("A dog ran to the office.", "ɐ dˈɔɡ ɹˈæn tə ði ˈɔfəs"),
+    ("an apple and a pear", "ɐn ˈæpᵊl ænd ɐ pˈɛɹ"),
+    ("Go to it.", "ɡˌO tʊ ɪt"),
+    ("Where to?", "wˌɛɹ tu"),                         # before a pause: the citation form
+    ("Plan A is good.", "plˈæn ˈA ɪz ɡˈʊd"),          # a capital A inside the sentence is the letter
+])
+def test_function_words_take_their_weak_forms(text, expected):
+    from enunciate import phonemize
+
+    assert " ".join(w.phonemes for w in phonemize(text).words) == expected
+
+
+def test_weak_forms_leave_lexicon_choices_alone(tmp_path):
+    from enunciate import phonemize
+
+    lexicon = tmp_path / "mine.tsv"
+    lexicon.write_text("the\tðˈi\n", encoding="utf-8")
+    assert phonemize("the dog", lexicons=(str(lexicon),)).words[0].phonemes == "ðˈi"

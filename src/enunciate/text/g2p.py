@@ -152,6 +152,7 @@ class G2P:
                 phonemes = _plural(phonemes)  # "GPUs": the letters, then /z/
             words.append(Word(text, phonemes, source, tok))
         _stress_letter_runs(words)
+        _weak_forms(words)
         return words
 
 
@@ -170,6 +171,24 @@ def _stress_letter_runs(words: list[Word]) -> None:
             for w in words[k: j - 1]:
                 w.phonemes = w.phonemes.replace("ˈ", "ˌ")
         k = max(j, k + 1)
+
+
+_WEAK = {"the": ("ðə", "ði"), "a": ("ɐ", "ɐ"), "an": ("ɐn", "ɐn"), "to": ("tə", "tʊ")}  # before a consonant, a vowel
+
+
+def _weak_forms(words: list[Word]) -> None:
+    """Function words as Kokoro's training data says them inside a phrase: "the" is ðə before a
+    consonant sound and ði before a vowel sound ("the API"), "a"/"an" are ɐ/ɐn, "to" is tə/tʊ.
+    The dictionary gives citation forms (ði, A, æn, tu), which stay before a pause. A capital "A"
+    is the article only when it opens the sentence ("Plan A" keeps the letter)."""
+    for k, w in enumerate(words):
+        forms = _WEAK.get(w.text.lower())
+        if forms is None or w.source not in ("gold", "letters") or k + 1 == len(words) or w.token.punct:
+            continue
+        if w.text == "A" and (k > 0 or w.token.original != "A"):
+            continue
+        first = next((ch for ch in words[k + 1].phonemes if ch not in "ˈˌ"), "")
+        w.phonemes, w.source = forms[first in KOKORO_VOWELS], "gold"
 
 
 def has_vowel(phonemes: str) -> bool:
