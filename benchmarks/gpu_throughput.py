@@ -20,6 +20,8 @@ The lent GPU machine has no PyPI and carries 64 MiB with the tree, so each voice
 
 --budget-s starts no configuration past that time and the eager ones run first, so a short lease
 still brings back the eager table; results are rewritten under --out after every configuration.
+One eager call per --profile-batches size runs under torch.profiler: the share of its wall time the
+GPU was busy says whether the device or the host bounds it (tables under --out/profiles/).
 
 On the CPU (a smoke test, or the CPU table): --device cpu --threads 2 --batches 1,8 --dtypes fp32 --items 12.
 """
@@ -118,6 +120,32 @@ def one_pass(voice, inputs: list[str], batch: int, device: str) -> tuple[float, 
     return time.perf_counter() - start, produced
 
 
+def profile_call(voice, inputs: list[str], batch: int, device: str, path: Path) -> dict:
+    """One call of `batch` items under torch.profiler: what bounds it. On a GPU, kernel time well
+    below the wall time means the host (Python, launches, copies) is the bound, not the device.
+    The full table goes to `path`."""
+    import torch
+    from torch.profiler import ProfilerActivity, profile
+
+    cuda = device == "cuda"
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else [])
+    with profile(activities=activities) as prof:
+        start = time.perf_counter()
+        voice.synthesize_batch(inputs[:batch], 1.0, 0)
+        if cuda:
+            torch.cuda.synchronize()
+        wall_ms = (time.perf_counter() - start) * 1000
+    events = prof.key_averages()
+    key = "self_device_time_total" if cuda else "self_cpu_time_total"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(events.table(sort_by=key, row_limit=30))
+    top = sorted(events, key=lambda e: getattr(e, key, 0), reverse=True)[:5]
+    out = {"wall_ms": wall_ms, "top_ops": [(e.key, getattr(e, key, 0) / 1000) for e in top], "table": path.name}
+    if cuda:
+        out["device_busy_ms"] = sum(getattr(e, key, 0) for e in events) / 1000
+    return out
+
+
 def bench(name: str, dtype: str, batch: int, modes: list[str], args) -> list[dict]:
     """One (voice, dtype, batch) configuration, all modes side by side; a mode that fails to load or
     compile is reported as an error row and leaves the others measured."""
@@ -144,6 +172,9 @@ def bench(name: str, dtype: str, batch: int, modes: list[str], args) -> list[dic
             rows[mode]["walls"].append(wall)
             rows[mode]["audio_s"] = audio_s
     peak = torch.cuda.max_memory_allocated() / 2**20 if args.device == "cuda" else None
+    if "eager" in voices and str(batch) in args.profile_batches.split(","):
+        table = Path(args.out) / "profiles" / f"{name}_{dtype}_batch{batch}_{args.device}.txt"
+        rows["eager"]["profile"] = profile_call(voices["eager"], inputs, batch, args.device, table)
     for row in rows.values():
         wall = statistics.median(row.pop("walls"))
         row |= {"wall_s": wall, "audio_s_per_s": row["audio_s"] / wall, "peak_mem_mb": peak,
@@ -164,17 +195,19 @@ def write(result: dict, out_dir: Path) -> None:
     m = result["machine"]
     lines = [f"Device: {m['device']}; torch {m['torch']}" + (f", CUDA {m['cuda']}" if m.get("cuda") else ""),
              f"Command: `{result['command']}`", "",
-             "| voice | dtype | mode | batch | audio-s/s | latency ms/request | vs eager | compile s | peak MiB |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| voice | dtype | mode | batch | audio-s/s | latency ms/request | vs eager | compile s | peak MiB "
+             "| GPU busy (profiled call) |", "|---|---|---|---|---|---|---|---|---|---|"]
     for r in result["rows"]:
         if "error" in r:
             lines.append(f"| {r['voice']} | {r['dtype']} | {r.get('mode', '')} | {r.get('batch', '')} "
-                         f"| failed: {r['error'][:80]} | | | | |")
+                         f"| failed: {r['error'][:80]} | | | | | |")
             continue
         vs = f"{r['speedup_vs_eager']:.2f}x" if r.get("speedup_vs_eager") else ""
         mem = f"{r['peak_mem_mb']:.0f}" if r["peak_mem_mb"] else ""
+        prof = r.get("profile") or {}
+        busy = f"{prof['device_busy_ms'] / prof['wall_ms']:.0%}" if "device_busy_ms" in prof else ""
         lines.append(f"| {r['voice']} | {r['dtype']} | {r['mode']} | {r['batch']} | {r['audio_s_per_s']:.1f} "
-                     f"| {r['latency_ms_per_request']:.1f} | {vs} | {r['compile_s'] or ''} | {mem} |")
+                     f"| {r['latency_ms_per_request']:.1f} | {vs} | {r['compile_s'] or ''} | {mem} | {busy} |")
     stem.with_suffix(".md").write_text("\n".join(lines) + "\n")
 
 
@@ -189,6 +222,8 @@ def main() -> int:
     ap.add_argument("--compile-batches", default="1,32",
                     help="batch sizes that also run --modes' compile (each shape compiles first: bound the cost)")
     ap.add_argument("--compile-dtypes", default="bf16", help="dtypes that also run compile")
+    ap.add_argument("--profile-batches", default="1,128",
+                    help="batch sizes whose eager run is also profiled once (tables under --out/profiles)")
     ap.add_argument("--items", type=int, default=256, help="utterances per measurement")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads (fixed, stated in the results)")
