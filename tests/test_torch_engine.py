@@ -38,6 +38,13 @@ def test_batch_equals_single_per_item():
         assert _snr_db(alone.audio, got.audio) > 50
 
 
+def test_batch_progress_bar_counts_every_chunk(capsys):
+    out = enunciate.speak_batch(TEXTS, voice="joe", engine="torch", threads=2, batch_size=2, progress=True)
+    assert len(out) == 3 and all(s.duration_s > 0.3 for s in out)
+    err = capsys.readouterr().err
+    assert "speaking" in err and "/3 [" in err  # a bar over the 3 chunks
+
+
 def test_batch_falls_back_for_onnx_voices():
     out = enunciate.speak_batch(TEXTS[:2], voice="heart")
     assert len(out) == 2 and all(s.duration_s > 1 for s in out)

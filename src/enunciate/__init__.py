@@ -54,12 +54,12 @@ def speak_to_file(text: str, path, options: SpeakOptions | None = None, progress
 
 
 def speak_batch(texts: list[str], options: SpeakOptions | None = None, batch_size: int | None = None,
-                **overrides):
+                progress: bool = False, **overrides):
     """Many texts -> a Speech each; with engine="torch" chunks run in padded batches of `batch_size`
-    (default 16 on a GPU, 1 on the CPU, where batches do not pay)."""
+    (default 16 on a GPU, 1 on the CPU, where batches do not pay). progress: a bar over the chunks."""
     from .synthesize import speak_batch as _batch
 
-    return _batch(list(texts), _options(options, overrides), batch_size)
+    return _batch(list(texts), _options(options, overrides), batch_size, progress)
 
 
 def phonemize(text: str, options: SpeakOptions | None = None, ssml: bool | None = None, **overrides):

@@ -102,11 +102,11 @@ def default_batch_size(voice) -> int:
 
 
 def speak_batch(texts: list[str], options: SpeakOptions = SpeakOptions(),
-                batch_size: int | None = None) -> list[Speech]:
+                batch_size: int | None = None, progress: bool = False) -> list[Speech]:
     """Many texts at once. Voices with `synthesize_batch` (the torch engine) run each group of up to
     `batch_size` chunks (default: `default_batch_size`) in one padded forward pass, chunks sorted
     by length so that little is padding; others synthesize chunk by chunk. Each result equals what
-    `speak` gives for that text (within floating-point tolerance)."""
+    `speak` gives for that text (within floating-point tolerance). progress: a bar over the chunks."""
     if batch_size is not None and batch_size < 1:
         raise EnunciateError(f"batch_size must be at least 1, got {batch_size}")
     voice = options.load_voice()
@@ -119,6 +119,11 @@ def speak_batch(texts: list[str], options: SpeakOptions = SpeakOptions(),
     by_speed: dict[float, list[tuple[int, int, Planned]]] = {}
     for item in sorted(flat, key=lambda item: len(item[2].phonemes)):
         by_speed.setdefault(item[2].speed, []).append(item)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(flat), unit="chunk", desc="speaking", leave=False)
     for speed, items in by_speed.items():
         for start in range(0, len(items), batch_size):
             group = items[start:start + batch_size]
@@ -130,6 +135,10 @@ def speak_batch(texts: list[str], options: SpeakOptions = SpeakOptions(),
                 out = [voice.synthesize(p.phonemes, speed, s) for (_, _, p), s in zip(group, seeds)]
             for (i, k, _), chunk in zip(group, out):
                 chunks[(i, k)] = chunk
+            if bar is not None:
+                bar.update(len(group))
+    if bar is not None:
+        bar.close()
     results = []
     for i, (text, report) in enumerate(zip(texts, reports)):
         parts, words = [], []
