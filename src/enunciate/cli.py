@@ -88,6 +88,9 @@ def cmd_speak(args) -> int:
         if extra:
             check_writable(extra)
     to_stdout = args.output == "-"
+    if options.compile and options.engine == "torch":
+        print("compiling the voice: the first sentences take about a minute (--compile pays on long jobs)",
+              file=sys.stderr)
     if to_stdout:
         from .synthesize import speak_to_stream
 
