@@ -85,9 +85,27 @@ def unpacked_onnx(directory: Path) -> Path:
     return onnx
 
 
-def load(name: str, device: str, dtype: str, compile: bool, threads: int, joe_dir: str | None,
+class OnnxBaseline:
+    """The ONNX Runtime voice one utterance at a time, as the CPU baseline (mode "onnx")."""
+
+    def __init__(self, name: str, threads: int):
+        from enunciate import load_voice
+
+        self.voice = load_voice(name, threads)
+
+    def synthesize_batch(self, phonemes: list[str], speed: float = 1.0, seed: int = 0):
+        return [self.voice.synthesize(p, speed, seed) for p in phonemes]
+
+
+def load(name: str, device: str, dtype: str, mode: str, threads: int, joe_dir: str | None,
          kokoro_dir: str | None):
-    """Through the registry, or from staged files (on a machine without the voices' packages)."""
+    """Through the registry, or from staged files (on a machine without the voices' packages).
+    mode: "eager", "compile", or "onnx" (ONNX Runtime, CPU fp32 only)."""
+    compile = mode == "compile"
+    if mode == "onnx":
+        if device != "cpu" or dtype != "fp32":
+            raise ValueError("mode onnx is the CPU fp32 baseline (ONNX Runtime runs on the CPU here)")
+        return OnnxBaseline(name, threads)
     if name == "joe" and joe_dir:
         from enunciate.voices.vits import TorchPiperVoice
 
@@ -155,7 +173,7 @@ def bench(name: str, dtype: str, batch: int, modes: list[str], args) -> list[dic
     inputs = phoneme_inputs("espeak" if name == "joe" else "kokoro", max(args.items, batch))
     for mode in modes:
         try:
-            voice = load(name, args.device, dtype, mode == "compile", args.threads, args.joe_dir, args.kokoro_dir)
+            voice = load(name, args.device, dtype, mode, args.threads, args.joe_dir, args.kokoro_dir)
             warm_s, _ = one_pass(voice, inputs, batch, args.device)  # allocations, kernels, compiled shapes
         except Exception as e:
             print(f"{name} {dtype} {mode} batch {batch}: failed: {e!r}", flush=True)
@@ -218,7 +236,7 @@ def main() -> int:
     ap.add_argument("--batches", default="1,8,32,128")
     ap.add_argument("--dtypes", default="fp32,bf16,fp16")
     ap.add_argument("--modes", default="eager,compile",
-                    help="eager and/or compile (torch.compile; CUDA graphs on cuda)")
+                    help="eager, compile (torch.compile; CUDA graphs on cuda), onnx (ONNX Runtime: the CPU baseline)")
     ap.add_argument("--compile-batches", default="1,32",
                     help="batch sizes that also run --modes' compile (each shape compiles first: bound the cost)")
     ap.add_argument("--compile-dtypes", default="bf16", help="dtypes that also run compile")
@@ -254,7 +272,7 @@ def main() -> int:
         for dtype in args.dtypes.split(","):
             for batch in args.batches.split(","):
                 compiles = batch in args.compile_batches.split(",") and dtype in args.compile_dtypes.split(",")
-                configs.append((name, dtype, int(batch), [m for m in modes if m == "eager" or compiles]))
+                configs.append((name, dtype, int(batch), [m for m in modes if m != "compile" or compiles]))
     configs.sort(key=lambda c: "compile" in c[3])  # compiling is slow: the eager table comes first
     for name, dtype, batch, use in configs:
         if time.perf_counter() - start > args.budget_s:

@@ -81,3 +81,17 @@ def test_runs_from_staged_files_without_the_voice_packages(tmp_path):
     assert "threads fixed at 1" in result["machine"]["device"]
     table = (out / "gpu_throughput_cpu.md").read_text()
     assert table.count("| joe | fp32 | eager |") == 2 and table.count("| kokoro | fp32 | eager |") == 2
+
+
+def test_onnx_baseline_mode_is_the_cpu_voice():
+    script = _load_script()
+    baseline = script.load("joe", "cpu", "fp32", "onnx", 2, None, None)
+    from enunciate import load_voice
+    from enunciate.text.espeak import phonemize_ipa
+
+    phonemes = phonemize_ipa("Hello there.")
+    (chunk,) = baseline.synthesize_batch([phonemes], 1.0, 0)
+    assert baseline.voice is load_voice("joe", 2)  # the ONNX Runtime voice the CLI uses
+    assert chunk.sample_rate == 22050 and 0.5 < chunk.duration_s < 2
+    with pytest.raises(ValueError, match="CPU fp32 baseline"):
+        script.load("joe", "cuda", "bf16", "onnx", 2, None, None)

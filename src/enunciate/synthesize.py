@@ -94,7 +94,7 @@ def phonemize(text: str, options: SpeakOptions = SpeakOptions(), ssml: bool | No
 
 def default_batch_size(voice) -> int:
     """16 on a GPU. 1 on the CPU, where padded batches are slower per item: one at a time joe made
-    22.1 audio-s/s and Kokoro 4.8, in batches of 8 11.4 and 2.7 (benchmarks/results/
+    20.8 audio-s/s and Kokoro 4.5, in batches of 8 11.9 and 2.5 (benchmarks/results/
     gpu_throughput_cpu.md, 2 threads). Larger activations fall out of cache, so convolutions and
     the elementwise passes cost more than the batch saves."""
     device = getattr(voice, "device", None)
