@@ -194,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dtype", choices=("fp32", "fp16", "bf16"), help="precision for the torch engine on cuda")
     p.add_argument("--compile", action="store_true", default=None,
                    help="torch.compile the torch engine's voice (CUDA graphs on cuda): faster once compiled, "
-                        "but each new input shape first compiles for tens of seconds; for long jobs")
+                        "but the first calls spend a minute or two compiling; for long jobs")
     p.add_argument("--captions", metavar="FILE", help="write captions: .vtt (WebVTT) or .srt (SubRip)")
     p.add_argument("--timestamps", metavar="JSON", help="write word timings (original text and span)")
     p.set_defaults(func=cmd_speak)
