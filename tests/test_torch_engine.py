@@ -73,3 +73,14 @@ def test_length_buckets_grow_geometrically():
     # padding pays only for CUDA graphs: the CPU keeps lengths as they are
     assert buckets(True, torch.device("cpu")) == (1, 1) == buckets(False, torch.device("cuda"))
     assert buckets(True, torch.device("cuda")) == (16, 64)
+
+
+def test_batches_only_on_a_gpu():
+    """Padded batches measured slower than single items on the CPU (benchmarks/results/gpu_throughput_cpu.md)."""
+    from enunciate import load_voice
+    from enunciate.synthesize import default_batch_size
+
+    assert default_batch_size(load_voice("joe", 2, engine="torch")) == 1
+    assert default_batch_size(load_voice("heart", 2)) == 1  # ONNX voices synthesize chunk by chunk
+    with pytest.raises(EnunciateError, match="batch_size must be at least 1"):
+        enunciate.speak_batch(TEXTS, voice="joe", engine="torch", batch_size=0)

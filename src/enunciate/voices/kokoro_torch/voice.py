@@ -48,7 +48,6 @@ class TorchKokoroVoice:
             torch.set_num_threads(threads)
         self.model = load_model(self.device, dtype, files and files.onnx)
         self.frame_s = self.model.config.frame_samples / SAMPLE_RATE
-        self.compiled = compile
         self.token_bucket, frame_bucket = buckets(compile, self.device)
         self.frame_bucket = max(1, frame_bucket // 2)  # in duration units, each 2 decoder frames
         if compile:

@@ -62,7 +62,6 @@ class TorchPiperVoice:
         self.model.load_state_dict(state, strict=True)
         self.model.eval().requires_grad_(False).to(self.device)
         self.hop_length = self.model.cfg.hop_length
-        self.compiled = compile
         self.token_bucket, self.frame_bucket = buckets(compile, self.device)
         if compile:
             self.model.log_durations = compiled(self.model.log_durations, self.device)
