@@ -18,6 +18,8 @@ The lent GPU machine has no PyPI and carries 64 MiB with the tree, so each voice
         --voices joe --joe-dir .gpu/joe --items 128 --budget-s 240 --out $OUT")
     run(carry=[".gpu/kokoro"], ... "--voices kokoro --kokoro-dir .gpu/kokoro ..." as above)
 
+    python benchmarks/gpu_throughput.py --merge joe.json kokoro.json --out benchmarks/results
+
 --budget-s starts no configuration past that time and the eager ones run first, so a short lease
 still brings back the eager table; results are rewritten under --out after every configuration.
 One eager call per --profile-batches size runs under torch.profiler: the share of its wall time the
@@ -159,8 +161,10 @@ def profile_call(voice, inputs: list[str], batch: int, device: str, path: Path) 
     path.write_text(events.table(sort_by=key, row_limit=30))
     top = sorted(events, key=lambda e: getattr(e, key, 0), reverse=True)[:5]
     out = {"wall_ms": wall_ms, "top_ops": [(e.key, getattr(e, key, 0) / 1000) for e in top], "table": path.name}
-    if cuda:
-        out["device_busy_ms"] = sum(getattr(e, key, 0) for e in events) / 1000
+    if cuda:  # kernel and copy rows only: an aten op's row repeats the time of the kernels it launched
+        from torch.autograd import DeviceType
+
+        out["device_busy_ms"] = sum(getattr(e, key, 0) for e in events if e.device_type != DeviceType.CPU) / 1000
     return out
 
 
@@ -211,8 +215,9 @@ def write(result: dict, out_dir: Path) -> None:
     stem = out_dir / f"gpu_throughput_{result['args']['device']}"
     stem.with_suffix(".json").write_text(json.dumps(result, indent=1))
     m = result["machine"]
+    commands = result.get("commands") or [result["command"]]
     lines = [f"Device: {m['device']}; torch {m['torch']}" + (f", CUDA {m['cuda']}" if m.get("cuda") else ""),
-             f"Command: `{result['command']}`", "",
+             *(f"Command: `{c}`" for c in commands), *([""] + result["notes"] if result.get("notes") else []), "",
              "| voice | dtype | mode | batch | audio-s/s | latency ms/request | vs eager | compile s | peak MiB "
              "| GPU busy (profiled call) |", "|---|---|---|---|---|---|---|---|---|---|"]
     for r in result["rows"]:
@@ -227,6 +232,22 @@ def write(result: dict, out_dir: Path) -> None:
         lines.append(f"| {r['voice']} | {r['dtype']} | {r['mode']} | {r['batch']} | {r['audio_s_per_s']:.1f} "
                      f"| {r['latency_ms_per_request']:.1f} | {vs} | {r['compile_s'] or ''} | {mem} | {busy} |")
     stem.with_suffix(".md").write_text("\n".join(lines) + "\n")
+
+
+def merge(paths: list[str], out_dir: Path, notes: list[str]) -> dict:
+    """One table from several runs on the same device (each GPU call carries one voice)."""
+    parts = [json.loads(Path(p).read_text()) for p in paths]
+    devices = {part["machine"]["device"] for part in parts}
+    if len(devices) > 1:
+        raise SystemExit(f"runs on different devices cannot share a table: {', '.join(sorted(devices))}")
+    dtypes, modes = ["fp32", "bf16", "fp16"], ["onnx", "eager", "compile"]
+    rows = [row | {"run": i} for i, part in enumerate(parts) for row in part["rows"]]
+    rows.sort(key=lambda r: (r["voice"], dtypes.index(r["dtype"]) if r["dtype"] in dtypes else 9, r.get("batch", 0),
+                             modes.index(r["mode"]) if r.get("mode") in modes else 9))
+    result = {"machine": parts[0]["machine"], "commands": [part["command"] for part in parts],
+              "args": parts[0]["args"], "runs": [part["args"] for part in parts], "notes": notes, "rows": rows}
+    write(result, out_dir)
+    return result
 
 
 def main() -> int:
@@ -252,7 +273,15 @@ def main() -> int:
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results"), help="folder for the JSON and Markdown")
     ap.add_argument("--write-inputs", action="store_true",
                     help="only write benchmarks/gpu_inputs.json (the dev set's phonemes) and exit")
+    ap.add_argument("--merge", nargs="+", metavar="JSON",
+                    help="only merge these result files (runs on one device) into one table under --out")
+    ap.add_argument("--note", action="append", default=[], help="with --merge: a line to print under the commands")
     args = ap.parse_args()
+    if args.merge:
+        merge(args.merge, Path(args.out), args.note)
+        print((Path(args.out) / f"gpu_throughput_{json.loads(Path(args.merge[0]).read_text())['args']['device']}.md")
+              .read_text())
+        return 0
     if args.write_inputs:
         INPUTS.write_text(json.dumps({a: dev_set_phonemes(a) for a in ("espeak", "kokoro")}, ensure_ascii=False))
         print(f"wrote {INPUTS}")

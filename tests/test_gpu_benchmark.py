@@ -95,3 +95,27 @@ def test_onnx_baseline_mode_is_the_cpu_voice():
     assert chunk.sample_rate == 22050 and 0.5 < chunk.duration_s < 2
     with pytest.raises(ValueError, match="CPU fp32 baseline"):
         script.load("joe", "cuda", "bf16", "onnx", 2, None, None)
+
+
+def test_runs_of_one_device_merge_into_one_table(tmp_path):
+    """Each GPU call carries one voice: --merge puts their results in one table, commands listed."""
+    script = _load_script()
+    cpu = json.loads((ROOT / "benchmarks" / "results" / "gpu_throughput_cpu.json").read_text())
+    paths = []
+    for voice in ("kokoro", "joe"):
+        part = cpu | {"command": f"python gpu_throughput.py --voices {voice}",
+                      "rows": [r for r in cpu["rows"] if r["voice"] == voice]}
+        paths.append(tmp_path / f"{voice}.json")
+        paths[-1].write_text(json.dumps(part))
+    merged = script.merge([str(p) for p in paths], tmp_path / "out", ["a note"])
+    assert len(merged["rows"]) == len(cpu["rows"]) and merged["rows"][0]["voice"] == "joe"
+    assert {r["run"] for r in merged["rows"] if r["voice"] == "kokoro"} == {0}
+    table = (tmp_path / "out" / "gpu_throughput_cpu.md").read_text()
+    assert "--voices kokoro`" in table and "--voices joe`" in table and "a note" in table
+    assert table.count("| joe |") == sum(r["voice"] == "joe" for r in cpu["rows"])
+
+    other = json.loads(paths[1].read_text())
+    other["machine"]["device"] = "another card"
+    paths[1].write_text(json.dumps(other))
+    with pytest.raises(SystemExit, match="different devices"):
+        script.merge([str(p) for p in paths], tmp_path / "out", [])

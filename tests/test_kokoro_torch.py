@@ -174,3 +174,32 @@ def test_unknown_dtype_names_the_valid_ones():
 
     with pytest.raises(EnunciateError, match="available: .*bfloat16"):
         load_model(dtype="float8")
+
+
+def test_source_phase_is_the_reference_downsample():
+    """The harmonic source integrates its phase per frame. The reference model gets the per-frame
+    advance by upsampling F0 (nearest) and downsampling linearly by 1/up; that is each frame's own
+    value, so the excitation must not change."""
+    import math
+
+    import torch
+    import torch.nn.functional as F
+
+    from enunciate.voices.kokoro_torch.istftnet import SAMPLE_RATE, SourceModule
+
+    torch.manual_seed(0)
+    source = SourceModule(upsample=300).eval()
+    f0 = torch.cat([torch.zeros(2, 3), 80 + 200 * torch.rand(2, 20), torch.zeros(2, 2)], 1)
+    frames = torch.tensor([25, 17])
+    f0[1, 17:] = 0
+    with torch.no_grad():
+        ours = source(f0, frames)
+        f0_up = f0[:, None].repeat_interleave(300, -1)
+        rad = (f0_up * source.harmonic / SAMPLE_RATE) % 1
+        phase = torch.cumsum(F.interpolate(rad, scale_factor=1 / 300, mode="linear"), -1) * (2 * math.pi * 300)
+        index = torch.minimum(torch.arange(phase.shape[-1])[None, None, :], (frames - 1)[:, None, None])
+        phase = phase.gather(-1, index.expand_as(phase))
+        sines = torch.sin(F.interpolate(phase, scale_factor=300, mode="linear")) * source.sine_amp
+        reference = torch.tanh(source.l_linear((sines * (f0_up > 10)).transpose(1, 2)))[..., 0]
+    assert ours.shape == reference.shape == (2, 25 * 300)
+    assert torch.allclose(ours, reference, atol=1e-4), (ours - reference).abs().max()

@@ -69,9 +69,13 @@ class SourceModule(nn.Module):
     def forward(self, f0: torch.Tensor, frames: torch.Tensor) -> torch.Tensor:
         up = self.upsample
         f0_up = f0[:, None].repeat_interleave(up, -1)  # nearest, (B, 1, N)
-        rad = (f0_up * self.harmonic / SAMPLE_RATE) % 1
-        # The phase is integrated per frame and interpolated back: cheap and smooth.
-        phase = torch.cumsum(F.interpolate(rad, scale_factor=1 / up, mode="linear"), -1) * (2 * math.pi * up)
+        # The phase advance per sample, integrated per frame and interpolated back: cheap and smooth.
+        # The reference model downsamples the nearest-upsampled advance linearly by 1/up, which reads
+        # two samples of the same frame: that is the frame's own value, computed here per frame.
+        # (interpolate(scale_factor=1/up) also made inductor's CUDA kernels assert: it derives the
+        # length as trunc(0.00333333333333333 * 300 * n), one short.)
+        rad = (f0[:, None] * self.harmonic / SAMPLE_RATE) % 1
+        phase = torch.cumsum(rad, -1) * (2 * math.pi * up)
         # Linear upsampling reads one frame past the end: repeat each item's last real frame there,
         # as a lone item's edge clamp would.
         last = (frames - 1).clamp(min=0)[:, None, None]
