@@ -5,8 +5,9 @@ dtype, eager against torch.compile (CUDA graphs on a GPU), plus latency per requ
         --dtypes fp32,bf16,fp16 --modes eager,compile
 
 Inputs are the dev-set sentences as enunciate's frontend phonemizes them (benchmarks/gpu_inputs.json),
-cycled to `--items` and sorted by length, as a batch job would sort them to pad less. Modes are
-measured side by side: each repeat runs every mode once, in turn. Every voice first runs the
+cycled to `--items` and sorted by length, as a batch job would sort them to pad less. The dtypes
+and modes of one voice and batch size are measured side by side: each repeat runs each once, in
+turn (a configuration with compile holds its dtype's eager and compiled runs). Every voice first runs the
 inputs once untimed; for a compiled voice that pass compiles it (and records a CUDA graph per
 length bucket), and its time is reported as compile_s.
 Results are written after every configuration, so a run cut short keeps what it measured.
@@ -168,14 +169,15 @@ def profile_call(voice, inputs: list[str], batch: int, device: str, path: Path) 
     return out
 
 
-def bench(name: str, dtype: str, batch: int, modes: list[str], args) -> list[dict]:
-    """One (voice, dtype, batch) configuration, all modes side by side; a mode that fails to load or
-    compile is reported as an error row and leaves the others measured."""
+def bench(name: str, batch: int, variants: list[tuple[str, str]], args) -> list[dict]:
+    """One (voice, batch) configuration, its (dtype, mode) variants side by side: each repeat runs
+    every variant once, in turn. A variant that fails to load or compile is reported as an error row
+    and leaves the others measured."""
     import torch
 
     voices, rows, failed = {}, {}, []
     inputs = phoneme_inputs("espeak" if name == "joe" else "kokoro", max(args.items, batch))
-    for mode in modes:
+    for dtype, mode in variants:
         try:
             voice = load(name, args.device, dtype, mode, args.threads, args.joe_dir, args.kokoro_dir)
             warm_s, _ = one_pass(voice, inputs, batch, args.device)  # allocations, kernels, compiled shapes
@@ -183,31 +185,52 @@ def bench(name: str, dtype: str, batch: int, modes: list[str], args) -> list[dic
             print(f"{name} {dtype} {mode} batch {batch}: failed: {e!r}", flush=True)
             failed.append({"voice": name, "dtype": dtype, "batch": batch, "mode": mode, "error": repr(e)})
             continue
-        voices[mode] = voice
-        rows[mode] = {"voice": name, "dtype": dtype, "batch": batch, "mode": mode, "items": len(inputs),
-                      "compile_s": round(warm_s, 1) if mode == "compile" else None, "walls": []}
+        voices[dtype, mode] = voice
+        rows[dtype, mode] = {"voice": name, "dtype": dtype, "batch": batch, "mode": mode, "items": len(inputs),
+                             "compile_s": round(warm_s, 1) if mode == "compile" else None, "walls": []}
     if args.device == "cuda":
         torch.cuda.reset_peak_memory_stats()
     for _ in range(args.repeats):
-        for mode, voice in voices.items():
+        for key, voice in voices.items():
             wall, audio_s = one_pass(voice, inputs, batch, args.device)
-            rows[mode]["walls"].append(wall)
-            rows[mode]["audio_s"] = audio_s
+            rows[key]["walls"].append(wall)
+            rows[key]["audio_s"] = audio_s
     peak = torch.cuda.max_memory_allocated() / 2**20 if args.device == "cuda" else None
-    if "eager" in voices and str(batch) in args.profile_batches.split(","):
-        table = Path(args.out) / "profiles" / f"{name}_{dtype}_batch{batch}_{args.device}.txt"
-        rows["eager"]["profile"] = profile_call(voices["eager"], inputs, batch, args.device, table)
+    for (dtype, mode), voice in voices.items():
+        if mode == "eager" and str(batch) in args.profile_batches.split(","):
+            table = Path(args.out) / "profiles" / f"{name}_{dtype}_batch{batch}_{args.device}.txt"
+            rows[dtype, mode]["profile"] = profile_call(voice, inputs, batch, args.device, table)
     for row in rows.values():
         wall = statistics.median(row.pop("walls"))
         row |= {"wall_s": wall, "audio_s_per_s": row["audio_s"] / wall, "peak_mem_mb": peak,
                 "latency_ms_per_request": wall / -(-len(inputs) // batch) * 1000}
-    for row in rows.values():
-        if "eager" in rows and row["mode"] != "eager":
-            row["speedup_vs_eager"] = rows["eager"]["wall_s"] / row["wall_s"]
-        print(f"{name:7s} {dtype:5s} {row['mode']:8s} batch {batch:4d}: {row['audio_s_per_s']:9.1f} audio-s/s  "
+    for (dtype, mode), row in rows.items():
+        if mode != "eager" and (dtype, "eager") in rows:
+            row["speedup_vs_eager"] = rows[dtype, "eager"]["wall_s"] / row["wall_s"]
+        print(f"{name:7s} {dtype:5s} {mode:8s} batch {batch:4d}: {row['audio_s_per_s']:9.1f} audio-s/s  "
               f"latency {row['latency_ms_per_request']:8.1f} ms/request"
               + (f"  compile {row['compile_s']:.0f} s" if row["compile_s"] is not None else ""), flush=True)
     return [*rows.values(), *failed]
+
+
+def configurations(args) -> list[tuple[str, int, list[tuple[str, str]]]]:
+    """(voice, batch, [(dtype, mode)]) in the order they run: every uncompiled configuration first,
+    so a short lease still brings back the eager table, then those with compile, which measure
+    eager again beside it."""
+    modes, dtypes = args.modes.split(","), args.dtypes.split(",")
+    compiles = [d for d in args.compile_dtypes.split(",") if d in dtypes] if "compile" in modes else []
+
+    def variants(kinds: list[str], with_compile: bool) -> list[tuple[str, str]]:
+        return [(d, m) for d in kinds for m in modes
+                if (m != "compile" or with_compile) and (m != "onnx" or d == "fp32")]
+
+    plain, compiled = [], []
+    for name in args.voices.split(","):
+        for batch in args.batches.split(","):
+            here = compiles if batch in args.compile_batches.split(",") else []
+            plain.append((name, int(batch), variants([d for d in dtypes if d not in here], False)))
+            compiled.append((name, int(batch), variants(here, True)))
+    return [c for c in plain + compiled if c[2]]
 
 
 def write(result: dict, out_dir: Path) -> None:
@@ -295,23 +318,17 @@ def main() -> int:
               "args": vars(args) | {"budget_s": None if args.budget_s == float("inf") else args.budget_s},
               "rows": []}
     print(result["machine"]["device"], flush=True)
-    modes = args.modes.split(",")
-    configs = []
-    for name in args.voices.split(","):
-        for dtype in args.dtypes.split(","):
-            for batch in args.batches.split(","):
-                compiles = batch in args.compile_batches.split(",") and dtype in args.compile_dtypes.split(",")
-                configs.append((name, dtype, int(batch), [m for m in modes if m != "compile" or compiles]))
-    configs.sort(key=lambda c: "compile" in c[3])  # compiling is slow: the eager table comes first
-    for name, dtype, batch, use in configs:
+    for name, batch, variants in configurations(args):
+        named = ", ".join(f"{d} {m}" for d, m in variants)
         if time.perf_counter() - start > args.budget_s:
-            print(f"budget spent: skipping {name} {dtype} batch {batch} ({', '.join(use)})", flush=True)
+            print(f"budget spent: skipping {name} batch {batch} ({named})", flush=True)
             continue
         try:
-            result["rows"] += bench(name, dtype, batch, use, args)
+            result["rows"] += bench(name, batch, variants, args)
         except Exception as e:  # one failing configuration must not lose the others' numbers
-            print(f"{name} {dtype} batch {batch}: failed: {e!r}", flush=True)
-            result["rows"].append({"voice": name, "dtype": dtype, "batch": batch, "error": repr(e)})
+            print(f"{name} batch {batch} ({named}): failed: {e!r}", flush=True)
+            result["rows"] += [{"voice": name, "dtype": d, "batch": batch, "mode": m, "error": repr(e)}
+                               for d, m in variants]
         write(result, Path(args.out))
     print((Path(args.out) / f"gpu_throughput_{args.device}.md").read_text())
     return 0

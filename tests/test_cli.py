@@ -46,6 +46,8 @@ def test_speak_markdown_file_and_stdin(tmp_path):
     (["speak", "-f", "{tmp}/missing.txt", "-o", "{tmp}/x.wav"], None, b"cannot read"),
     (["speak", "hi", "--lexicon", "{tmp}/bad.tsv", "-o", "{tmp}/x.wav"], None, b"bad.tsv"),
     (["speak", "hi", "--compile", "-o", "{tmp}/x.wav"], None, b"compile applies to the torch engine"),
+    (["speak", "hi", "--voice", "joe", "--engine", "torch", "--dtype", "fp16", "-o", "{tmp}/x.wav"], None,
+     b"'fp16' needs device='cuda'"),
 ])
 def test_bad_input_exits_2_with_a_message_and_no_output(tmp_path, args, stdin, message):
     (tmp_path / "bad.txt").write_bytes(b"caf\xe9 \xff\xfe")

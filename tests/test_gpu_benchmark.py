@@ -119,3 +119,19 @@ def test_runs_of_one_device_merge_into_one_table(tmp_path):
     paths[1].write_text(json.dumps(other))
     with pytest.raises(SystemExit, match="different devices"):
         script.merge([str(p) for p in paths], tmp_path / "out", [])
+
+
+def test_configurations_run_uncompiled_first_and_onnx_at_fp32_only():
+    from argparse import Namespace
+
+    configs = _load_script().configurations(Namespace(
+        voices="joe,kokoro", batches="1,8", dtypes="fp32,bf16", modes="onnx,eager,compile",
+        compile_batches="8", compile_dtypes="bf16"))
+    assert configs == [
+        ("joe", 1, [("fp32", "onnx"), ("fp32", "eager"), ("bf16", "eager")]),
+        ("joe", 8, [("fp32", "onnx"), ("fp32", "eager")]),
+        ("kokoro", 1, [("fp32", "onnx"), ("fp32", "eager"), ("bf16", "eager")]),
+        ("kokoro", 8, [("fp32", "onnx"), ("fp32", "eager")]),
+        ("joe", 8, [("bf16", "eager"), ("bf16", "compile")]),
+        ("kokoro", 8, [("bf16", "eager"), ("bf16", "compile")]),
+    ]

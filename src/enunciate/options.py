@@ -21,7 +21,7 @@ class SpeakOptions:
     max_chunk_symbols: int | None = None  # phonemes per synthesis call (None: the voice's limit)
     engine: str = "onnx"                  # "onnx" (ONNX Runtime, CPU) or "torch" (PyTorch modules)
     device: str = "cpu"                   # "cpu" or "cuda" (torch engine only)
-    dtype: str = "fp32"                   # "fp32", or "fp16"/"bf16" on CUDA (torch engine only)
+    dtype: str = "fp32"                   # "fp32", "bf16", or "fp16" on CUDA only (torch engine only)
     compile: bool = False                 # torch.compile the voice (torch engine; CUDA graphs on a GPU)
 
     def load_voice(self):

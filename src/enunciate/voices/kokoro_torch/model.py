@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from ..compiled import bucketed
+from ..torch_runtime import torch_device, torch_dtype
 from .istftnet import Decoder
 from .modules import Albert, ProsodyPredictor, TextEncoder, length_mask, masked
 
@@ -110,10 +111,6 @@ def _alignment(durations: torch.Tensor, bucket: int = 1) -> tuple[torch.Tensor, 
     return ((f >= (end - durations)[..., None]) & (f < end[..., None])).float(), frames
 
 
-DTYPES = {"float32": torch.float32, "fp32": torch.float32, "float16": torch.float16, "fp16": torch.float16,
-          "bfloat16": torch.bfloat16, "bf16": torch.bfloat16}
-
-
 def load_model(device: str | torch.device = "cpu", dtype: str | torch.dtype = torch.float32,
                onnx_file: str | None = None) -> KokoroModel:
     """Kokoro-82M with float weights recovered from the offline int8 ONNX (once, then cached):
@@ -124,14 +121,10 @@ def load_model(device: str | torch.device = "cpu", dtype: str | torch.dtype = to
     """
     from safetensors.torch import load_file
 
-    from ...errors import EnunciateError
     from ..kokoro import model_path
     from .recover import recovered_weights
 
-    if isinstance(dtype, str):
-        if dtype not in DTYPES:
-            raise EnunciateError(f"unknown dtype {dtype!r}; available: {', '.join(DTYPES)}")
-        dtype = DTYPES[dtype]
+    dtype = torch_dtype(dtype, torch_device(device))
     model = KokoroModel().eval()
     model.load_state_dict(load_file(str(recovered_weights(onnx_file or model_path()))))
     model.requires_grad_(False).to(device)

@@ -444,11 +444,12 @@ class Vits(nn.Module):
         self.dec = Generator(cfg)
 
     def log_durations(self, ids: torch.Tensor, x_mask: torch.Tensor, dp_noise: torch.Tensor):
-        """Text side: the prior's mean and log-scale per phoneme, and log-durations. The duration
-        predictor runs in fp32 even under autocast."""
-        x, m_p, logs_p = self.enc_p(ids, x_mask)
+        """Text side: the prior's mean and log-scale per phoneme, and log-durations. It runs in fp32
+        even under autocast: it is a small share of the work, and a bf16 text encoder shifts the
+        durations, so an utterance's length and timing would depend on the dtype."""
         with torch.autocast(ids.device.type, enabled=False):
-            logw = self.dp(x.float(), x_mask, dp_noise)
+            x, m_p, logs_p = self.enc_p(ids, x_mask)
+            logw = self.dp(x, x_mask, dp_noise)
         return m_p, logs_p, logw
 
     def decode(self, z_p: torch.Tensor, y_mask: torch.Tensor, padded: bool) -> torch.Tensor:
@@ -459,8 +460,9 @@ class Vits(nn.Module):
     def infer(self, ids: torch.Tensor, lengths: torch.Tensor, noise_scale: float = 0.667,
               length_scale: float = 1.0, noise_w: float = 0.8,
               generators: list[torch.Generator] | None = None, frame_bucket: int = 1) -> VitsOutput:
-        """ids: [b, t] padded phoneme ids; lengths: [b]. Under autocast the duration predictor still runs
-        in fp32. generators: one per item for reproducible noise, or None for the global RNG.
+        """ids: [b, t] padded phoneme ids; lengths: [b]. Under autocast the text side (encoder and
+        duration predictor) still runs in fp32. generators: one per item for reproducible noise, or
+        None for the global RNG.
         frame_bucket: pad the frame axis to a bucket size (`compiled.bucketed`: few shapes for torch.compile)."""
         device = ids.device
         x_mask = sequence_mask(lengths, ids.shape[1])

@@ -8,33 +8,19 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from ...errors import EnunciateError
 from ..base import AudioChunk, VoiceInfo
 from ..compiled import begin_step, bucketed, buckets, compiled
 from ..piper import PiperConfig, keep_known, phoneme_durations
+from ..torch_runtime import torch_device, torch_dtype
 from .model import Vits, VitsConfig
 from .recover import load_weights
-
-DTYPES = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
-
-
-def _device(device: str) -> torch.device:
-    try:
-        dev = torch.device(device)
-    except RuntimeError:
-        dev = None
-    if dev is None or dev.type not in ("cpu", "cuda"):
-        raise EnunciateError(f"unknown device {device!r}; available: cpu, cuda")
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise EnunciateError("device 'cuda' was asked for but PyTorch sees no CUDA GPU; use device='cpu'")
-    return dev
-
 
 class TorchPiperVoice:
     """A Piper voice (`<name>.onnx` + `<name>.onnx.json`) whose weights are recovered into PyTorch.
 
-    device: "cpu" or "cuda"; dtype: "fp32", or "fp16"/"bf16" on CUDA (autocast; the duration
-    predictor stays fp32). threads sets torch's CPU thread count (process-wide) when given.
+    device: "cpu" or "cuda"; dtype: "fp32", "bf16", or "fp16" on CUDA only (autocast; the text
+    encoder and duration predictor stay fp32, so durations do not depend on the dtype). threads sets
+    torch's CPU thread count (process-wide) when given.
     compile: torch.compile both stages (CUDA graphs on a GPU, lengths padded to bucket sizes); the
     first two or three calls compile (about 40 s each on a 2-core CPU), later ones reuse it.
     """
@@ -45,12 +31,8 @@ class TorchPiperVoice:
     def __init__(self, model_path: str | Path, config_path: str | Path, threads: int | None = None,
                  info: VoiceInfo | None = None, device: str = "cpu", dtype: str = "fp32",
                  compile: bool = False):
-        self.device = _device(device)
-        if dtype not in DTYPES:
-            raise EnunciateError(f"unknown dtype {dtype!r}; available: {', '.join(DTYPES)}")
-        if dtype != "fp32" and self.device.type != "cuda":
-            raise EnunciateError(f"dtype {dtype!r} needs device='cuda'; on CPU use dtype='fp32'")
-        self.dtype = DTYPES[dtype]
+        self.device = torch_device(device)
+        self.dtype = torch_dtype(dtype, self.device)
         if threads and self.device.type == "cpu":
             torch.set_num_threads(threads)
 
