@@ -10,6 +10,9 @@ and modes of one voice and batch size are measured side by side: each repeat run
 turn (a configuration with compile holds its dtype's eager and compiled runs). Every voice first runs the
 inputs once untimed; for a compiled voice that pass compiles it (and records a CUDA graph per
 length bucket), and its time is reported as compile_s.
+Every torch variant also speaks --fidelity-items dev sentences with noise off, compared with CPU
+fp32 eager: equal phoneme durations, MCD and waveform SNR. So a GPU run also shows whether its audio
+is right, not only how fast it comes.
 Results are written after every configuration, so a run cut short keeps what it measured.
 
 The lent GPU machine has no PyPI and carries 64 MiB with the tree, so each voice travels alone
@@ -40,6 +43,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
@@ -57,10 +62,14 @@ def dev_set_phonemes(alphabet: str) -> list[str]:
     return [p.phonemes for item in devset.items() for p in plan(item.text, SpeakOptions(), voice, Report())]
 
 
+def all_phonemes(alphabet: str) -> list[str]:
+    """The dev set's inputs from benchmarks/gpu_inputs.json (the GPU machine has no frontend packages)."""
+    return json.loads(INPUTS.read_text(encoding="utf-8"))[alphabet] if INPUTS.exists() else dev_set_phonemes(alphabet)
+
+
 def phoneme_inputs(alphabet: str, n: int) -> list[str]:
-    """n inputs cycled from benchmarks/gpu_inputs.json (the GPU machine has no frontend packages),
-    sorted by length."""
-    out = json.loads(INPUTS.read_text(encoding="utf-8"))[alphabet] if INPUTS.exists() else dev_set_phonemes(alphabet)
+    """n inputs cycled from the dev set, sorted by length."""
+    out = all_phonemes(alphabet)
     return sorted((out[i % len(out)] for i in range(n)), key=len)
 
 
@@ -127,6 +136,51 @@ def load(name: str, device: str, dtype: str, mode: str, threads: int, joe_dir: s
     return load_voice(name, threads, engine="torch", device=device, dtype=dtype, compile=compile)
 
 
+REFERENCES: dict[str, list] = {}  # voice name -> the CPU fp32 eager chunks of its fidelity inputs
+
+
+def fidelity_inputs(name: str, count: int) -> list[str]:
+    """`count` distinct dev-set inputs from the middle to the longest (each long enough for MCD)."""
+    distinct = sorted(set(all_phonemes("espeak" if name == "joe" else "kokoro")), key=len)
+    return [distinct[min(len(distinct) - 1, (len(distinct) - 1) * (count + k) // (2 * count - 1))]
+            for k in range(count)]
+
+
+def quiet(voice, phonemes: list[str]):
+    """Noise off where the voice has noise (joe), so a device's audio can be compared to the CPU's."""
+    if getattr(voice, "alphabet", None) == "espeak":
+        return voice.synthesize_batch(phonemes, 1.0, 0, noise=False)
+    return voice.synthesize_batch(phonemes, 1.0, 0)
+
+
+def fidelity(name: str, voice, batch: int, args) -> dict:
+    """How far a variant's audio is from CPU fp32 eager on the same inputs, so a run on a GPU also
+    shows that its audio is right: whether every phoneme duration matches, the worst duration
+    difference, and the worst MCD (dB, DTW-aligned) and waveform SNR (dB, equal lengths only).
+    The inputs go through in calls of `batch` (repeated to fill one), so a compiled voice meets
+    no new shape."""
+    from enunciate.evaluate.intrusive import mcd_dtw, snr_db
+
+    picks = fidelity_inputs(name, args.fidelity_items)
+    if name not in REFERENCES:
+        cpu = load(name, "cpu", "fp32", "eager", args.threads, args.joe_dir, args.kokoro_dir)
+        REFERENCES[name] = [quiet(cpu, [p])[0] for p in picks]
+    items = (picks * batch)[:max(batch, len(picks))]
+    chunks = [c for k in range(0, len(items), batch) for c in quiet(voice, items[k:k + batch])][:len(picks)]
+    worst_s, mcds, snrs = 0.0, [], []
+    for ref, out in zip(REFERENCES[name], chunks):
+        if worst_s is not None and len(ref.durations_s) == len(out.durations_s):
+            worst_s = max(worst_s, float(np.max(np.abs(np.asarray(ref.durations_s) - out.durations_s), initial=0)))
+        else:
+            worst_s = None  # another phoneme count: a frontend or vocabulary difference, not precision
+        mcds.append(mcd_dtw(ref.audio, out.audio, ref.sample_rate))
+        snrs.append(snr_db(ref.audio, out.audio) if len(ref.audio) == len(out.audio) else None)
+    snr = None if None in snrs else min(snrs)
+    return {"items": len(picks), "identical": snr == float("inf"), "durations_equal": worst_s == 0,
+            "duration_diff_max_s": worst_s, "mcd_db_max": round(max(mcds), 3),
+            "snr_db_min": None if snr in (None, float("inf")) else round(snr, 1)}
+
+
 def one_pass(voice, inputs: list[str], batch: int, device: str) -> tuple[float, float]:
     """Synthesize all inputs in batches: (wall seconds, audio seconds)."""
     import torch
@@ -188,6 +242,12 @@ def bench(name: str, batch: int, variants: list[tuple[str, str]], args) -> list[
         voices[dtype, mode] = voice
         rows[dtype, mode] = {"voice": name, "dtype": dtype, "batch": batch, "mode": mode, "items": len(inputs),
                              "compile_s": round(warm_s, 1) if mode == "compile" else None, "walls": []}
+        if mode != "onnx" and args.fidelity_items:
+            try:
+                rows[dtype, mode]["fidelity"] = fidelity(name, voice, batch, args)
+            except Exception as e:  # the speed is still worth having
+                print(f"{name} {dtype} {mode} batch {batch}: fidelity check failed: {e!r}", flush=True)
+                rows[dtype, mode]["fidelity"] = {"error": repr(e)}
     if args.device == "cuda":
         torch.cuda.reset_peak_memory_stats()
     for _ in range(args.repeats):
@@ -233,6 +293,19 @@ def configurations(args) -> list[tuple[str, int, list[tuple[str, str]]]]:
     return [c for c in plain + compiled if c[2]]
 
 
+def fidelity_cell(f: dict | None) -> str:
+    if not f:
+        return ""
+    if "error" in f:
+        return f"failed: {f['error'][:60]}"
+    if f["identical"]:
+        return "identical"
+    durations = ("equal" if f["durations_equal"] else "other phonemes" if f["duration_diff_max_s"] is None
+                 else f"differ (up to {f['duration_diff_max_s'] * 1000:.0f} ms)")
+    snr = "" if f["snr_db_min"] is None else f", {f['snr_db_min']:g}"
+    return f"{durations}, {f['mcd_db_max']:.2f}{snr}"
+
+
 def write(result: dict, out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = out_dir / f"gpu_throughput_{result['args']['device']}"
@@ -242,18 +315,20 @@ def write(result: dict, out_dir: Path) -> None:
     lines = [f"Device: {m['device']}; torch {m['torch']}" + (f", CUDA {m['cuda']}" if m.get("cuda") else ""),
              *(f"Command: `{c}`" for c in commands), *([""] + result["notes"] if result.get("notes") else []), "",
              "| voice | dtype | mode | batch | audio-s/s | latency ms/request | vs eager | compile s | peak MiB "
-             "| GPU busy (profiled call) |", "|---|---|---|---|---|---|---|---|---|---|"]
+             "| GPU busy (profiled call) | vs CPU fp32: durations, MCD dB, SNR dB |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in result["rows"]:
         if "error" in r:
             lines.append(f"| {r['voice']} | {r['dtype']} | {r.get('mode', '')} | {r.get('batch', '')} "
-                         f"| failed: {r['error'][:80]} | | | | | |")
+                         f"| failed: {r['error'][:80]} | | | | | | |")
             continue
         vs = f"{r['speedup_vs_eager']:.2f}x" if r.get("speedup_vs_eager") else ""
         mem = f"{r['peak_mem_mb']:.0f}" if r["peak_mem_mb"] else ""
         prof = r.get("profile") or {}
         busy = f"{prof['device_busy_ms'] / prof['wall_ms']:.0%}" if "device_busy_ms" in prof else ""
         lines.append(f"| {r['voice']} | {r['dtype']} | {r['mode']} | {r['batch']} | {r['audio_s_per_s']:.1f} "
-                     f"| {r['latency_ms_per_request']:.1f} | {vs} | {r['compile_s'] or ''} | {mem} | {busy} |")
+                     f"| {r['latency_ms_per_request']:.1f} | {vs} | {r['compile_s'] or ''} | {mem} | {busy} "
+                     f"| {fidelity_cell(r.get('fidelity'))} |")
     stem.with_suffix(".md").write_text("\n".join(lines) + "\n")
 
 
@@ -287,6 +362,9 @@ def main() -> int:
     ap.add_argument("--profile-batches", default="1,128",
                     help="batch sizes whose eager run is also profiled once (tables under --out/profiles)")
     ap.add_argument("--items", type=int, default=256, help="utterances per measurement")
+    ap.add_argument("--fidelity-items", type=int, default=3,
+                    help="dev-set utterances each torch variant also speaks with noise off, compared with CPU fp32 "
+                    "eager (durations, MCD, SNR); 0: skip")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads (fixed, stated in the results)")
     ap.add_argument("--budget-s", type=float, default=float("inf"),

@@ -66,8 +66,8 @@ def test_runs_from_staged_files_without_the_voice_packages(tmp_path):
 
     out = tmp_path / "out"
     args = ["--device", "cpu", "--threads", "1", "--voices", "joe,kokoro", "--batches", "1,2", "--dtypes", "fp32",
-            "--modes", "eager", "--items", "2", "--repeats", "1", "--joe-dir", str(staged / "joe"),
-            "--kokoro-dir", str(staged / "kokoro"), "--out", str(out)]
+            "--modes", "eager", "--items", "2", "--repeats", "1", "--fidelity-items", "1",
+            "--joe-dir", str(staged / "joe"), "--kokoro-dir", str(staged / "kokoro"), "--out", str(out)]
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     proc = subprocess.run([sys.executable, "-c", ISOLATED, str(SCRIPT), *args], capture_output=True, env=env,
                           timeout=600)
@@ -78,9 +78,13 @@ def test_runs_from_staged_files_without_the_voice_packages(tmp_path):
     assert {(r["voice"], r["batch"]) for r in result["rows"]} == {("joe", 1), ("joe", 2), ("kokoro", 1), ("kokoro", 2)}
     for row in result["rows"]:
         assert row["items"] == 2 and row["audio_s"] > 1 and row["audio_s_per_s"] > 0
+        fidelity = row["fidelity"]  # against CPU fp32 eager: itself at batch 1, padded in a batch at 2
+        assert fidelity["items"] == 1 and fidelity["durations_equal"]
+        assert fidelity["identical"] if row["batch"] == 1 else fidelity["mcd_db_max"] < 0.3
     assert "threads fixed at 1" in result["machine"]["device"]
     table = (out / "gpu_throughput_cpu.md").read_text()
     assert table.count("| joe | fp32 | eager |") == 2 and table.count("| kokoro | fp32 | eager |") == 2
+    assert table.count("| identical |") >= 2  # batch 1 always; a batch of one repeated item has no padding
 
 
 def test_onnx_baseline_mode_is_the_cpu_voice():

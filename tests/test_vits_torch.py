@@ -8,6 +8,7 @@ pytest.importorskip("torch")
 pytest.importorskip("safetensors")
 
 from enunciate import EnunciateError
+from enunciate.evaluate.intrusive import snr_db
 from enunciate.text.espeak import phonemize_ipa
 
 # One torch thread: on a busy 2-core box torch's spinning OpenMP workers (beside ONNX Runtime's)
@@ -18,12 +19,6 @@ SENTENCES = [
     "Run kubectl apply, then check the logs in Grafana before lunch.",
     "Hello world.",
 ]
-
-
-def snr_db(ref: np.ndarray, out: np.ndarray) -> float:
-    assert len(ref) == len(out), f"lengths differ: {len(ref)} vs {len(out)} samples"
-    err = float(np.sum((ref.astype(np.float64) - out) ** 2))
-    return float("inf") if err == 0 else 10 * np.log10(float(np.sum(ref.astype(np.float64) ** 2)) / err)
 
 
 @pytest.fixture(scope="module")

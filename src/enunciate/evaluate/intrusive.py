@@ -205,6 +205,17 @@ def _mcd(ref_c: np.ndarray, deg_c: np.ndarray, path) -> float:
     return float(MCD_SCALE * np.mean(np.sqrt((diff ** 2).sum(axis=1))))
 
 
+def snr_db(ref: np.ndarray, deg: np.ndarray) -> float:
+    """Waveform SNR in dB of `deg` against `ref`, sample by sample at one rate (inf if identical).
+    Only for renderings that should match sample for sample: the same model on another device,
+    dtype or batch. Lengths must be equal."""
+    if len(ref) != len(deg):
+        raise EnunciateError(f"SNR needs equal lengths: {len(ref)} vs {len(deg)} samples")
+    ref = np.asarray(ref, np.float64)
+    err = float(np.sum((ref - deg) ** 2))
+    return float("inf") if err == 0 else float(10 * np.log10(float(np.sum(ref ** 2)) / err))
+
+
 def mcd_dtw(ref, deg, sr: int, deg_sr: int | None = None) -> float:
     """Mel-cepstral distortion in dB (c1..c24), mean over DTW-aligned frame pairs; 0 for identical audio."""
     ref16, deg16 = _pair(ref, deg, sr, deg_sr)
