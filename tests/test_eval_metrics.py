@@ -189,3 +189,16 @@ def test_bad_input_raises_one_clear_error(speech, metric, bad):
     make_bad, message = BAD_INPUTS[bad]
     with pytest.raises(EnunciateError, match=message):
         METRICS[metric](audio, make_bad(audio), sr)
+
+
+def test_snr_db_of_known_noise_and_its_errors():
+    from enunciate.evaluate.intrusive import snr_db
+
+    rng = np.random.default_rng(0)
+    ref = np.sin(np.linspace(0, 200 * np.pi, 16000)).astype(np.float32)
+    noise = rng.standard_normal(16000).astype(np.float32)
+    noise *= np.sqrt(np.sum(ref.astype(np.float64) ** 2) / np.sum(noise.astype(np.float64) ** 2) / 100)  # 20 dB
+    assert snr_db(ref, ref.copy()) == float("inf")
+    assert abs(snr_db(ref, ref + noise) - 20) < 0.05
+    with pytest.raises(EnunciateError, match="equal lengths"):
+        snr_db(ref, ref[:-1])
