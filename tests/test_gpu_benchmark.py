@@ -139,3 +139,13 @@ def test_configurations_run_uncompiled_first_and_onnx_at_fp32_only():
         ("joe", 8, [("bf16", "eager"), ("bf16", "compile")]),
         ("kokoro", 8, [("bf16", "eager"), ("bf16", "compile")]),
     ]
+
+
+def test_committed_inputs_are_what_the_frontend_says_now():
+    """benchmarks/gpu_inputs.json carries the dev set's phonemes to the GPU machine (no frontend
+    packages there): regenerate it (--write-inputs) whenever the frontend changes them."""
+    script = _load_script()
+    committed = json.loads((ROOT / "benchmarks" / "gpu_inputs.json").read_text(encoding="utf-8"))
+    for alphabet in ("espeak", "kokoro"):
+        assert committed[alphabet] == script.dev_set_phonemes(alphabet), \
+            f"stale {alphabet} inputs: run benchmarks/gpu_throughput.py --write-inputs"

@@ -145,6 +145,9 @@ UNITS = rows("""
 1.5M | one point five million
 10k | ten thousand
 120 tok/s | one hundred twenty tokens per second
+10k requests/s | ten thousand requests per second
+2.5k tok/s | two point five thousand tokens per second
+500 reads/s | five hundred reads per second
 3.2 it/s | three point two iterations per second
 500 MB/s | five hundred megabytes per second
 90 km/h | ninety kilometers per hour
@@ -170,6 +173,9 @@ $1.2M | one point two million dollars
 $10K | ten thousand dollars
 $3 billion | three billion dollars
 $20/month | twenty dollars per month
+$0.50/GB | fifty cents per gigabyte
+€40/user/month | forty euros per user per month
+~$1.2k/month | about one point two thousand dollars per month
 €50 | fifty euros
 50€ | fifty euros
 £3 | three pounds

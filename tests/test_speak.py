@@ -130,6 +130,26 @@ def test_phonemize_sources():
     assert by_text["H100"].spoken
 
 
+@pytest.mark.parametrize("text, spoken", [
+    ("OMP_NUM_THREADS", "O M P num threads"),          # silver words ("num", "threads") are said
+    ("CUDA_VISIBLE_DEVICES", "CUDA visible devices"),  # an inflected gold word ("devices")
+    ("AWS_SECRET_ACCESS_KEY", "AWS secret access key"),
+    ("TF_CPP_MIN_LOG_LEVEL", "T F C P P min log level"),
+    ("DO NOT USE THIS API IN PROD", "do not USE this API IN prod"),  # a shouted phrase is said
+    ("Ask HR IT first", "ask H R IT first"),            # acronyms beside acronyms stay spelled
+])
+def test_constant_names_say_their_words(text, spoken):
+    assert " ".join(w.spoken for w in enunciate.phonemize(text).words) == spoken
+
+
+def test_run_together_package_names_split_into_known_parts():
+    report = enunciate.phonemize("Run gpustat, then check jsonschema and the kubeproxy.")
+    by_text = {w.text.strip(","): w for w in report.words}
+    assert by_text["gpustat"].source == "compound" and by_text["gpustat"].phonemes == "ʤˌipˌijˈu stˈæt"
+    assert by_text["jsonschema"].source == "compound" and by_text["kubeproxy"].source == "compound"
+    assert {w.source for w in enunciate.phonemize("sesquipedalian zxqvbn").words} == {"gold", "espeak"}
+
+
 def test_user_lexicon_wins(tmp_path):
     lex = tmp_path / "mine.tsv"
     lex.write_text("nginx\tˈɛnʤɪn ˈɛks\nFooBar\t/fuː bɑːɹ/\n", encoding="utf-8")

@@ -69,6 +69,11 @@ class G2P:
     def knows(self, word: str) -> bool:
         return any(word in lex for lex in (*self.user, self.tech)) or word in self.gold
 
+    def knows_word(self, word: str) -> bool:
+        """`knows`, or a silver word ("num", "len", "threads") or an inflection of a known one
+        ("devices", "retries"): for words in capitals, which are said rather than spelled."""
+        return self.knows(word) or word in self.silver or self._with_suffix(word) is not None
+
     @functools.cached_property
     def _special(self) -> list[str]:
         terms: list[str] = []
@@ -132,7 +137,26 @@ class G2P:
             return " ".join(p for p, _ in parts), weakest
         if word.isupper() and 1 < len(word) <= 5 and word.isalpha():
             return spell(word), "letters"
-        return espeak_to_kokoro(phonemize_ipa(word)), "espeak"
+        return self._compound(word) or (espeak_to_kokoro(phonemize_ipa(word)), "espeak")
+
+    def _compound(self, word: str) -> tuple[str, str] | None:
+        """A package name run together from a technical term and a word ("jsonschema",
+        "gitignore", "gpustat"): both halves at least 3 letters, the first from the technical or
+        user lexicons, the second from those or the general lexicon. Tried only where espeak-ng
+        would otherwise guess. A second half of 4+ letters is preferred ("gpustat": GPU stat, not
+        GPUs tat), then the longest first half."""
+        if not (word.isalpha() and word.islower() and len(word) >= 6):
+            return None
+        splits = []
+        for cut in range(3, len(word) - 2):
+            head = self._lexicons(word[:cut], None, None)
+            tail = head and (self._lexicons(word[cut:], None, None) or self._general(word[cut:]))
+            if tail:
+                splits.append((len(word) - cut >= 4, cut, head, tail))
+        if not splits:
+            return None
+        _, _, head, tail = max(splits, key=lambda s: s[:2])
+        return f"{head[0]} {tail[0]}", "compound"
 
     def tokens(self, tokens: Sequence[Token]) -> list[Word]:
         """Phonemize a sentence's tokens; runs of single letters inside a token are spelled as one

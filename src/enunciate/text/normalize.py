@@ -62,6 +62,9 @@ class KnownWords(Protocol):
 
     def special_terms(self) -> Iterable[str]: ...
 
+    # Optional: `knows_word(word)`, a wider test for a word in capitals (a CONSTANT_NAME's part or a
+    # shouted word) that is said, not spelled; without it `knows` serves.
+
 
 def normalize(text: str, offset: int = 0, known: KnownWords | None = None) -> list[Token]:
     """Split `text` into Tokens saying how each piece is spoken; spans are shifted by `offset`."""
@@ -220,7 +223,8 @@ def _peel(s: str, i: int, j: int) -> list[Item]:
     k = i
     while k < j and k - i < 2 and s[k] in "~≈<>≤≥±=":
         k += 1
-    if i < k < j and s[k].isdigit() and s[i:k] in P.APPROXIMATE:  # "~5ms" -> "~" "5ms"
+    starts_number = k < j and (s[k].isdigit() or (s[k] in P.CURRENCIES and k + 1 < j and s[k + 1].isdigit()))
+    if i < k and starts_number and s[i:k] in P.APPROXIMATE:  # "~5ms" -> "~" "5ms"; "~$5" too
         lead.append(Item(s[i:k], i, k, punct=True))
         i = k
     counts: dict[str, int] = {}  # brackets in the chunk, counted once so peeling stays linear

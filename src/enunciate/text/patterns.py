@@ -200,7 +200,7 @@ RE_SLASH_VERSION = re.compile(r"(?P<name>[A-Za-z][A-Za-z0-9]*)/(?P<nums>\d+(?:\.
 RE_SCIENTIFIC = re.compile(r"(?P<mantissa>[-−]?\d+(?:\.\d+)?)[eE](?P<exp>[-+]?\d+)")
 RE_IP = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
 RE_CURRENCY = re.compile(rf"(?P<sign>[-−])?(?P<cur>[$€£¥₹₩])(?P<num>{NUM})(?P<scale>[KkMmBbT]|bn)?"
-                         r"(?:/(?P<per>[A-Za-z]+))?")
+                         r"(?:/(?P<per>[A-Za-z]+))?(?:/(?P<per2>[A-Za-z]+))?")
 RE_CURRENCY_AFTER = re.compile(rf"(?P<sign>[-−])?(?P<num>{NUM})(?P<cur>[€£¥₹₩])")
 RE_PERCENT = re.compile(rf"(?P<num>[-−+]?(?:{NUM}))%")
 RE_FRACTION = re.compile(r"(\d{1,3})/(\d{1,3})")

@@ -58,9 +58,9 @@ def _currency(c: str, ctx: Context) -> Reading:
         spoken = f"{nw.quantity(m['num'])} {P.SCALE_SUFFIXES[scale]} {unit[1]}"
     else:
         spoken = nw.money(m["num"], unit, cents)
-    per = m.groupdict().get("per")
-    if per:
-        spoken += f" per {P.PER_UNITS.get(per, per.lower())}"
+    for per in (m.groupdict().get("per"), m.groupdict().get("per2")):  # "$0.50/GB", "€40/user/month"
+        if per:
+            spoken += f" per {P.PER_UNITS.get(per) or P.UNITS.get(per, (per.lower(),))[0]}"
     return ("minus " if m["sign"] else "") + spoken, "currency"
 
 
@@ -330,6 +330,14 @@ def _combo_time(items: list[Item], k: int) -> tuple | None:
     return 2, f"{spoken} {P.AM_PM[ampm.lower()]}", "time", punct
 
 
+def _noun_rate(unit: str) -> tuple[str, str] | None:
+    """After a number, any lower-case noun per unit of time is a rate: "500 reads/s"."""
+    noun, slash, per = unit.partition("/")
+    if slash and per in P.PER_UNITS and noun.isalpha() and noun.islower() and len(noun) >= 3:
+        return f"{noun} per {P.PER_UNITS[per]}", f"{noun} per {P.PER_UNITS[per]}"
+    return None
+
+
 def _combo_quantity(items: list[Item], k: int) -> tuple | None:
     """"35 ms", "10-20 GB", "95 %", "$1.2 million", "1920 x 1080"."""
     if k + 1 >= len(items) or items[k + 1].punct:
@@ -347,12 +355,16 @@ def _combo_quantity(items: list[Item], k: int) -> tuple | None:
     if u.endswith(".") and unit_reading(u[:-1], attached=False):  # "in 35 ms." - "ms." is not Ms.
         u = u[:-1]
         punct = "." if third is None or third.text[:1].isupper() else ""
-    unit = unit_reading(u, attached=False)
+    unit = unit_reading(u, attached=False) or _noun_rate(u)
     if not unit:
         return None
     kind = "percent" if u == "%" else "unit"
     if P.RE_DECIMAL.fullmatch(c):
         return 2, say_quantity(c, unit), kind, punct
+    scaled = P.RE_QUANTITY_UNIT.fullmatch(c)  # "10k requests/s", "1.5M tok/s"
+    scale = scaled and unit_reading(scaled["unit"], attached=True)
+    if scale and scale[1] in P.SCALE_WORDS:
+        return 2, f"{nw.quantity(scaled['num'])} {scale[1]} {unit[1]}", kind, punct
     m = P.RE_RANGE.fullmatch(c)
     if m and not m["unit"]:
         return 2, f"{nw.quantity(m['a'])} to {nw.quantity(m['b'])} {unit[1]}", "range", punct

@@ -125,7 +125,9 @@ def _symbols(c: str, ctx: Context) -> Reading:
         return "", "punct", P.PROSODY[c]
     if all(ch in P.PROSODY for ch in c):  # "?!", "!!!", "?.." in prose: the strongest mark
         return "", "punct", max((P.PROSODY[ch] for ch in c), key=P.PROSODY_STRENGTH.get)
-    if c in P.APPROXIMATE and (ctx.after or "")[:1].isdigit():  # "~5 ms", "<10%"
+    after = ctx.after or ""
+    if c in P.APPROXIMATE and (after[:1].isdigit() or (after[:1] in P.CURRENCIES and after[1:2].isdigit())):
+        # "~5 ms", "<10%", "~$5"
         return P.APPROXIMATE[c], "symbol"
     if all(ch in P.OPENERS or ch in P.CLOSERS or ch in "\"'`" for ch in c):
         return "", "punct"

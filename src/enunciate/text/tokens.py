@@ -5,8 +5,9 @@ from dataclasses import dataclass, field
 
 MAX_BREAK_S = 10.0  # an explicit pause longer than this is capped (with a warning)
 
-# Sources of a pronunciation, best first. "letters" means spelled letter by letter.
-SOURCES = ("override", "user", "tech", "gold", "silver", "letters", "espeak")
+# Sources of a pronunciation, best first. "compound": a run-together name split into two known
+# parts ("gpustat"); "letters": spelled letter by letter.
+SOURCES = ("override", "user", "tech", "gold", "silver", "compound", "letters", "espeak")
 
 
 @dataclass

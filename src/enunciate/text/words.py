@@ -50,6 +50,11 @@ class Context:
     def knows(self, word: str) -> bool:
         return self.known is not None and self.known.knows(word)
 
+    def knows_word(self, word: str) -> bool:
+        """Wider than `knows`: also inflected and less certain words, for words in capitals."""
+        test = getattr(self.known, "knows_word", None) or self.knows
+        return self.known is not None and test(word)
+
     def term(self, word: str) -> str | None:
         """How a special term (lexicon or built-in) is spoken, or None if `word` is not one."""
         low = word.lower()
@@ -136,10 +141,13 @@ def split_humps(word: str) -> list[str]:
 
 def _say_capitals(word: str, ctx: Context, code: bool) -> tuple[str, str]:
     """All capitals: an acronym to spell ("XYZ"), unless it is a shouted word ("WARNING") or a
-    word of a CONSTANT_NAME. With a lexicon, a word is one it knows in lower case; without one,
-    five or more letters with a vowel."""
+    word of a CONSTANT_NAME ("OMP_NUM_THREADS": num threads), or a word of a shouted phrase ("DO
+    NOT USE IT": a neighbour is in capitals too; terms such as "API" were matched before this). With
+    a lexicon, a word is one it knows in lower case, inflected ("DEVICES") or not; without one, five
+    or more letters with a vowel."""
     if ctx.known is not None:
-        is_word = len(word) >= (3 if code else 5) and ctx.knows(word.lower())
+        shouted = not code and any(n and len(n) >= 2 and n.isalpha() and n.isupper() for n in (ctx.prev, ctx.next))
+        is_word = len(word) >= (3 if code else 2 if shouted else 5) and ctx.knows_word(word.lower())
     else:
         is_word = len(word) >= 5 and bool(set(word) & P.VOWELS)
     return (word.lower(), "word") if is_word else (letters(word), "acronym")
