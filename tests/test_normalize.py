@@ -91,6 +91,7 @@ VERSIONS = rows("""
 v2.3.1 | version two point three point one
 v2 | version two
 Python 3.12 | python three point twelve
+Python 3.11+ | python three point eleven plus
 Python 2.0 | python two point oh
 Java 21 | java twenty one
 Go 1.22 | go one point twenty two
@@ -256,6 +257,7 @@ config/my_settings.yaml | config slash my underscore settings dot yaml
 https://example.com/docs | example dot com slash docs
 https://example.com/docs/ | example dot com slash docs
 http://localhost:8080/api | localhost colon eighty eighty slash api
+0.0.0.0:8080 | zero dot zero dot zero dot zero colon eighty eighty
 www.python.org | W W W dot python dot org
 github.com/user/repo | github dot com slash user slash repo
 dev@example.com | dev at example dot com
@@ -288,6 +290,8 @@ i++ | I plus plus
 @alice | at alice
 issue #123 | issue number one hundred twenty three
 __init__ | init
+a1b2c3d | A one B two C three D
+x = a + b | X equals A plus B
 """)
 
 WORDS_AND_ACRONYMS = rows("""

@@ -133,9 +133,12 @@ def _ratio(c: str, ctx: Context) -> Reading:
 
 
 def _ip(c: str, ctx: Context) -> Reading:
-    if not P.RE_IP.fullmatch(c) or any(int(p) > 255 for p in c.split(".")):
+    address, colon, port = c.partition(":")  # "0.0.0.0:8080"
+    if (not P.RE_IP.fullmatch(address) or any(int(p) > 255 for p in address.split("."))
+            or (colon and not (port.isdigit() and len(port) <= 5))):
         return None
-    return " dot ".join(nw.integer(p) for p in c.split(".")), "ip"
+    spoken = " dot ".join(nw.integer(p) for p in address.split("."))
+    return spoken + (f" colon {say_digits(port)}" if colon else ""), "ip"
 
 
 def _tag(tag: str, ctx: Context) -> str:
@@ -144,6 +147,9 @@ def _tag(tag: str, ctx: Context) -> str:
 
 def _version(c: str, ctx: Context) -> Reading:
     m = P.RE_VERSION.fullmatch(c)
+    if not m and c.endswith("+") and P.RE_VERSION.fullmatch(c[:-1]) and _version_context(ctx):
+        reading = _version(c[:-1], ctx)  # "Python 3.11+": that version or later
+        return reading and (f"{reading[0]} plus", reading[1])
     if not m:
         return None
     parts = m["nums"].split(".")
