@@ -196,6 +196,8 @@ ORDINALS_RANGES_FRACTIONS = rows("""
 pages 3-7 | pages three to seven
 1.5-2.5 | one point five to two point five
 1/2 | one half
+4.5/5 | four point five out of five
+rated 8/10 | rated eight out of ten
 3/4 | three quarters
 2/3 | two thirds
 5/8 | five eighths
@@ -235,6 +237,7 @@ status 429 | status four twenty nine
 a 404 page | a four oh four page
 I ate 404 apples | I ate four hundred four apples
 RTX 4090 | R T X forty ninety
+the 4090 Ti | the forty ninety ti
 GTX 1080 Ti | G T X ten eighty ti
 two RTX 4090s | two R T X forty nineties
 port 8080 | port eighty eighty
@@ -263,6 +266,7 @@ github.com/user/repo | github dot com slash user slash repo
 dev@example.com | dev at example dot com
 first.last+tag@my-site.io | first dot last plus tag at my dash site dot io
 (see https://x.io/a). | see X dot io slash A
+r/MachineLearning | R slash machine learning
 """)
 
 CODE = rows("""

@@ -137,9 +137,15 @@ def test_phonemize_sources():
     ("TF_CPP_MIN_LOG_LEVEL", "T F C P P min log level"),
     ("DO NOT USE THIS API IN PROD", "do not USE this API IN prod"),  # a shouted phrase is said
     ("Ask HR IT first", "ask H R IT first"),            # acronyms beside acronyms stay spelled
+    ("r/LocalLLaMA", "R slash local LLaMA"),             # a known term is not cut into humps
 ])
 def test_constant_names_say_their_words(text, spoken):
     assert " ".join(w.spoken for w in enunciate.phonemize(text).words) == spoken
+
+
+def test_gpu_model_suffix():
+    words = {w.text: w for w in enunciate.phonemize("the 4090 Ti").words}
+    assert words["4090"].spoken == "forty ninety" and words["Ti"].phonemes == "tˌiˈI"  # T I, not "tea"
 
 
 def test_run_together_package_names_split_into_known_parts():

@@ -176,6 +176,8 @@ STATUS_AFTER = {"error", "errors", "ok", "response", "responses", "status", "not
                 "forbidden", "unauthorized", "bad", "internal", "service", "gateway", "too",
                 "created", "accepted", "moved", "redirect", "page", "conflict", "gone"}
 GROUPED_BEFORE = {"port", "ports", "iso", "rfc", "pep"}
+# After a model number these make it a product name, read in pairs ("the 4090 Ti").
+PRODUCT_SUFFIXES = {"ti", "super", "xt", "xtx", "gre", "ultra"}
 # Capitals before a decimal that are money, not a product with a version ("USD 1.50").
 CURRENCY_CODES = {"USD", "EUR", "GBP", "JPY", "CNY", "INR", "CAD", "AUD", "CHF", "BTC", "ETH"}
 AM_PM = {"am": "A M", "pm": "P M", "a.m.": "A M", "p.m.": "P M"}
@@ -204,6 +206,8 @@ RE_CURRENCY = re.compile(rf"(?P<sign>[-−])?(?P<cur>[$€£¥₹₩])(?P<num>{N
 RE_CURRENCY_AFTER = re.compile(rf"(?P<sign>[-−])?(?P<num>{NUM})(?P<cur>[€£¥₹₩])")
 RE_PERCENT = re.compile(rf"(?P<num>[-−+]?(?:{NUM}))%")
 RE_FRACTION = re.compile(r"(\d{1,3})/(\d{1,3})")
+RE_RATING = re.compile(r"(\d{1,3}(?:\.\d{1,2})?)/(\d{1,3})")
+RATING_BEFORE = {"rating", "rated", "score", "scored", "scores", "verdict", "gets", "got", "gave", "give", "stars"}
 RE_PHONE = re.compile(r"(?:\+\d{1,3}[-.])?(?:\(?\d{3}\)?[-.]\d{3}[-.]\d{4}|\d{3}-\d{4})")
 # Before a dotted number in code, these make it a version ("torch>=2.1") rather than a decimal.
 VERSION_PINS = {"==", ">=", "<=", "<", ">", "~=", "!=", "^", "~", "@"}

@@ -45,7 +45,8 @@ def _grouped_context(ctx: Context) -> bool:
     """"RTX 4090", "port 8080", "ISO 8601": numbers that name things are read in pairs."""
     prev = ctx.prev or ""
     return (prev.lower() in P.GROUPED_BEFORE or prev.lower() in P.PRODUCTS or ctx.is_term(prev)
-            or (prev.isalpha() and 2 <= len(prev) <= 6 and prev.isupper()) or is_mixed_case(prev))
+            or (prev.isalpha() and 2 <= len(prev) <= 6 and prev.isupper()) or is_mixed_case(prev)
+            or (ctx.next or "").lower() in P.PRODUCT_SUFFIXES)
 
 
 def _currency(c: str, ctx: Context) -> Reading:
@@ -251,6 +252,14 @@ def _range(c: str, ctx: Context) -> Reading:
     return spoken, "range"
 
 
+def _rating(c: str, ctx: Context) -> Reading:
+    """"4.5/5", "9.5/10", and "8/10" after "rated" or "score": a mark out of a maximum."""
+    m = P.RE_RATING.fullmatch(c)
+    if not m or float(m[1]) > int(m[2]) or not ("." in m[1] or _word_before(ctx) in P.RATING_BEFORE):
+        return None
+    return f"{nw.quantity(m[1])} out of {nw.integer(m[2])}", "rating"
+
+
 def _fraction(c: str, ctx: Context) -> Reading:
     m = P.RE_FRACTION.fullmatch(c)
     if not m:
@@ -378,5 +387,5 @@ def _combo_quantity(items: list[Item], k: int) -> tuple | None:
 
 
 RULES = [_currency, _percent, _ordinal, _decade, _date, _time, _ratio, _ip, _version, _slash_version,
-         _scientific, _quantity_unit, _duration, _dimensions, _phone, _range, _fraction, _number]
+         _scientific, _quantity_unit, _duration, _dimensions, _phone, _range, _rating, _fraction, _number]
 COMBOS = [_combo_date, _combo_time, _combo_quantity]

@@ -112,9 +112,13 @@ def _hyphenated(c: str, ctx: Context) -> Reading:
 
 
 def _slash_words(c: str, ctx: Context) -> Reading:
-    """"read/write" -> "read write": a slash between two words is not said."""
+    """"read/write" -> "read write": a slash between two words is not said, except after Reddit's
+    "r/" and "u/" ("r/LocalLLaMA": R slash local llama)."""
     if not P.RE_SLASH_WORDS.fullmatch(c):
         return None
+    first, _, rest = c.partition("/")
+    if first in ("r", "u") and len(rest) >= 3:
+        return f"{first.upper()} slash {say_word(rest, ctx)[0]}", "word"
     return " ".join(say_word(p, ctx)[0] for p in c.split("/")), "word"
 
 

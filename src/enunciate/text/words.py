@@ -120,11 +120,25 @@ def say_word(word: str, ctx: Context, code: bool = False) -> tuple[str, str]:
         return word.lower(), "word"
     if len(word) <= 4 and sum(ch.isupper() for ch in word) >= 2:  # "PhD", "IoT", "YoY"
         return letters(word), "acronym"
+    known = _known_tail(word, ctx)
+    if known:  # "LocalLLaMA", "useOAuth": a known mixed-case term keeps its own reading
+        return f"{say_word(word[:-len(known)], ctx, code=True)[0]} {known}", "code" if word[0].islower() else "word"
     humps = split_humps(word)
     if len(humps) == 1:
         return word.lower(), "word"
     said = [say_word(h, ctx, code=True)[0] for h in humps]
     return " ".join(h for h in said if h), "code" if word[0].islower() else "word"
+
+
+def _known_tail(word: str, ctx: Context) -> str | None:
+    """The longest known mixed-case term ending `word` after a first part of 2+ letters that
+    camel-case humps would cut into scraps ("LLaMA" in "LocalLLaMA": not "L La MA")."""
+    for k in range(2, len(word) - 2):
+        tail = word[k:]
+        if (tail[0].isupper() and is_mixed_case(tail) and any(len(h) <= 2 for h in split_humps(tail))
+                and ctx.knows(tail)):
+            return tail
+    return None
 
 
 def split_humps(word: str) -> list[str]:
