@@ -44,6 +44,10 @@ def test_block_text_is_aligned_with_the_original():
     ("a * b * c", "a * b * c"),
     ("***both***", "both"),
     ("<b>html</b> tag", "html tag"),
+    ("fast &amp; cheap &mdash; 4&nbsp;Gi", "fast & cheap — 4 Gi"),  # entities: their character
+    ("`a &amp;&amp; b` in code", "a &amp;&amp; b in code"),          # literal inside code
+    ("&bogus; stays", "&bogus; stays"),
+    ("details[^1] here", "details here"),                              # footnote marks are silent
 ])
 def test_inline_markup(md, spoken):
     (block,) = list(blocks(md))
@@ -76,3 +80,11 @@ def test_blocks_are_lazy_on_a_large_input():
     it = blocks(big)
     first = next(it)
     assert first.text.strip() == "A paragraph about CUDA."
+
+
+def test_footnote_text_is_read_without_its_mark():
+    text = "Tested twice[^1].\n\n[^1]: On EKS and GKE.\n"
+    first, note = blocks(text)
+    assert first.text.split()[:2] == ["Tested", "twice"] and "^" not in first.text
+    assert " ".join(note.text.split()) == "On EKS and GKE."
+    assert text[note.start:note.end].endswith("On EKS and GKE.") and len(note.text) == note.end - note.start

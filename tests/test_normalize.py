@@ -90,6 +90,7 @@ USD 1.50 | U S D one point five zero
 VERSIONS = rows("""
 v2.3.1 | version two point three point one
 v2 | version two
+v1.29+ | version one point twenty nine plus
 Python 3.12 | python three point twelve
 Python 3.11+ | python three point eleven plus
 Python 2.0 | python two point oh
@@ -143,6 +144,8 @@ UNITS = rows("""
 3 m | three meters
 1h30m | one hour thirty minutes
 7B parameters | seven billion parameters
+4Gi | four gibibytes
+512Mi | five hundred twelve mebibytes
 1.5M | one point five million
 10k | ten thousand
 120 tok/s | one hundred twenty tokens per second
@@ -238,6 +241,7 @@ a 404 page | a four oh four page
 I ate 404 apples | I ate four hundred four apples
 RTX 4090 | R T X forty ninety
 the 4090 Ti | the forty ninety ti
+ports 80/443 | ports eighty and four forty three
 GTX 1080 Ti | G T X ten eighty ti
 two RTX 4090s | two R T X forty nineties
 port 8080 | port eighty eighty

@@ -6,6 +6,7 @@ not read aloud; they are returned as skipped blocks so the report can name them.
 """
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from typing import Iterator
@@ -24,6 +25,9 @@ _OVERRIDE_TARGET = re.compile(r"^(/[^/]*[^\x00-\x7f ]?[^/]*/|kokoro:.*)$")
 _EMPHASIS = re.compile(r"(?<![\w*])(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1(?![\w*])")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _HTML_TAG = re.compile(r"</?[a-zA-Z][^>\n]*>")
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
+_FOOTNOTE_REF = re.compile(r"\[\^[^\]\s]{1,40}\](?!:)")
+_FOOTNOTE_DEF = re.compile(r"^\s{0,3}\[\^[^\]\s]{1,40}\]:\s*")
 
 
 @dataclass
@@ -53,8 +57,27 @@ def _is_override(target: str) -> bool:
             and any(not ch.isascii() or ch == " " for ch in target))
 
 
+def _entities(line: str, code: list[tuple[int, int]]) -> str:
+    """HTML entities outside code spans become their character, padded with spaces to the
+    entity's length ("&amp;" is "&" and four spaces), so offsets hold; unknown ones stay."""
+    for m in _ENTITY.finditer(line):
+        if any(a <= m.start() < b for a, b in code):
+            continue
+        char = html.unescape(m.group())
+        if len(char) == 1:
+            char = " " if char.isspace() else char  # &nbsp;
+            line = line[:m.start()] + char + " " * (m.end() - m.start() - 1) + line[m.end():]
+    return line
+
+
 def clean_inline(line: str) -> str:
-    """Blank inline markup (emphasis, code ticks, links, HTML tags) keeping every offset."""
+    """Blank inline markup (emphasis, code ticks, links, HTML tags, footnote marks) and decode
+    HTML entities, keeping every offset."""
+    code = [m.span() for m in _CODE_SPAN.finditer(line)]
+    line = _entities(line, code)
+    for m in _FOOTNOTE_REF.finditer(line):
+        if not any(a <= m.start() < b for a, b in code):
+            line = _blank(line, m.start(), m.end())
     for m in _CODE_SPAN.finditer(line):
         line = _blank(line, m.start(), m.start(1) + len(m.group(1)))
         line = _blank(line, m.end() - len(m.group(1)), m.end())
@@ -127,6 +150,10 @@ def blocks(text: str, markdown: bool = True) -> Iterator[Block]:
             yield from flush()
             continue
         kind, prefix = _line_kind(line)
+        footnote = _FOOTNOTE_DEF.match(line)  # "[^1]: text": the text is read, the mark is not
+        if footnote:
+            kind, prefix = "paragraph", footnote.end()
+            yield from flush()
         cleaned = " " * prefix + clean_inline(line[prefix:])
         if kind == "table_row":
             cleaned = cleaned.replace("|", ",")

@@ -51,6 +51,9 @@ UNITS: dict[str, tuple[str, str]] = {
 ATTACHED_UNITS: dict[str, tuple[str, str]] = {
     "k": ("thousand", "thousand"), "M": ("million", "million"), "B": ("billion", "billion"),
     "bn": ("billion", "billion"), "T": ("trillion", "trillion"), "m": ("minute", "minutes"),
+    # Kubernetes' binary quantities ("4Gi" of memory)
+    "Ki": ("kibibyte", "kibibytes"), "Mi": ("mebibyte", "mebibytes"), "Gi": ("gibibyte", "gibibytes"),
+    "Ti": ("tebibyte", "tebibytes"),
 }
 SPACED_UNITS: dict[str, tuple[str, str]] = {"m": ("meter", "meters")}
 # Nouns counted per unit of time in rates such as "tok/s" or "it/s".

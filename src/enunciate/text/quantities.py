@@ -148,8 +148,8 @@ def _tag(tag: str, ctx: Context) -> str:
 
 def _version(c: str, ctx: Context) -> Reading:
     m = P.RE_VERSION.fullmatch(c)
-    if not m and c.endswith("+") and P.RE_VERSION.fullmatch(c[:-1]) and _version_context(ctx):
-        reading = _version(c[:-1], ctx)  # "Python 3.11+": that version or later
+    if not m and c.endswith("+") and P.RE_VERSION.fullmatch(c[:-1]):
+        reading = _version(c[:-1], ctx)  # "Python 3.11+", "v1.29+": that version or later
         return reading and (f"{reading[0]} plus", reading[1])
     if not m:
         return None
@@ -265,6 +265,8 @@ def _fraction(c: str, ctx: Context) -> Reading:
     if not m:
         return None
     num, den = int(m[1]), int(m[2])
+    if _word_before(ctx) in ("port", "ports"):  # "ports 80/443"
+        return f"{say_digits(m[1])} and {say_digits(m[2])}", "number"
     if 2 <= den <= 10 and 0 < num < den:
         return nw.fraction(num, den), "fraction"
     return f"{nw.integer(m[1])} over {nw.integer(m[2])}", "fraction"
