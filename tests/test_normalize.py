@@ -211,6 +211,10 @@ rated 8/10 | rated eight out of ten
 
 TIMES_AND_DATES = rows("""
 7:30 pm | seven thirty P M
+after 12/31 | after december thirty first
+by 3/15 | by march fifteenth
+on 1/2 of them | on one half of them
+end of Dec. The end | end of december the end
 7:30pm | seven thirty P M
 7 PM | seven P M
 11 a.m. | eleven A M
@@ -350,6 +354,8 @@ I/O | I O
 
 ABBREVIATIONS_AND_SYMBOLS = rows("""
 e.g. this | for example this
+(finally 🎉). Next | finally next
+Thx! | thanks
 i.e. that | that is that
 apples, pears, etc. | apples pears et cetera
 A vs. B | A versus B

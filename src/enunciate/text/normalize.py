@@ -216,7 +216,11 @@ def _peel(s: str, i: int, j: int) -> list[Item]:
     lead: list[Item] = []
     trail: list[Item] = []
     if j - i == 1 or (j - i <= 3 and not any(ch.isalnum() for ch in s[i:j])):
-        return [Item(s[i:j], i, j, punct=s[i:j] in P.PROSODY)]
+        run = s[i:j]
+        if (any(ch in P.CLOSERS for ch in run)
+                and all(ch in P.PROSODY or ch in P.CLOSERS or ch in P.TRAILING for ch in run)):
+            return [Item(ch, i + n, i + n + 1, punct=True) for n, ch in enumerate(run)]  # ")." left by an emoji
+        return [Item(run, i, j, punct=run in P.PROSODY)]
     while i < j and s[i] in P.OPENERS and not P.RE_DECADE.match(s, i, j):
         lead.append(Item(s[i], i, i + 1, punct=True))
         i += 1

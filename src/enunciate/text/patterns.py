@@ -110,7 +110,10 @@ BUILTIN_TERMS = {
 }
 # Words with a fixed reading that the letter rules would get wrong, looked up in lower case.
 WORD_READINGS = {"ok": "okay", "vs": "versus", "wrt": "with respect to", "ctrl": "control",
-                 "cmd": "command", "esc": "escape", "pgup": "page up", "pgdn": "page down"}
+                 "cmd": "command", "esc": "escape", "pgup": "page up", "pgdn": "page down",
+                 "thx": "thanks", "pls": "please", "plz": "please"}
+# Before "M/D" these make it a date ("after 12/31", "by 3/15"), not a fraction.
+DATE_BEFORE = {"after", "before", "by", "on", "until", "till", "since", "from", "due", "through", "thru"}
 # C preprocessor directives: "#include" is "hash include", other "#word"s are hashtags.
 HASH_WORDS = {"include", "define", "pragma", "ifdef", "ifndef", "endif", "if", "else", "elif", "undef",
               "import", "error", "warning"}

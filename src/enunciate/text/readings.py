@@ -60,6 +60,8 @@ def _path(c: str, ctx: Context) -> Reading:
 
 def _abbreviation(c: str, ctx: Context) -> Reading:
     low = c.lower()
+    if c[:1].isupper() and low.endswith(".") and P.MONTH_NAMES.get(low[:-1]):  # "end of Dec. The"
+        return P.MONTHS[P.MONTH_NAMES[low[:-1]] - 1], "word", "." if _sentence_ends(ctx) else ""
     if low not in P.ABBREVIATIONS:
         return None
     if low in P.NEEDS_NUMBER and not (ctx.next or "")[:1].isdigit():
