@@ -26,3 +26,22 @@ def test_readme_python_blocks_run(tmp_path, heart, capsys):
     out = capsys.readouterr().out
     assert "real-time factor" in out and "kubectl" in out
     assert (tmp_path / "query.wav").stat().st_size > 10_000 and (tmp_path / "review.wav").exists()
+
+
+def test_readme_states_the_lexicon_size():
+    from enunciate.text.lexicon import tech_lexicon
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"a technical lexicon of {len(tech_lexicon()):,} terms" in readme
+
+
+def test_readme_reading_table_is_what_the_frontend_says():
+    import enunciate
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### How technical text is read", 1)[1].split("###", 1)[0]
+    rows = re.findall(r"^\| (`.*?) \| (.*?) \|$", section, flags=re.M)
+    assert len(rows) >= 8
+    for written, spoken in rows:
+        for text, said in zip(re.findall(r"`([^`]+)`", written), spoken.split(", "), strict=True):
+            assert " ".join(w.spoken for w in enunciate.phonemize(text).words) == said, text
