@@ -61,6 +61,7 @@ def test_timestamps_json_slices_the_original(rendered):
     for w in words:
         assert source[w["span"][0]:w["span"][1]] == w["text"]
         assert w["end_s"] > w["start_s"]
+        assert round(w["start_s"], 3) == w["start_s"] and round(w["end_s"], 3) == w["end_s"]  # milliseconds
 
 
 def test_wrap_never_splits_a_unit():

@@ -117,7 +117,9 @@ def to_srt(cues: Sequence[Cue]) -> str:
 
 
 def words_json(words: Sequence) -> str:
-    return json.dumps([{k: v for k, v in asdict(w).items()} for w in words], ensure_ascii=False, indent=1)
+    """Word timings as JSON; times to the millisecond (the durations' own resolution is coarser)."""
+    return json.dumps([{k: round(v, 3) if isinstance(v, float) else v for k, v in asdict(w).items()} for w in words],
+                      ensure_ascii=False, indent=1)
 
 
 def write_text_atomic(path: str | os.PathLike, content: str) -> Path:
