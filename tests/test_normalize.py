@@ -301,6 +301,7 @@ i++ | I plus plus
 #python | hashtag python
 @alice | at alice
 issue #123 | issue number one hundred twenty three
+PR #4512 | P R number forty five twelve
 __init__ | init
 a1b2c3d | A one B two C three D
 x = a + b | X equals A plus B

@@ -143,6 +143,15 @@ def test_constant_names_say_their_words(text, spoken):
     assert " ".join(w.spoken for w in enunciate.phonemize(text).words) == spoken
 
 
+@pytest.mark.parametrize("text, spoken", [
+    ("glibc 2.35", "glibc two point thirty five"),    # a lexicon tool takes a version
+    ("nginx 1.25", "nginx one point twenty five"),
+    ("latency 2.35", "latency two point three five"),  # a general word does not
+])
+def test_versions_after_lexicon_products(text, spoken):
+    assert " ".join(w.spoken for w in enunciate.phonemize(text).words) == spoken
+
+
 def test_gpu_model_suffix():
     words = {w.text: w for w in enunciate.phonemize("the 4090 Ti").words}
     assert words["4090"].spoken == "forty ninety" and words["Ti"].phonemes == "tˌiˈI"  # T I, not "tea"

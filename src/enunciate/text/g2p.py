@@ -57,6 +57,9 @@ def spell(letters: str) -> str:
     return " ".join(letter_phonemes(c, primary=(k == len(letters) - 1)) for k, c in enumerate(letters))
 
 
+_VERSIONED = {"tool", "ml", "protocol", "database", "os", "language", "cloud", "format"}
+
+
 class G2P:
     """Looks words up in order; knows() tells the normalizer which tokens are pronounceable words."""
 
@@ -68,6 +71,12 @@ class G2P:
     # -- the normalizer's view (KnownWords protocol) ----------------------------------------
     def knows(self, word: str) -> bool:
         return any(word in lex for lex in (*self.user, self.tech)) or word in self.gold
+
+    def names_product(self, word: str) -> bool:
+        """A technical term that takes a version after it ("glibc 2.35", "urllib3 2.2"): a tool,
+        language, library, protocol, database, OS, cloud service or format."""
+        entry = self.tech.lookup(word)
+        return entry is not None and entry.category in _VERSIONED
 
     def knows_word(self, word: str) -> bool:
         """`knows`, or a silver word ("num", "len", "threads") or an inflection of a known one

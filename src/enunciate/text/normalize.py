@@ -63,7 +63,8 @@ class KnownWords(Protocol):
     def special_terms(self) -> Iterable[str]: ...
 
     # Optional: `knows_word(word)`, a wider test for a word in capitals (a CONSTANT_NAME's part or a
-    # shouted word) that is said, not spelled; without it `knows` serves.
+    # shouted word) that is said, not spelled; without it `knows` serves. `names_product(word)`:
+    # a term a version follows ("glibc 2.35"); without it only the built-in product names count.
 
 
 def normalize(text: str, offset: int = 0, known: KnownWords | None = None) -> list[Token]:

@@ -25,7 +25,7 @@ def _version_context(ctx: Context) -> bool:
     prev = ctx.prev or ""
     if not prev or prev in P.CURRENCY_CODES:
         return False
-    return (prev.lower() in P.PRODUCTS or ctx.is_term(prev) or is_mixed_case(prev)
+    return (prev.lower() in P.PRODUCTS or ctx.is_term(prev) or is_mixed_case(prev) or ctx.names_product(prev)
             or (prev.isalpha() and len(prev) >= 2 and prev.isupper()))
 
 

@@ -17,7 +17,7 @@ from . import patterns as P
 from .quantities import COMBOS, Reading
 from .quantities import RULES as NUMBER_RULES
 from .tokens import Token
-from .words import Context, Item, letters, say_code, say_path, say_symbols, say_word
+from .words import Context, Item, letters, say_code, say_digits, say_path, say_symbols, say_word
 
 __all__ = ["Context", "Item", "read_combo", "read_core"]
 
@@ -98,7 +98,8 @@ def _handle(c: str, ctx: Context) -> Reading:
     if not m:
         return None
     if m["number"]:
-        return f"number {nw.integer(m['number'])}", "hashtag"
+        digits = m["number"]  # "#4512": forty five twelve, as issue and PR numbers are said
+        return f"number {say_digits(digits) if len(digits) == 4 else nw.integer(digits)}", "hashtag"
     name = say_code(m["name"], ctx)
     if m["sign"] == "@":
         return f"at {name}", "mention"

@@ -50,6 +50,11 @@ class Context:
     def knows(self, word: str) -> bool:
         return self.known is not None and self.known.knows(word)
 
+    def names_product(self, word: str) -> bool:
+        """Whether the lexicons know `word` as a product that takes a version ("glibc")."""
+        test = getattr(self.known, "names_product", None)
+        return bool(test and test(word))
+
     def knows_word(self, word: str) -> bool:
         """Wider than `knows`: also inflected and less certain words, for words in capitals."""
         test = getattr(self.known, "knows_word", None) or self.knows
