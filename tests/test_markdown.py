@@ -48,6 +48,8 @@ def test_block_text_is_aligned_with_the_original():
     ("`a &amp;&amp; b` in code", "a &amp;&amp; b in code"),          # literal inside code
     ("&bogus; stays", "&bogus; stays"),
     ("details[^1] here", "details here"),                              # footnote marks are silent
+    ("send <token> and <b>this</b>", "send <token> and this"),        # a placeholder is no HTML tag
+    ("`Bearer <b>`", "Bearer <b>"),                                    # nothing is a tag in code
 ])
 def test_inline_markup(md, spoken):
     (block,) = list(blocks(md))

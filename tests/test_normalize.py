@@ -304,6 +304,8 @@ issue #123 | issue number one hundred twenty three
 PR #4512 | P R number forty five twelve
 __init__ | init
 a1b2c3d | A one B two C three D
+ssh <user>@<host> | ssh user at host
+Bearer <token> | bearer token
 x = a + b | X equals A plus B
 """)
 

@@ -152,6 +152,12 @@ def test_versions_after_lexicon_products(text, spoken):
     assert " ".join(w.spoken for w in enunciate.phonemize(text).words) == spoken
 
 
+def test_http_methods_are_words_in_capitals_only():
+    words = {w.text: w for w in enunciate.phonemize("POST the form, then GET /healthz; get it?").words}
+    assert words["POST"].phonemes == "pˈOst" and words["GET"].phonemes == "ɡˈɛt"  # not P O S T
+    assert words["get"].source == "gold"
+
+
 def test_gpu_model_suffix():
     words = {w.text: w for w in enunciate.phonemize("the 4090 Ti").words}
     assert words["4090"].spoken == "forty ninety" and words["Ti"].phonemes == "tˌiˈI"  # T I, not "tea"

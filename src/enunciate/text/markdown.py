@@ -25,6 +25,12 @@ _OVERRIDE_TARGET = re.compile(r"^(/[^/]*[^\x00-\x7f ]?[^/]*/|kokoro:.*)$")
 _EMPHASIS = re.compile(r"(?<![\w*])(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1(?![\w*])")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _HTML_TAG = re.compile(r"</?[a-zA-Z][^>\n]*>")
+_BARE_TAG = re.compile(r"<([a-zA-Z][\w.-]*)>")  # "<token>": an HTML tag only if HTML has that name
+HTML_TAGS = frozenset("""a abbr article aside audio b bdi bdo blockquote br button caption center cite code col
+colgroup dd del details dfn div dl dt em embed figcaption figure font footer form h1 h2 h3 h4 h5 h6 header hr i
+iframe img input ins kbd label legend li link main mark meta nav ol option p picture pre q s samp section select
+small source span strike strong style sub summary sup table tbody td textarea tfoot th thead time tr tt u ul var
+video wbr""".split())
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
 _FOOTNOTE_REF = re.compile(r"\[\^[^\]\s]{1,40}\](?!:)")
 _FOOTNOTE_DEF = re.compile(r"^\s{0,3}\[\^[^\]\s]{1,40}\]:\s*")
@@ -87,6 +93,9 @@ def clean_inline(line: str) -> str:
         line = _blank(line, m.start(), m.start(1))
         line = _blank(line, m.end(1), m.end())
     for m in _HTML_TAG.finditer(line):
+        bare = _BARE_TAG.fullmatch(m.group())
+        if any(a <= m.start() < b for a, b in code) or (bare and bare.group(1).lower() not in HTML_TAGS):
+            continue  # literal in code; "<token>" is a placeholder, read as its name
         line = _blank(line, m.start(), m.end())
     for _ in range(2):  # nested emphasis (***bold italic***)
         for m in _EMPHASIS.finditer(line):

@@ -212,6 +212,7 @@ RE_CURRENCY = re.compile(rf"(?P<sign>[-−])?(?P<cur>[$€£¥₹₩])(?P<num>{N
 RE_CURRENCY_AFTER = re.compile(rf"(?P<sign>[-−])?(?P<num>{NUM})(?P<cur>[€£¥₹₩])")
 RE_PERCENT = re.compile(rf"(?P<num>[-−+]?(?:{NUM}))%")
 RE_FRACTION = re.compile(r"(\d{1,3})/(\d{1,3})")
+RE_PLACEHOLDER = re.compile(r"<([A-Za-z][\w.-]*)>")  # "<token>", "<user>@<host>"
 RE_RATING = re.compile(r"(\d{1,3}(?:\.\d{1,2})?)/(\d{1,3})")
 RATING_BEFORE = {"rating", "rated", "score", "scored", "scores", "verdict", "gets", "got", "gave", "give", "stars"}
 RE_PHONE = re.compile(r"(?:\+\d{1,3}[-.])?(?:\(?\d{3}\)?[-.]\d{3}[-.]\d{4}|\d{3}-\d{4})")

@@ -200,6 +200,8 @@ def say_code(text: str, ctx: Context, path: bool = False) -> str:
     In paths every separator is said ("my-file" my dash file); in code "-" and "_" are silent.
     Dotted numbers are versions ("torch==2.3.1"), digits before a unit a quantity ("80GB")."""
     names = P.PATH_SEPARATORS if path else {}
+    if "<" in text:
+        text = P.RE_PLACEHOLDER.sub(r" \1 ", text)  # "<user>@<host>": user at host
     parts = [m.group() for m in P.RE_CODE_PART.finditer(text)]
     words = []
     k = 0
