@@ -101,7 +101,7 @@ def say_word(word: str, ctx: Context, code: bool = False) -> tuple[str, str]:
     """A run of letters (apostrophes allowed): kept as a word, a known term, or spelled.
     `code` marks a part of an identifier, where short consonant clusters are spelled ("np") and
     a single letter is always a letter ("a1b2c3d": A one B two, never the article)."""
-    if len(word) == 1 and word.isalpha() and is_latin(word):  # "a user" but "a + b", "plan A"
+    if len(word) == 1 and word.isalpha() and is_latin(word) and (code or word in "aA"):  # "a + b", "plan A"
         return ("a", "word") if not code and _is_article(word, ctx) else (word.upper(), "letters")
     if word.lower() in P.WORD_READINGS:
         return P.WORD_READINGS[word.lower()], "word"
