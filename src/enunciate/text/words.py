@@ -117,6 +117,8 @@ def say_word(word: str, ctx: Context, code: bool = False) -> tuple[str, str]:
         if word.islower() or is_capitalized(word):
             return word.lower(), "word"
         return word, "term"
+    if len(word) == 1:
+        return word.upper(), "letters"
     if word.isupper():
         return _say_capitals(word, ctx, code)
     if word.islower() or is_capitalized(word):
