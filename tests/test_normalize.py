@@ -145,6 +145,8 @@ UNITS = rows("""
 1h30m | one hour thirty minutes
 7B parameters | seven billion parameters
 4Gi | four gibibytes
+4.1 GFLOPs | four point one gigaflops
+2^32 | two to the power of thirty two
 512Mi | five hundred twelve mebibytes
 1.5M | one point five million
 10k | ten thousand
@@ -304,6 +306,9 @@ issue #123 | issue number one hundred twenty three
 PR #4512 | P R number forty five twelve
 __init__ | init
 a1b2c3d | A one B two C three D
+lr=3e-4 | L R equals three E minus four
+x^2 | X to the power of two
+O(1) | O of one
 ssh <user>@<host> | ssh user at host
 Bearer <token> | bearer token
 x = a + b | X equals A plus B

@@ -43,6 +43,8 @@ UNITS: dict[str, tuple[str, str]] = {
     "ft": ("foot", "feet"), "mph": ("mile per hour", "miles per hour"),
     "px": ("pixel", "pixels"), "pt": ("point", "points"),
     "TFLOPS": ("teraflop", "teraflops"), "GFLOPS": ("gigaflop", "gigaflops"),
+    "TFLOPs": ("teraflop", "teraflops"), "GFLOPs": ("gigaflop", "gigaflops"), "PFLOPs": ("petaflop", "petaflops"),
+    "FLOPs": ("flop", "flops"),
     "PFLOPS": ("petaflop", "petaflops"), "TOPS": ("tops", "tops"),
     "qps": ("query per second", "queries per second"), "QPS": ("query per second", "queries per second"),
 }
@@ -206,6 +208,8 @@ RE_VERSION = re.compile(r"(?P<v>v)?(?P<nums>\d+(?:\.(?:\d+|[xX*]))+|(?<=v)\d+)"
                         r"(?:[-+](?P<tag>[A-Za-z][A-Za-z0-9.+-]*))?")
 RE_SLASH_VERSION = re.compile(r"(?P<name>[A-Za-z][A-Za-z0-9]*)/(?P<nums>\d+(?:\.\d+)*)")
 RE_SCIENTIFIC = re.compile(r"(?P<mantissa>[-−]?\d+(?:\.\d+)?)[eE](?P<exp>[-+]?\d+)")
+RE_SCIENTIFIC_IN_CODE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?[eE][-+]?\d+(?![\w.])")  # "lr=3e-4"
+RE_POWER = re.compile(r"(?P<base>\d+)\^(?P<exp>\d{1,3})")  # "2^32"
 RE_IP = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
 RE_CURRENCY = re.compile(rf"(?P<sign>[-−])?(?P<cur>[$€£¥₹₩])(?P<num>{NUM})(?P<scale>[KkMmBbT]|bn)?"
                          r"(?:/(?P<per>[A-Za-z]+))?(?:/(?P<per2>[A-Za-z]+))?")

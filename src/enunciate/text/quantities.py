@@ -11,7 +11,7 @@ import re
 
 from . import numbers as nw
 from . import patterns as P
-from .words import Context, Item, is_capitalized, is_mixed_case, say_code, say_digits
+from .words import Context, Item, is_capitalized, is_mixed_case, say_code, say_digits, say_scientific
 
 Reading = tuple | None  # (spoken, kind) or (spoken, kind, punct)
 
@@ -172,12 +172,13 @@ def _slash_version(c: str, ctx: Context) -> Reading:
 
 
 def _scientific(c: str, ctx: Context) -> Reading:
-    m = P.RE_SCIENTIFIC.fullmatch(c)
-    if not m:
-        return None
-    exp = m["exp"]
-    sign = "minus " if exp.startswith("-") else ""
-    return f"{nw.quantity(m['mantissa'])} E {sign}{nw.integer(exp.lstrip('+-'))}", "number"
+    return (say_scientific(c), "number") if P.RE_SCIENTIFIC.fullmatch(c) else None
+
+
+def _power(c: str, ctx: Context) -> Reading:
+    """"2^32": two to the power of thirty two."""
+    m = P.RE_POWER.fullmatch(c)
+    return (f"{nw.integer(m['base'])} to the power of {nw.integer(m['exp'])}", "number") if m else None
 
 
 def unit_reading(unit: str, attached: bool) -> tuple[str, str] | None:
@@ -392,5 +393,5 @@ def _combo_quantity(items: list[Item], k: int) -> tuple | None:
 
 
 RULES = [_currency, _percent, _ordinal, _decade, _date, _time, _ratio, _ip, _version, _slash_version,
-         _scientific, _quantity_unit, _duration, _dimensions, _phone, _range, _rating, _fraction, _number]
+         _scientific, _power, _quantity_unit, _duration, _dimensions, _phone, _range, _rating, _fraction, _number]
 COMBOS = [_combo_date, _combo_time, _combo_quantity]

@@ -201,6 +201,15 @@ def say_code(text: str, ctx: Context, path: bool = False) -> str:
     """Identifiers and other mixed pieces: snake_case and camelCase become words, "." is "dot".
     In paths every separator is said ("my-file" my dash file); in code "-" and "_" are silent.
     Dotted numbers are versions ("torch==2.3.1"), digits before a unit a quantity ("80GB")."""
+    if text.startswith("O(") and len(text) > 2:  # "O(n log n)": big O
+        return f"O of {say_code(text[2:], ctx, path)}".strip()
+    numbers = list(P.RE_SCIENTIFIC_IN_CODE.finditer(text))
+    if numbers:  # "lr=3e-4": the exponent's minus is said, not dropped with the dashes
+        pieces, pos = [], 0
+        for m in numbers:
+            pieces += [say_code(text[pos:m.start()], ctx, path), say_scientific(m.group())]
+            pos = m.end()
+        return " ".join(p for p in [*pieces, say_code(text[pos:], ctx, path)] if p)
     names = P.PATH_SEPARATORS if path else {}
     if "<" in text:
         text = P.RE_PLACEHOLDER.sub(r" \1 ", text)  # "<user>@<host>": user at host
@@ -220,12 +229,22 @@ def say_code(text: str, ctx: Context, path: bool = False) -> str:
             words.append(say_digits(part))
         elif part[0] == "_":
             words.append(" ".join(["underscore"] * len(part)) if path else "")
+        elif part == "^" and before[-1:].isalnum() and after.isdigit() and not path:  # "n^2"
+            words.append("to the power of")
         elif part[0].isalpha():
             words.append(say_word(part, ctx, code=True)[0])
         else:
             words.append(say_symbols(part, names))
         k += 1
     return " ".join(w for w in words if w)
+
+
+def say_scientific(number: str) -> str:
+    """"3e-4": three E minus four."""
+    m = P.RE_SCIENTIFIC.fullmatch(number)
+    exp = m["exp"]
+    sign = "minus " if exp.startswith("-") else ""
+    return f"{nw.quantity(m['mantissa'])} E {sign}{nw.integer(exp.lstrip('+-'))}"
 
 
 def _say_dotted_number(number: str, before: str, path: bool) -> str:
