@@ -14,7 +14,7 @@ from typing import Iterable, Sequence
 
 from .espeak import phonemize_ipa
 from .lexicon import Lexicon, tech_lexicon
-from .phonesets import KOKORO_VOWELS, LETTERS, espeak_to_kokoro, letter_phonemes
+from .phonesets import KOKORO_VOWELS, LETTERS, espeak_to_kokoro, letter_key, letter_phonemes
 from .tokens import SOURCES, Token, Word
 
 _VOICELESS = set("ptkfθ")
@@ -135,7 +135,7 @@ class G2P:
         bare = _WORD_EDGE.sub("", word)
         if bare != word and bare:
             return self.word(bare, prev, nxt)
-        if len(word) == 1 and word.isupper():
+        if len(word) == 1 and word.isupper() and letter_key(word):
             return letter_phonemes(word), "letters"
         found = self._general(word) or self._with_suffix(word)
         if found:
@@ -144,7 +144,7 @@ class G2P:
             parts = [self.word(p) for p in word.split("-") if p]
             weakest = max((s for _, s in parts), key=lambda s: _RANK.get(s, 0))  # the least sure part
             return " ".join(p for p, _ in parts), weakest
-        if word.isupper() and 1 < len(word) <= 5 and word.isalpha():
+        if word.isupper() and 1 < len(word) <= 5 and word.isalpha() and all(map(letter_key, word)):
             return spell(word), "letters"
         return self._compound(word) or (espeak_to_kokoro(phonemize_ipa(word)), "espeak")
 

@@ -7,6 +7,7 @@ read it directly; Piper voices were trained on espeak-ng's IPA, so it is convert
 from __future__ import annotations
 
 import re
+import unicodedata
 
 STRESS = "ˈˌ"
 PUNCT = ";:,.!?—…\"()“”"
@@ -90,11 +91,30 @@ LETTERS = {
 }
 
 
+# Letters without a decomposition to a base letter, read as the letter they are written like.
+_LIKE = {"Ø": "O", "Æ": "A", "Œ": "O", "ß": "S", "ẞ": "S", "Ð": "D", "Þ": "T", "Ł": "L", "Đ": "D",
+         "Ħ": "H", "ı": "I"}
+
+
+def letter_key(letter: str) -> str | None:
+    """The LETTERS key a letter is named by: itself, its base letter ("É" E, "Å" A), or the letter
+    it is written like ("Ø" O, "ß" S); None for a letter of another script."""
+    up = letter.upper() if len(letter.upper()) == 1 else letter
+    if up in LETTERS:
+        return up
+    base = unicodedata.normalize("NFKD", up)[:1]
+    return base if base in LETTERS else _LIKE.get(up) or _LIKE.get(letter)
+
+
 def letter_phonemes(letter: str, primary: bool = True) -> str:
-    """One letter's name with its stress mark before the vowel ("B" -> "bˈi")."""
-    name = LETTERS[letter.upper()]
+    """One letter's name with its stress mark before the vowel ("B" -> "bˈi"); accented letters
+    by their base letter ("É" -> "ˈi"). KeyError for a letter of another script."""
+    key = letter_key(letter)
+    if key is None:
+        raise KeyError(letter)
+    name = LETTERS[key]
     mark = "ˈ" if primary else "ˌ"
-    if letter.upper() == "W":
+    if key == "W":
         return "dˈʌbᵊljˌu" if primary else "dˌʌbᵊlju"
     for k, ch in enumerate(name):
         if ch in KOKORO_VOWELS:
