@@ -10,7 +10,7 @@ from ..base import AudioChunk, VoiceInfo
 from ..compiled import begin_step, bucketed, buckets, compiled
 from ..kokoro import SAMPLE_RATE, style_packs, vocab
 from ..piper import keep_known
-from ..torch_runtime import torch_device, torch_dtype
+from ..torch_runtime import torch_device
 from .model import load_model
 
 
@@ -44,8 +44,7 @@ class TorchKokoroVoice:
         self.symbols = frozenset(self.vocab)
         pack = np.load(files.style_npy) if files else style_packs()[style]
         self.style = torch.from_numpy(pack.reshape(-1, pack.shape[-1]).astype(np.float32))  # row = token count - 1
-        self.device = torch_device(device)
-        dtype = torch_dtype(dtype, self.device)
+        self.device = torch_device(device)  # load_model checks the dtype, before any weights load
         if self.device.type == "cpu":
             torch.set_num_threads(threads)
         self.model = load_model(self.device, dtype, files and files.onnx)
