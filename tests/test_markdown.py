@@ -1,6 +1,8 @@
 """Markdown stripping keeps every offset: block text lines up with the original input."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from enunciate.text.markdown import blocks
@@ -90,3 +92,78 @@ def test_footnote_text_is_read_without_its_mark():
     assert first.text.split()[:2] == ["Tested", "twice"] and "^" not in first.text
     assert " ".join(note.text.split()) == "On EKS and GKE."
     assert text[note.start:note.end].endswith("On EKS and GKE.") and len(note.text) == note.end - note.start
+
+
+README = """Requests
+========
+
+[![Version](https://img.shields.io/pypi/v/requests.svg)](https://pypi.org/project/requests/)
+[![CI](https://github.com/x/y/actions/workflows/ci.yml/badge.svg)](https://github.com/x/y/actions)
+
+## Install ##
+
+See <https://docs.python.org/3/library/asyncio.html> or mail <dev@example.com>, and the [guide][1].
+
+<!--
+hidden from readers
+-->
+
+- [x] ship v2.0 :rocket:
+- [ ] write docs <!-- TODO -->
+
+Use \\*args, not `\\*args`; see [Foo](https://en.wikipedia.org/wiki/Foo_(bar)) and ![the plot](p.png).
+
+[1]: https://example.com/guide "The guide"
+[Note]: this line is prose.
+"""
+
+
+def _said(text: str) -> list[tuple[str, str]]:
+    """Blocks read aloud, blanks squeezed (a blanked ">" leaves a space before the next comma)."""
+    return [(b.kind, re.sub(r" ([,.;])", r"\1", " ".join(b.text.split())))
+            for b in blocks(text) if not b.skipped and b.text.strip()]
+
+
+def test_markdown_as_found_in_readmes_is_read_as_rendered():
+    assert _said(README) == [
+        ("heading", "Requests"),
+        ("heading", "Install"),
+        ("paragraph", "See https://docs.python.org/3/library/asyncio.html or mail dev@example.com, and the guide."),
+        ("list_item", "ship v2.0"),
+        ("list_item", "write docs"),
+        ("paragraph", "Use *args, not \\*args; see Foo and."),
+        ("paragraph", "[Note]: this line is prose."),
+    ]
+
+
+def test_what_markdown_hides_is_reported_not_dropped():
+    found = list(blocks(README))
+    hidden = [(b.kind, README[b.start:b.end]) for b in found if b.skipped]
+    assert hidden == [("comment", "<!--\nhidden from readers\n-->"),
+                      ("link_definition", '[1]: https://example.com/guide "The guide"')]
+    skips = [(README[a:b], why) for blk in found for a, b, why in blk.skips]
+    assert skips == [
+        ("![Version](https://img.shields.io/pypi/v/requests.svg)", "image not read aloud"),
+        ("![CI](https://github.com/x/y/actions/workflows/ci.yml/badge.svg)", "image not read aloud"),
+        ("[x]", "task box not read aloud"), (":rocket:", "emoji shortcode not read aloud"),
+        ("[ ]", "task box not read aloud"), ("<!-- TODO -->", "HTML comment not read aloud"),
+        ("![the plot](p.png)", "image not read aloud"),
+    ]
+    for b in found:  # offsets still hold
+        assert len(b.text) == b.end - b.start
+
+
+def test_a_line_of_dashes_under_text_is_a_heading_not_a_rule():
+    assert _said("Usage\n-----\nRun it.\n\n---\n\nDone.") == [
+        ("heading", "Usage"), ("paragraph", "Run it."), ("paragraph", "Done.")]
+
+
+def test_hidden_spans_reach_the_speech_report():
+    from enunciate.pipeline import frontend
+    from enunciate.text.document import paragraphs
+
+    g2p = frontend()
+    skipped = [(text, why) for p in paragraphs(README, g2p) for text, _, why in p.skipped]
+    assert ("<!--\nhidden from readers\n-->", "HTML comment not read aloud") in skipped
+    assert ("![the plot](p.png)", "image not read aloud") in skipped
+    assert ('[1]: https://example.com/guide "The guide"', "link definition not read aloud") in skipped

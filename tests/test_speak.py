@@ -171,6 +171,35 @@ def test_run_together_package_names_split_into_known_parts():
     assert {w.source for w in enunciate.phonemize("sesquipedalian zxqvbn").words} == {"gold", "espeak"}
 
 
+@pytest.mark.parametrize("text, spoken, phonemes", [
+    # From package READMEs (faster-whisper, ctranslate2, httpx): a neutral sample of technical prose.
+    ("OpenAI's", "OpenAI", "ˌOpən ˌAˈIz"),             # a term's possessive keeps the term, then /z/
+    ("GPT-4o's", "GPT-4o", "ʤˌipˌitˌi fˈɔɹ ˈOz"),      # not "GPT-4o S"
+    ("PyTorch's", "PyTorch", "pˈItˌɔɹʧᵻz"),
+    ("PyAV", "py A V", "pˈI ˌA vˈi"),                    # Py, then the acronym
+    ("PATH", "PATH", "pˈæθ"),                            # environment variables are words
+    ("NOTE", "NOTE", "nˈOt"),
+])
+def test_names_as_package_readmes_write_them(text, spoken, phonemes):
+    (word,) = enunciate.phonemize(text).words
+    assert (word.spoken, word.phonemes) == (spoken, phonemes)
+
+
+@pytest.mark.parametrize("text, spoken", [
+    ("took 1m05s", "took one minute five seconds"),
+    ("v20240930", "version twenty twenty four oh nine thirty"),    # a date stamp, not twenty million
+    ("v12345", "version one two three four five"),
+    ("Core i9-13900K", "core I nine thirteen nine hundred K"),     # not thirteen thousand nine hundred
+    ("port 27017", "port twenty seven oh seventeen"),
+    ("a c5.2xlarge", "a C five two X large"),                      # EC2 instance types
+    ("g5.xlarge and m7i-flex.large", "G five X large and M seven I flex large"),
+    ("Intel(R) Xeon(R)", "intel xeon"),                           # (R) is ®, not the letter R
+    ("f(R) and G(TM)", "F R and G T M"),                           # not after a one-letter name
+])
+def test_readings_from_package_readmes(text, spoken):
+    assert " ".join(w.spoken for w in enunciate.phonemize(text).words) == spoken
+
+
 def test_user_lexicon_wins(tmp_path):
     lex = tmp_path / "mine.tsv"
     lex.write_text("nginx\tˈɛnʤɪn ˈɛks\nFooBar\t/fuː bɑːɹ/\n", encoding="utf-8")

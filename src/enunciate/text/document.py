@@ -10,6 +10,9 @@ from .normalize import KnownWords, normalize
 from .tokens import Paragraph
 
 
+_HIDDEN = {"code": "code block", "comment": "HTML comment", "link_definition": "link definition"}
+
+
 def is_ssml(text: str) -> bool:
     """Input whose first element is <speak> (after an optional XML declaration) is SSML."""
     head = text.lstrip()[:200]
@@ -30,11 +33,13 @@ def paragraphs(text: str, known: KnownWords, markdown: bool = True, ssml: bool |
     for block in blocks(text, markdown=markdown):
         if block.skipped:
             yield Paragraph(block.kind, [], block.pause_s,
-                            [(block.text, (block.start, block.end), f"{block.kind} block not read aloud")])
+                            [(block.text, (block.start, block.end), f"{_HIDDEN[block.kind]} not read aloud")])
             continue
         # block.text is aligned with the input from block.start, so spans index `text`.
         tokens = normalize(block.text, block.start, known=known)
-        skipped = [(t.original, t.span, f"{t.kind} cannot be spoken") for t in tokens
-                   if not t.spoken and t.phonemes is None and t.kind not in ("punct", "break")
-                   and t.original.strip()]
+        skipped = [(text[a:b], (a, b), why) for a, b, why in block.skips]
+        skipped += [(t.original, t.span, f"{t.kind} cannot be spoken") for t in tokens
+                    if not t.spoken and t.phonemes is None and t.kind not in ("punct", "break")
+                    and t.original.strip()]
+        skipped.sort(key=lambda s: s[1])
         yield Paragraph(block.kind, tokens, block.pause_s, skipped)

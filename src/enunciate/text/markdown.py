@@ -1,14 +1,15 @@
 """Markdown or plain text -> blocks (heading, paragraph, list item) with spans of the original.
 
 Markup characters are blanked to spaces instead of removed, so every offset in a block's text is
-an offset in the original input: spans survive Markdown stripping for free. Fenced code blocks are
-not read aloud; they are returned as skipped blocks so the report can name them.
+an offset in the original input: spans survive Markdown stripping for free. What is not read aloud
+is still named: fenced code, HTML comments and link definitions come back as skipped blocks, and
+images, inline comments and emoji shortcodes as a block's skipped spans, so the report lists them.
 """
 from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterator
 
 PAUSE_S = {"heading": 0.6, "paragraph": 0.5, "list_item": 0.3, "quote": 0.5, "table_row": 0.3}
@@ -19,9 +20,24 @@ _LIST = re.compile(r"^\s*([-*+]|\d+[.)])\s+")
 _QUOTE = re.compile(r"^\s*>\s?")
 _RULE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")  # under a paragraph line: that line is a heading
+_ATX_CLOSE = re.compile(r"\s#+\s*$")            # "## Install ##": the closing hashes
+_TASK_BOX = re.compile(r"\[[ xX]\]\s")          # "- [x] done": the box after a list marker
+_ALERT = re.compile(r"\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]\s*$")  # GitHub's "> [!NOTE]": read "NOTE,"
 # [text](target): a link unless the target is a pronunciation override (/ipa/ or kokoro:...).
-_LINK = re.compile(r"!?\[([^\]\n]*)\]\(([^)\n]*)\)")
-_OVERRIDE_TARGET = re.compile(r"^(/[^/]*[^\x00-\x7f ]?[^/]*/|kokoro:.*)$")
+# A target may hold one level of parentheses (Wikipedia's "Foo_(bar)").
+_TARGET = r"\(((?:[^()\n]|\([^()\n]*\))*)\)"
+_IMAGE = re.compile(r"!\[([^\]\n]*)\]" + _TARGET)
+_LINK = re.compile(r"\[([^\]\n]*)\]" + _TARGET)
+_REF_LINK = re.compile(r"\[([^\]\n]+)\]\[([^\]\n]*)\]")  # [text][ref], [text][]
+# "[ref]: https://x.org "title"" is not read; "[Note]: read this" is no definition (a target has no space).
+_LINK_DEF = re.compile(r"""^\s{0,3}\[[^\]\n^]+\]:\s*(<[^>\s]*>|\S+)(\s+("[^"]*"|'[^']*'|\([^)]*\)))?\s*$""")
+_AUTOLINK = re.compile(r"<((?:https?|ftp|file|mailto|ssh|git):[^<>\s]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)>")
+_COMMENT = re.compile(r"<!--.*?-->")
+_COMMENT_OPEN = re.compile(r"^\s{0,3}<!--")
+_SHORTCODE = re.compile(r"(?<![\w:]):[a-z][a-z0-9_+-]*:(?![\w:])")  # GitHub's ":rocket:"
+_ESCAPE = re.compile(r"\\[!-/:-@\[-`{-~]")  # "\*args" is "*args"
+_HIDDEN = 0xE000  # an escaped character is moved to the private-use plane while markup is matched
 _EMPHASIS = re.compile(r"(?<![\w*])(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1(?![\w*])")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _HTML_TAG = re.compile(r"</?[a-zA-Z][^>\n]*>")
@@ -45,6 +61,7 @@ class Block:
     end: int
     text: str
     skipped: bool = False
+    skips: list[tuple[int, int, str]] = field(default_factory=list)  # [start, end) not read, why
 
     @property
     def pause_s(self) -> float:
@@ -76,32 +93,62 @@ def _entities(line: str, code: list[tuple[int, int]]) -> str:
     return line
 
 
-def clean_inline(line: str) -> str:
-    """Blank inline markup (emphasis, code ticks, links, HTML tags, footnote marks) and decode
-    HTML entities, keeping every offset."""
+def clean_inline(line: str) -> tuple[str, list[tuple[int, int, str]]]:
+    """Blank inline markup (emphasis, code ticks, links, HTML tags and comments, footnote marks,
+    escapes) and decode HTML entities, keeping every offset. Returns the line and the spans it
+    does not read aloud (images, comments, emoji shortcodes) with the reason."""
+    skips: list[tuple[int, int, str]] = []
     code = [m.span() for m in _CODE_SPAN.finditer(line)]
+
+    def in_code(i: int) -> bool:
+        return any(a <= i < b for a, b in code)
+
+    def drop(m: re.Match, why: str) -> None:
+        nonlocal line
+        skips.append((m.start(), m.end(), why))
+        line = _blank(line, m.start(), m.end())
+
+    # An escaped character is hidden from the markup patterns until the end, then shown.
+    escaped = [m.start() for m in _ESCAPE.finditer(line) if not in_code(m.start())]
+    for i in escaped:
+        line = line[:i + 1] + chr(_HIDDEN + ord(line[i + 1])) + line[i + 2:]
+    for pattern, why in ((_COMMENT, "HTML comment not read aloud"), (_IMAGE, "image not read aloud"),
+                         (_SHORTCODE, "emoji shortcode not read aloud")):
+        for m in pattern.finditer(line):
+            if not in_code(m.start()):
+                drop(m, why)
     line = _entities(line, code)
     for m in _FOOTNOTE_REF.finditer(line):
-        if not any(a <= m.start() < b for a, b in code):
+        if not in_code(m.start()):
             line = _blank(line, m.start(), m.end())
     for m in _CODE_SPAN.finditer(line):
         line = _blank(line, m.start(), m.start(1) + len(m.group(1)))
         line = _blank(line, m.end() - len(m.group(1)), m.end())
-    for m in _LINK.finditer(line):
+    for m in _LINK.finditer(line):  # a badge "[![alt](img)](href)" is blank by now: nothing is read
         if _is_override(m.group(2)):
             continue
         line = _blank(line, m.start(), m.start(1))
         line = _blank(line, m.end(1), m.end())
+    for m in _REF_LINK.finditer(line):
+        if not in_code(m.start()):
+            line = _blank(line, m.start(), m.start(1))
+            line = _blank(line, m.end(1), m.end())
+    for m in _AUTOLINK.finditer(line):  # "<https://x.org>" is read as the address it holds
+        if not in_code(m.start()):
+            line = _blank(_blank(line, m.start(), m.start() + 1), m.end() - 1, m.end())
     for m in _HTML_TAG.finditer(line):
         bare = _BARE_TAG.fullmatch(m.group())
-        if any(a <= m.start() < b for a, b in code) or (bare and bare.group(1).lower() not in HTML_TAGS):
+        if in_code(m.start()) or (bare and bare.group(1).lower() not in HTML_TAGS):
             continue  # literal in code; "<token>" is a placeholder, read as its name
         line = _blank(line, m.start(), m.end())
     for _ in range(2):  # nested emphasis (***bold italic***)
         for m in _EMPHASIS.finditer(line):
             n = len(m.group(1))
             line = _blank(_blank(line, m.start(), m.start() + n), m.end() - n, m.end())
-    return line
+    for i in escaped:  # the backslash goes; the character comes back unless it was dropped
+        shown = chr(ord(line[i + 1]) - _HIDDEN) if line[i] == "\\" else " "
+        line = line[:i] + " " + shown + line[i + 2:]
+    return line, skips
 
 
 def _line_kind(line: str) -> tuple[str, int]:
@@ -119,11 +166,12 @@ def blocks(text: str, markdown: bool = True) -> Iterator[Block]:
     """Yield blocks lazily, one paragraph/heading/list item at a time (long inputs stream)."""
     pos = 0
     para: list[tuple[int, str]] = []  # (offset, cleaned line) of the running paragraph
+    skips: list[tuple[int, int, str]] = []  # spans of the running paragraph not read aloud
     para_kind = "paragraph"
-    fence_start: int | None = None
+    hidden_kind, hidden_start = "", -1  # an open fenced code block or multi-line HTML comment
 
     def flush() -> Iterator[Block]:
-        nonlocal para
+        nonlocal para, skips
         if para:
             start = para[0][0]
             end = para[-1][0] + len(para[-1][1])
@@ -132,9 +180,12 @@ def blocks(text: str, markdown: bool = True) -> Iterator[Block]:
             for off, line in para:
                 chars[off - start: off - start + len(line)] = line
             cleaned = "".join(chars)
-            if cleaned.strip():
-                yield Block(para_kind, start, end, cleaned)
-        para = []
+            if cleaned.strip() or skips:
+                yield Block(para_kind, start, end, cleaned, skips=skips)
+        para, skips = [], []
+
+    def hidden(kind: str, start: int, end: int) -> Block:
+        return Block(kind, start, end, text[start:end], True)
 
     for raw in text.splitlines(keepends=True):
         line = raw.rstrip("\r\n")
@@ -146,14 +197,20 @@ def blocks(text: str, markdown: bool = True) -> Iterator[Block]:
             else:
                 yield from flush()
             continue
-        if fence_start is not None:
-            if _FENCE.match(line):
-                yield Block("code", fence_start, start + len(line), text[fence_start:start + len(line)], True)
-                fence_start = None
+        if hidden_kind:
+            if (_FENCE.match(line) if hidden_kind == "code" else "-->" in line):
+                yield hidden(hidden_kind, hidden_start, start + len(line))
+                hidden_kind = ""
             continue
-        if _FENCE.match(line):
+        opens_comment = _COMMENT_OPEN.match(line)
+        if _FENCE.match(line) or (opens_comment and "-->" not in line[opens_comment.end():]):
             yield from flush()
-            fence_start = start
+            hidden_kind, hidden_start = ("code" if _FENCE.match(line) else "comment"), start
+            continue
+        if para and para_kind == "paragraph" and _SETEXT.match(line):  # "Title" over "=====": a heading
+            para_kind = "heading"
+            yield from flush()
+            para_kind = "paragraph"
             continue
         if not line.strip() or _RULE.match(line) or _TABLE_SEP.match(line):
             yield from flush()
@@ -163,16 +220,35 @@ def blocks(text: str, markdown: bool = True) -> Iterator[Block]:
         if footnote:
             kind, prefix = "paragraph", footnote.end()
             yield from flush()
-        cleaned = " " * prefix + clean_inline(line[prefix:])
+        elif _LINK_DEF.match(line):
+            yield from flush()
+            yield hidden("link_definition", start, start + len(line))
+            continue
+        body = line
+        if kind == "heading":
+            close = _ATX_CLOSE.search(body)
+            body = body[:close.start()] + " " * (len(body) - close.start()) if close else body
+        line_skips = []
+        alert = _ALERT.match(body, prefix) if kind == "quote" else None
+        if alert:
+            body = body[:alert.start()] + "  " + alert[1] + "," + body[alert.end(1) + 1:]
+        box = _TASK_BOX.match(body, prefix) if kind == "list_item" else None
+        if box:
+            line_skips.append((box.start(), box.end() - 1, "task box not read aloud"))
+            body = _blank(body, box.start(), box.end())
+        cleaned, inline_skips = clean_inline(body[prefix:])
+        cleaned = " " * prefix + cleaned
+        line_skips += [(prefix + a, prefix + b, why) for a, b, why in inline_skips]
         if kind == "table_row":
             cleaned = cleaned.replace("|", ",")
         if kind != "paragraph" or para_kind != "paragraph":
             yield from flush()
             para_kind = kind
         para.append((start, cleaned))
+        skips += [(start + a, start + b, why) for a, b, why in line_skips]
         if kind in ("heading", "table_row"):
             yield from flush()
             para_kind = "paragraph"
-    if fence_start is not None:  # unclosed fence: still skipped, still reported
-        yield Block("code", fence_start, len(text), text[fence_start:], True)
+    if hidden_kind:  # an unclosed fence or comment: still skipped, still reported
+        yield hidden(hidden_kind, hidden_start, len(text))
     yield from flush()

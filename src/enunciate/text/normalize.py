@@ -51,6 +51,7 @@ _FOLD = {"‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "“": '"',
          "«": '"', "»": '"', "‐": "-", "‑": "-", "‒": "-", "–": "-", "−": "-", "―": "—", "⁄": "/",
          "…": "…", "™": "™", "©": "©", "®": "®", "℃": "°C", "℉": "°F", "µ": "μ"}
 _SOLO = set("—…©®™•¶†‡→←↑↓⇒")
+_ASCII_MARK = re.compile(r"\b[A-Z][A-Za-z0-9]+(\((R|TM)\))(?![\w(])")  # "Intel(R)", "Foo(TM)"; not "f(R)"
 _SPLIT_CATEGORIES = {"So", "Sk", "Co", "Cn", "Cs", "Cc", "Cf"}
 _CHUNK_RE = re.compile(r"[—…]|[^\s—…]+")
 
@@ -154,7 +155,8 @@ def _fold(text: str, start: int, end: int) -> _Folded:
     """Fold text[start:end] one user-perceived character (base + combining marks, emoji
     sequence) at a time, so every folded character maps back to whole original characters."""
     segment = text[start:end]
-    if segment.isascii():
+    marks = {m.start(1) + start: m for m in _ASCII_MARK.finditer(segment)}
+    if segment.isascii() and not marks:
         return _Folded(segment, start)
     chars: list[str] = []
     starts: list[int] = []
@@ -162,6 +164,12 @@ def _fold(text: str, start: int, end: int) -> _Folded:
     k = start
     while k < end:
         ch = text[k]
+        if k in marks:  # "Intel(R)" is "Intel®": a mark, not the letter R
+            chars.append("™" if marks[k][2] == "TM" else "®")
+            starts.append(k)
+            ends.append(marks[k].end(1) + start)
+            k = marks[k].end(1) + start
+            continue
         if ch.isascii() and (k + 1 == end or text[k + 1].isascii()):  # nothing can join it
             chars.append(ch)
             starts.append(k)

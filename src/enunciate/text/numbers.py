@@ -102,9 +102,17 @@ def quantity(s: str) -> str:
 
 def grouped(s: str) -> str:
     """Digits read in pairs, as model numbers, status codes and ports are said:
-    "404" four oh four, "4090" forty ninety, "100" one hundred, "1905" nineteen oh five."""
+    "404" four oh four, "4090" forty ninety, "100" one hundred, "1905" nineteen oh five,
+    "13900" thirteen nine hundred."""
     if len(s) > 1 and s[0] == "0":
         return digits(s, zero="oh")
+    if len(s) == 5 and s[2:] != "000":  # "12700K" twelve seven hundred K, port "27017" twenty seven oh seventeen
+        rest = s[2:]
+        if rest[0] != "0":
+            tail = grouped(rest)
+        else:
+            tail = "oh " + grouped(rest[1:]) if rest[1] != "0" else digits(rest, zero="oh")
+        return f"{cardinal(int(s[:2]))} {tail}"
     if len(s) <= 2 or len(s) > 4:
         return integer(s)
     if len(s) == 3:
@@ -147,6 +155,11 @@ def version(parts: list[str]) -> str:
             words.append("X")
         elif k and (part == "0" or part[:1] == "0"):
             words.append(digits(part, zero="oh"))
+        elif len(part) >= 5:  # a build or date stamp: "v20240930" twenty twenty four oh nine thirty
+            stamp = (len(part) == 8 and part[:2] in ("19", "20")
+                     and "01" <= part[4:6] <= "12" and "01" <= part[6:] <= "31")
+            words.append(f"{year(part[:4])} {grouped(part[4:6])} {grouped(part[6:])}" if stamp
+                         else digits(part, zero="oh"))
         else:
             words.append(integer(part))
     return " point ".join(words)

@@ -210,6 +210,8 @@ RE_SLASH_VERSION = re.compile(r"(?P<name>[A-Za-z][A-Za-z0-9]*)/(?P<nums>\d+(?:\.
 RE_SCIENTIFIC = re.compile(r"(?P<mantissa>[-−]?\d+(?:\.\d+)?)[eE](?P<exp>[-+]?\d+)")
 RE_SCIENTIFIC_IN_CODE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?[eE][-+]?\d+(?![\w.])")  # "lr=3e-4"
 RE_POWER = re.compile(r"(?P<base>\d+)\^(?P<exp>\d{1,3})")  # "2^32"
+RE_INSTANCE_TYPE = re.compile(r"(?P<family>[a-z]{1,4}\d+[a-z]*(?:-flex)?)\."
+                              r"(?P<count>\d+)?(?P<x>x)?(?P<size>large|medium|small|micro|nano|metal)")
 RE_IP = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
 RE_CURRENCY = re.compile(rf"(?P<sign>[-−])?(?P<cur>[$€£¥₹₩])(?P<num>{NUM})(?P<scale>[KkMmBbT]|bn)?"
                          r"(?:/(?P<per>[A-Za-z]+))?(?:/(?P<per2>[A-Za-z]+))?")

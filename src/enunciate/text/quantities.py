@@ -217,8 +217,8 @@ def _duration(c: str, ctx: Context) -> Reading:
     if not P.RE_DURATION.fullmatch(c):
         return None
     parts = []
-    for num, sym in P.RE_DURATION_PART.findall(c):
-        parts.append(say_quantity(num, P.ATTACHED_UNITS.get(sym) or P.UNITS[sym]))
+    for num, sym in P.RE_DURATION_PART.findall(c):  # "1m05s": one minute five seconds
+        parts.append(say_quantity(num.lstrip("0") or "0", P.ATTACHED_UNITS.get(sym) or P.UNITS[sym]))
     return " ".join(parts), "unit"
 
 
@@ -290,7 +290,7 @@ def _number(c: str, ctx: Context) -> Reading:
             return nw.year(body), "year"
         if len(body) == 3 and 100 <= value <= 599 and _status_context(ctx):
             return nw.grouped(body), "status"
-        if 3 <= len(body) <= 4 and body[0] != "0" and _grouped_context(ctx):
+        if 3 <= len(body) <= 5 and body[0] != "0" and _grouped_context(ctx):
             return ("minus " if body != c else "") + nw.grouped(body), "number"
     return nw.integer(c), "number"
 

@@ -145,7 +145,19 @@ def _symbols(c: str, ctx: Context) -> Reading:
 
 # Tried in order. Pieces read whole come before special terms, so that a term inside a URL or a
 # path stays part of it; everything that can contain a term comes after.
-_WHOLE: list[Rule] = [_abbreviation, _url, _email, _path]
+def _instance_type(c: str, ctx: Context) -> Reading:
+    """EC2 instance types: "c5.2xlarge" C five two X large, "m7i-flex.large" M seven I flex large."""
+    m = P.RE_INSTANCE_TYPE.fullmatch(c)
+    if not m:
+        return None
+    family = " ".join(letters(run) if run.isalpha() and run != "flex" else run if run.isalpha() else nw.integer(run)
+                      for run in re.findall(r"[a-z]+|\d+", m["family"]))
+    count, x, size = m["count"], m["x"], m["size"]
+    said = " ".join(w for w in (nw.integer(count) if count else "", "X" if x else "", size) if w)
+    return f"{family} {said}", "code"
+
+
+_WHOLE: list[Rule] = [_abbreviation, _url, _email, _path, _instance_type]
 _RULES: list[Rule] = [_dotted_letters, *NUMBER_RULES, _flag, _handle, _hyphenated, _slash_words, _symbols]
 _PATH_PREFIXES = ("/", "~/", "./", "../")
 
@@ -162,10 +174,12 @@ def _split_terms(c: str, ctx: Context) -> list[tuple[int, int, str | None, bool]
                 end = k + len(term)
                 if not low.startswith(term, k):
                     continue
-                plural = end < len(c) and c[end] == "s" and (end + 1 == len(c) or not c[end + 1].isalnum())
-                if end < len(c) and c[end].isalnum() and term[-1].isalnum() and not plural:
+                # "GPT-4os" is rare, "GPT-4o's" is not: a plural or possessive ends in /z/
+                ending = next((e for e in ("s", "'s", "’s") if c.startswith(e, end)
+                               and (end + len(e) == len(c) or not c[end + len(e)].isalnum())), "")
+                if end < len(c) and c[end].isalnum() and term[-1].isalnum() and not ending:
                     continue
-                hit = (k, end + plural, spoken, plural)
+                hit = (k, end + len(ending), spoken, bool(ending))
                 break
         if hit:
             if hit[0] > last:

@@ -107,6 +107,10 @@ def say_word(word: str, ctx: Context, code: bool = False) -> tuple[str, str]:
         return P.WORD_READINGS[word.lower()], "word"
     if not is_latin(word):
         return P.GREEK.get(word, ""), "symbol"
+    stem = word[:-2] if word[-2:] in ("'s", "’s") else None
+    if stem and len(stem) > 1 and not (stem.islower() or is_capitalized(stem) or ctx.knows(word)):
+        said, kind = say_word(stem, ctx, code)  # "OpenAI's", "PyTorch's": the name, then /z/
+        return said, "acronym_plural" if kind in ("letters", "acronym") else "term_plural"
     plural = P.RE_ACRONYM_PLURAL.fullmatch(word)
     if plural and not ctx.knows(word):
         singular = plural.group(1)
@@ -122,9 +126,12 @@ def say_word(word: str, ctx: Context, code: bool = False) -> tuple[str, str]:
     if word.isupper():
         return _say_capitals(word, ctx, code)
     if word.islower() or is_capitalized(word):
-        if code and len(word) <= 4 and not set(word[1:] if word[0] == "y" else word) & P.VOWELS:
+        if code and len(word) <= 4 and not set(word[1:] if word[0] == "y" else word) & P.VOWELS and word != "Py":
             return letters(word), "letters"
         return word.lower(), "word"
+    if word.startswith("Py") and len(word) > 2 and word[2].isupper():  # "PyAV", "PyQt": py, then the rest
+        rest = word[2:]
+        return f"py {rest if ctx.knows(rest) else say_word(rest, ctx, code=True)[0]}", "word"
     if len(word) <= 4 and sum(ch.isupper() for ch in word) >= 2:  # "PhD", "IoT", "YoY"
         return letters(word), "acronym"
     known = _known_tail(word, ctx)
@@ -176,8 +183,9 @@ def _say_capitals(word: str, ctx: Context, code: bool) -> tuple[str, str]:
 
 
 def say_digits(digits: str) -> str:
-    """Digits inside a name: "x86" eighty six, "H100" one hundred, "RTX4090" forty ninety."""
-    return nw.grouped(digits) if len(digits) <= 4 else nw.integer(digits)
+    """Digits inside a name: "x86" eighty six, "H100" one hundred, "RTX4090" forty ninety,
+    "i9-13900K" thirteen nine hundred."""
+    return nw.grouped(digits) if len(digits) <= 5 else nw.integer(digits)
 
 
 def say_symbols(run: str, names: dict | None = None) -> str:
