@@ -153,6 +153,11 @@ def test_what_markdown_hides_is_reported_not_dropped():
         assert len(b.text) == b.end - b.start
 
 
+def test_a_bar_between_links_is_a_pause_but_a_pipe_in_code():
+    (block,) = blocks("[Docs](https://x.io) | [Blog](https://y.io) | Discord; run `ps | grep x`")
+    assert " ".join(block.text.split()) == "Docs , Blog , Discord; run ps | grep x"
+
+
 def test_a_line_of_dashes_under_text_is_a_heading_not_a_rule():
     assert _said("Usage\n-----\nRun it.\n\n---\n\nDone.") == [
         ("heading", "Usage"), ("paragraph", "Run it."), ("paragraph", "Done.")]

@@ -195,6 +195,10 @@ def test_names_as_package_readmes_write_them(text, spoken, phonemes):
     ("g5.xlarge and m7i-flex.large", "G five X large and M seven I flex large"),
     ("Intel(R) Xeon(R)", "intel xeon"),                           # (R) is ®, not the letter R
     ("f(R) and G(TM)", "F R and G T M"),                           # not after a one-letter name
+    ("1M+ downloads, 10k+ stars", "one million plus downloads ten thousand plus stars"),
+    ("Python 3.14t", "python three point fourteen T"),              # the free-threaded build
+    ("PYTHONHOME and APIKEY", "pythonhome and apikey"),             # run-together words, not letters
+    ("ABCDEFGH", "A B C D E F G H"),
 ])
 def test_readings_from_package_readmes(text, spoken):
     assert " ".join(w.spoken for w in enunciate.phonemize(text).words) == spoken

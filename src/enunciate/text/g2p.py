@@ -79,9 +79,11 @@ class G2P:
         return entry is not None and entry.category in _VERSIONED
 
     def knows_word(self, word: str) -> bool:
-        """`knows`, or a silver word ("num", "len", "threads") or an inflection of a known one
-        ("devices", "retries"): for words in capitals, which are said rather than spelled."""
-        return self.knows(word) or word in self.silver or self._with_suffix(word) is not None
+        """`knows`, or a silver word ("num", "len", "threads"), an inflection of a known one
+        ("devices", "retries") or a run-together name ("pythonhome"): for words in capitals,
+        which are said rather than spelled."""
+        return (self.knows(word) or word in self.silver or self._with_suffix(word) is not None
+                or self._compound(word) is not None)
 
     @functools.cached_property
     def _special(self) -> list[str]:

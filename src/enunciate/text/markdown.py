@@ -145,6 +145,8 @@ def clean_inline(line: str) -> tuple[str, list[tuple[int, int, str]]]:
         for m in _EMPHASIS.finditer(line):
             n = len(m.group(1))
             line = _blank(_blank(line, m.start(), m.start() + n), m.end() - n, m.end())
+    # Outside code a bar separates ("Docs | Blog | Discord"): a pause, not the word "pipe".
+    line = "".join("," if ch == "|" and not in_code(k) else ch for k, ch in enumerate(line))
     for i in escaped:  # the backslash goes; the character comes back unless it was dropped
         shown = chr(ord(line[i + 1]) - _HIDDEN) if line[i] == "\\" else " "
         line = line[:i] + " " + shown + line[i + 2:]

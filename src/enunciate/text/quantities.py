@@ -151,6 +151,9 @@ def _version(c: str, ctx: Context) -> Reading:
     if not m and c.endswith("+") and P.RE_VERSION.fullmatch(c[:-1]):
         reading = _version(c[:-1], ctx)  # "Python 3.11+", "v1.29+": that version or later
         return reading and (f"{reading[0]} plus", reading[1])
+    if not m and c.endswith("t") and P.RE_VERSION.fullmatch(c[:-1]) and _version_context(ctx):
+        reading = _version(c[:-1], ctx)  # "Python 3.14t": the free-threaded build
+        return reading and (f"{reading[0]} T", reading[1])
     if not m:
         return None
     parts = m["nums"].split(".")
@@ -203,6 +206,9 @@ def say_quantity(num: str, unit: tuple[str, str]) -> str:
 
 def _quantity_unit(c: str, ctx: Context) -> Reading:
     m = P.RE_QUANTITY_UNIT.fullmatch(c)
+    if not m and c.endswith("+") and P.RE_QUANTITY_UNIT.fullmatch(c[:-1]):
+        reading = _quantity_unit(c[:-1], ctx)  # "1M+ downloads", "10k+ stars": that many or more
+        return reading and (f"{reading[0]} plus", reading[1])
     unit = m and unit_reading(m["unit"], attached=True)
     if not unit:
         return None
