@@ -172,3 +172,14 @@ def test_hidden_spans_reach_the_speech_report():
     assert ("<!--\nhidden from readers\n-->", "HTML comment not read aloud") in skipped
     assert ("![the plot](p.png)", "image not read aloud") in skipped
     assert ('[1]: https://example.com/guide "The guide"', "link definition not read aloud") in skipped
+
+
+def test_wrapped_list_items_and_quotes_stay_one_block():
+    text = ("- A long item that\n  wraps onto a second line.\n- Second item\ncontinues lazily.\n\n"
+            "> A quote that **spans\n> two lines** here.\n\nBold **across\nlines** too.\n")
+    assert _said(text) == [
+        ("list_item", "A long item that wraps onto a second line."),
+        ("list_item", "Second item continues lazily."),
+        ("quote", "A quote that spans two lines here."),
+        ("paragraph", "Bold across lines too."),
+    ]

@@ -169,6 +169,8 @@ def test_run_together_package_names_split_into_known_parts():
     assert by_text["gpustat"].source == "compound" and by_text["gpustat"].phonemes == "ʤˌipˌijˈu stˈæt"
     assert by_text["jsonschema"].source == "compound" and by_text["kubeproxy"].source == "compound"
     assert {w.source for w in enunciate.phonemize("sesquipedalian zxqvbn").words} == {"gold", "espeak"}
+    by_text = {w.text: w for w in enunciate.phonemize("Satpy, xarray").words}  # Python's naming habits
+    assert by_text["Satpy"].phonemes == "sˈæt pˌI" and by_text["xarray"].phonemes == "ˈɛks əɹˈA"
 
 
 @pytest.mark.parametrize("text, spoken, phonemes", [

@@ -155,8 +155,17 @@ class G2P:
         "gitignore", "gpustat"): both halves at least 3 letters, the first from the technical or
         user lexicons, the second from those or the general lexicon. Tried only where espeak-ng
         would otherwise guess. A second half of 4+ letters is preferred ("gpustat": GPU stat, not
-        GPUs tat), then the longest first half."""
-        if not (word.isalpha() and word.islower() and len(word) >= 6):
+        GPUs tat), then the longest first half. Python's naming habits count too: a known word
+        and "py" ("satpy": sat pie), "x" and a known word ("xarray": ex array)."""
+        if not (word.isalpha() and word.islower() and len(word) >= 5):
+            return None
+        affixed = [(word[:-2], "{} pˌI") if word.endswith("py") else None,
+                   (word[1:], "ˈɛks {}") if word.startswith("x") else None]
+        for part, form in filter(None, affixed):
+            found = len(part) >= 3 and (self._lexicons(part, None, None) or self._general(part))
+            if found:
+                return form.format(found[0]), "compound"
+        if len(word) < 6:
             return None
         splits = []
         for cut in range(3, len(word) - 2):

@@ -93,10 +93,11 @@ def _entities(line: str, code: list[tuple[int, int]]) -> str:
     return line
 
 
-def clean_inline(line: str) -> tuple[str, list[tuple[int, int, str]]]:
-    """Blank inline markup (emphasis, code ticks, links, HTML tags and comments, footnote marks,
-    escapes) and decode HTML entities, keeping every offset. Returns the line and the spans it
-    does not read aloud (images, comments, emoji shortcodes) with the reason."""
+def clean_inline(line: str) -> tuple[str, list[tuple[int, int, str]], list[int]]:
+    """Blank inline markup (code ticks, links, HTML tags and comments, footnote marks) and decode
+    HTML entities, keeping every offset. Returns the line, the spans it does not read aloud
+    (images, comments, emoji shortcodes) with the reason, and where escaped characters are hidden
+    (emphasis and escapes are finished per paragraph by `_emphasis_and_escapes`)."""
     skips: list[tuple[int, int, str]] = []
     code = [m.span() for m in _CODE_SPAN.finditer(line)]
 
@@ -141,16 +142,22 @@ def clean_inline(line: str) -> tuple[str, list[tuple[int, int, str]]]:
         if in_code(m.start()) or (bare and bare.group(1).lower() not in HTML_TAGS):
             continue  # literal in code; "<token>" is a placeholder, read as its name
         line = _blank(line, m.start(), m.end())
-    for _ in range(2):  # nested emphasis (***bold italic***)
-        for m in _EMPHASIS.finditer(line):
-            n = len(m.group(1))
-            line = _blank(_blank(line, m.start(), m.start() + n), m.end() - n, m.end())
     # Outside code a bar separates ("Docs | Blog | Discord"): a pause, not the word "pipe".
     line = "".join("," if ch == "|" and not in_code(k) else ch for k, ch in enumerate(line))
-    for i in escaped:  # the backslash goes; the character comes back unless it was dropped
-        shown = chr(ord(line[i + 1]) - _HIDDEN) if line[i] == "\\" else " "
-        line = line[:i] + " " + shown + line[i + 2:]
-    return line, skips
+    return line, skips, escaped
+
+
+def _emphasis_and_escapes(text: str, escaped: list[int]) -> str:
+    """Blank emphasis marks over a whole paragraph (bold may span a line break), then show the
+    escaped characters: the backslash goes, the character comes back unless it was dropped."""
+    for _ in range(2):  # nested emphasis (***bold italic***)
+        for m in _EMPHASIS.finditer(text):
+            n = len(m.group(1))
+            text = _blank(_blank(text, m.start(), m.start() + n), m.end() - n, m.end())
+    for i in escaped:
+        shown = chr(ord(text[i + 1]) - _HIDDEN) if text[i] == "\\" else " "
+        text = text[:i] + " " + shown + text[i + 2:]
+    return text
 
 
 def _line_kind(line: str) -> tuple[str, int]:
@@ -169,11 +176,12 @@ def blocks(text: str, markdown: bool = True) -> Iterator[Block]:
     pos = 0
     para: list[tuple[int, str]] = []  # (offset, cleaned line) of the running paragraph
     skips: list[tuple[int, int, str]] = []  # spans of the running paragraph not read aloud
+    escaped: list[int] = []  # offsets of its escaped characters, hidden until the paragraph ends
     para_kind = "paragraph"
     hidden_kind, hidden_start = "", -1  # an open fenced code block or multi-line HTML comment
 
     def flush() -> Iterator[Block]:
-        nonlocal para, skips
+        nonlocal para, skips, escaped
         if para:
             start = para[0][0]
             end = para[-1][0] + len(para[-1][1])
@@ -182,9 +190,11 @@ def blocks(text: str, markdown: bool = True) -> Iterator[Block]:
             for off, line in para:
                 chars[off - start: off - start + len(line)] = line
             cleaned = "".join(chars)
+            if markdown:
+                cleaned = _emphasis_and_escapes(cleaned, [i - start for i in escaped])
             if cleaned.strip() or skips:
                 yield Block(para_kind, start, end, cleaned, skips=skips)
-        para, skips = [], []
+        para, skips, escaped = [], [], []
 
     def hidden(kind: str, start: int, end: int) -> Block:
         return Block(kind, start, end, text[start:end], True)
@@ -238,16 +248,21 @@ def blocks(text: str, markdown: bool = True) -> Iterator[Block]:
         if box:
             line_skips.append((box.start(), box.end() - 1, "task box not read aloud"))
             body = _blank(body, box.start(), box.end())
-        cleaned, inline_skips = clean_inline(body[prefix:])
+        cleaned, inline_skips, hidden_at = clean_inline(body[prefix:])
         cleaned = " " * prefix + cleaned
         line_skips += [(prefix + a, prefix + b, why) for a, b, why in inline_skips]
         if kind == "table_row":
             cleaned = cleaned.replace("|", ",")
-        if kind != "paragraph" or para_kind != "paragraph":
+        # A wrapped list item or quote goes on: the next line without a marker (or with ">" in a
+        # quote) belongs to it, as CommonMark's lazy continuation says.
+        continues = para and ((kind == "paragraph" and para_kind in ("list_item", "quote"))
+                              or (kind == "quote" and para_kind == "quote"))
+        if not continues and (kind != "paragraph" or para_kind != "paragraph"):
             yield from flush()
             para_kind = kind
         para.append((start, cleaned))
         skips += [(start + a, start + b, why) for a, b, why in line_skips]
+        escaped += [start + prefix + i for i in hidden_at]
         if kind in ("heading", "table_row"):
             yield from flush()
             para_kind = "paragraph"
