@@ -52,6 +52,8 @@ def test_block_text_is_aligned_with_the_original():
     ("details[^1] here", "details here"),                              # footnote marks are silent
     ("send <token> and <b>this</b>", "send <token> and this"),        # a placeholder is no HTML tag
     ("`Bearer <b>`", "Bearer <b>"),                                    # nothing is a tag in code
+    ("the __[CommonMark spec][cm]__ says", "the CommonMark spec says"),  # bold around a link
+    ("![CI][ci-badge] Build", "Build"),                                # a reference-style image
 ])
 def test_inline_markup(md, spoken):
     (block,) = list(blocks(md))

@@ -27,7 +27,7 @@ _ALERT = re.compile(r"\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\]\s*$")  # GitHub'
 # [text](target): a link unless the target is a pronunciation override (/ipa/ or kokoro:...).
 # A target may hold one level of parentheses (Wikipedia's "Foo_(bar)").
 _TARGET = r"\(((?:[^()\n]|\([^()\n]*\))*)\)"
-_IMAGE = re.compile(r"!\[([^\]\n]*)\]" + _TARGET)
+_IMAGE = re.compile(r"!\[([^\]\n]*)\](?:" + _TARGET + r"|\[[^\]\n]*\])")  # ![alt](src), ![alt][ref]
 _LINK = re.compile(r"\[([^\]\n]*)\]" + _TARGET)
 _REF_LINK = re.compile(r"\[([^\]\n]+)\]\[([^\]\n]*)\]")  # [text][ref], [text][]
 # "[ref]: https://x.org "title"" is not read; "[Note]: read this" is no definition (a target has no space).
@@ -37,6 +37,7 @@ _COMMENT = re.compile(r"<!--.*?-->")
 _COMMENT_OPEN = re.compile(r"^\s{0,3}<!--")
 _SHORTCODE = re.compile(r"(?<![\w:]):[a-z][a-z0-9_+-]*:(?![\w:])")  # GitHub's ":rocket:"
 _ESCAPE = re.compile(r"\\[!-/:-@\[-`{-~]")  # "\*args" is "*args"
+_GAP = "\x00"  # blanked markup until the paragraph is finished, then a space
 _HIDDEN = 0xE000  # an escaped character is moved to the private-use plane while markup is matched
 _EMPHASIS = re.compile(r"(?<![\w*])(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1(?![\w*])")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
@@ -69,7 +70,9 @@ class Block:
 
 
 def _blank(s: str, a: int, b: int) -> str:
-    return s[:a] + " " * (b - a) + s[b:]
+    """Markup becomes _GAP, not a space, while a paragraph is cleaned: "__[a link][ref]__" is still
+    bold once the link's brackets are gone (emphasis may not open before a space)."""
+    return s[:a] + _GAP * (b - a) + s[b:]
 
 
 def _is_override(target: str) -> bool:
@@ -157,7 +160,7 @@ def _emphasis_and_escapes(text: str, escaped: list[int]) -> str:
     for i in escaped:
         shown = chr(ord(text[i + 1]) - _HIDDEN) if text[i] == "\\" else " "
         text = text[:i] + " " + shown + text[i + 2:]
-    return text
+    return text.replace(_GAP, " ")
 
 
 def _line_kind(line: str) -> tuple[str, int]:
