@@ -1,14 +1,18 @@
 """Draw a neutral sample of technical sentences from the READMEs of installed Python packages (the
 long description in each `*.dist-info/METADATA`), by a fixed rule, for a term set that nobody
-wrote around enunciate's readings:
+wrote around enunciate's readings. tests/data/package_readmes.tsv was drawn with (the excluded
+READMEs are those read while writing readings):
 
-    python benchmarks/sample_readme_sentences.py --exclude anyio,onnx > /tmp/sample.tsv
+    python benchmarks/sample_readme_sentences.py --limit 40 --exclude anyio,onnx,requests,\
+        onnxruntime,urllib3,librosa,httpx2,faster_whisper,ctranslate2,transformers,tokenizers,\
+        rich,typer,huggingface_hub,pooch
 
-Rule: packages in alphabetical order, those whose description is Markdown; each README is read as Markdown (code blocks, images and
-link targets dropped, as enunciate reads it); its paragraphs and list items are cut into sentences;
-the first sentence of 8-30 words without a URL that holds a technical token (a digit, two
-capitals in a word, or a dot, underscore or slash inside a word) is taken: one per package, and
-a sentence already taken from another package (up to its digits) is not taken again.
+Rule: packages in alphabetical order, those whose description is Markdown; each README is read
+as Markdown (code blocks, images and link targets dropped, as enunciate reads it); its paragraphs
+and list items are cut into sentences; the first sentence of 8-30 words without a URL that holds
+a technical token (a digit, two capitals in a word, or a dot, underscore or slash inside a word)
+is taken: one per package, and a sentence already taken from another package (up to its digits)
+is not taken again. The terms column is written by hand afterwards.
 """
 from __future__ import annotations
 
