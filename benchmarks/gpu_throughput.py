@@ -216,11 +216,17 @@ def profile_call(voice, inputs: list[str], batch: int, device: str, path: Path) 
     path.write_text(events.table(sort_by=key, row_limit=30))
     top = sorted(events, key=lambda e: getattr(e, key, 0), reverse=True)[:5]
     out = {"wall_ms": wall_ms, "top_ops": [(e.key, getattr(e, key, 0) / 1000) for e in top], "table": path.name}
-    if cuda:  # kernel and copy rows only: an aten op's row repeats the time of the kernels it launched
-        from torch.autograd import DeviceType
-
-        out["device_busy_ms"] = sum(getattr(e, key, 0) for e in events if e.device_type != DeviceType.CPU) / 1000
+    if cuda:
+        out["device_busy_ms"] = device_busy_ms(events)
     return out
+
+
+def device_busy_ms(events) -> float:
+    """Time the device was busy in a profile: kernel and copy rows only, because an aten op's row
+    repeats the device time of the kernels it launched (summing both counts each kernel twice)."""
+    from torch.autograd import DeviceType
+
+    return sum(e.self_device_time_total for e in events if e.device_type != DeviceType.CPU) / 1000
 
 
 def bench(name: str, batch: int, variants: list[tuple[str, str]], args) -> list[dict]:

@@ -149,3 +149,16 @@ def test_committed_inputs_are_what_the_frontend_says_now():
     for alphabet in ("espeak", "kokoro"):
         assert committed[alphabet] == script.dev_set_phonemes(alphabet), \
             f"stale {alphabet} inputs: run benchmarks/gpu_throughput.py --write-inputs"
+
+
+def test_gpu_busy_counts_each_kernel_once():
+    """An aten op's row repeats its kernels' device time; only kernel and copy rows are summed.
+    (A CPU profile has no device rows, so the rows here are written out as profiler rows are.)"""
+    from types import SimpleNamespace
+
+    from torch.autograd import DeviceType
+
+    rows = [SimpleNamespace(key="aten::conv1d", device_type=DeviceType.CPU, self_device_time_total=900),
+            SimpleNamespace(key="sm90_xmma_fprop", device_type=DeviceType.CUDA, self_device_time_total=900),
+            SimpleNamespace(key="Memcpy DtoH", device_type=DeviceType.CUDA, self_device_time_total=300)]
+    assert _load_script().device_busy_ms(rows) == 1.2
