@@ -156,7 +156,8 @@ class G2P:
         user lexicons, the second from those or the general lexicon. Tried only where espeak-ng
         would otherwise guess. A second half of 4+ letters is preferred ("gpustat": GPU stat, not
         GPUs tat), then the longest first half. Python's naming habits count too: a known word
-        and "py" ("satpy": sat pie), "x" and a known word ("xarray": ex array)."""
+        and "py" ("satpy": sat pie), "x" and a known word ("xarray": ex array). Failing those, two
+        general words of 4+ letters each ("autoescaping", "samplerate", "tailscale")."""
         if not (word.isalpha() and word.islower() and len(word) >= 5):
             return None
         affixed = [(word[:-2], "{} pˌI") if word.endswith("py") else None,
@@ -173,6 +174,12 @@ class G2P:
             tail = head and (self._lexicons(word[cut:], None, None) or self._general(word[cut:]))
             if tail:
                 splits.append((len(word) - cut >= 4, cut, head, tail))
+        if not splits:  # two plain words of 4+ letters each: "autoescaping", "samplerate"
+            for cut in range(4, len(word) - 3):
+                head = self._general(word[:cut])
+                tail = head and (self._general(word[cut:]) or self._with_suffix(word[cut:]))
+                if tail and head[1] == "gold":
+                    splits.append((True, cut, head, tail))
         if not splits:
             return None
         _, _, head, tail = max(splits, key=lambda s: s[:2])

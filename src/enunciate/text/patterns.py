@@ -218,6 +218,9 @@ RE_CURRENCY = re.compile(rf"(?P<sign>[-−])?(?P<cur>[$€£¥₹₩])(?P<num>{N
 RE_CURRENCY_AFTER = re.compile(rf"(?P<sign>[-−])?(?P<num>{NUM})(?P<cur>[€£¥₹₩])")
 RE_PERCENT = re.compile(rf"(?P<num>[-−+]?(?:{NUM}))%")
 RE_FRACTION = re.compile(r"(\d{1,3})/(\d{1,3})")
+# Before "1/4" these make it one of a series ("part 1/4": part one of four), not a quarter.
+SERIES_BEFORE = {"part", "step", "chapter", "page", "episode", "lesson", "phase", "stage", "module", "volume",
+                 "video", "post", "exercise", "lab", "round", "slide", "question", "task"}
 RE_PLACEHOLDER = re.compile(r"<([A-Za-z][\w.-]*)>")  # "<token>", "<user>@<host>"
 RE_RATING = re.compile(r"(\d{1,3}(?:\.\d{1,2})?)/(\d{1,3})")
 RATING_BEFORE = {"rating", "rated", "score", "scored", "scores", "verdict", "gets", "got", "gave", "give", "stars"}

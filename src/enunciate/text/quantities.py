@@ -274,6 +274,8 @@ def _fraction(c: str, ctx: Context) -> Reading:
     num, den = int(m[1]), int(m[2])
     if _word_before(ctx) in ("port", "ports"):  # "ports 80/443"
         return f"{say_digits(m[1])} and {say_digits(m[2])}", "number"
+    if _word_before(ctx) in P.SERIES_BEFORE and 0 < num <= den:  # "part 1/4", "step 2/5"
+        return f"{nw.integer(m[1])} of {nw.integer(m[2])}", "number"
     share = den <= 10 and num < den and (ctx.next or "").lower() == "of"  # "on 1/2 of them"
     if _word_before(ctx) in P.DATE_BEFORE and 1 <= num <= 12 and 1 <= den <= 31 and not share:  # "by 12/31"
         return _date_words(None, num, den), "date"

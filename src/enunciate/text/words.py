@@ -89,10 +89,11 @@ def is_capitalized(word: str) -> bool:
 # ---------------------------------------------------------------- words, code, paths
 
 def _is_article(word: str, ctx: Context) -> bool:
-    """"a user", "A 404 page" are articles; "a != b", "plan A", "A vs. B" are letters."""
+    """"a user", "A 404 page", "a (libc) build" are articles; "a != b", "plan A", "A vs. B" are
+    letters."""
     following = ctx.next or ""
-    if word == "a":
-        return following[:1].isalnum()
+    if word == "a":  # an opening bracket or quote is its own piece: "a (" is an article too
+        return following[:1].isalnum() or (ctx.next is None and (ctx.after or "")[:1] in "([{\"'“‘" and bool(ctx.after))
     return word == "A" and following[:1].isalnum() and not following[:1].isupper() and \
         following.lower() not in P.LETTER_CONTEXT
 
