@@ -137,6 +137,7 @@ def test_phonemize_sources():
     ("TF_CPP_MIN_LOG_LEVEL", "T F C P P min log level"),
     ("DO NOT USE THIS API IN PROD", "do not USE this API IN prod"),  # a shouted phrase is said
     ("Ask HR IT first", "ask H R IT first"),            # acronyms beside acronyms stay spelled
+    ("IT IS DONE, LET US KNOW", "it IS done let us know"),  # in a shouted phrase IT and US are words
     ("r/LocalLLaMA", "R slash local LLaMA"),             # a known term is not cut into humps
 ])
 def test_constant_names_say_their_words(text, spoken):

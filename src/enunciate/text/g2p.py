@@ -72,6 +72,11 @@ class G2P:
     def knows(self, word: str) -> bool:
         return any(word in lex for lex in (*self.user, self.tech)) or word in self.gold
 
+    def is_tech_term(self, word: str) -> bool:
+        """The technical or a user lexicon has `word` ("IT", "API"; not "IS", which only the
+        general lexicon has in capitals)."""
+        return any(lex.lookup(word) is not None for lex in (*self.user, self.tech))
+
     def names_product(self, word: str) -> bool:
         """A technical term that takes a version after it ("glibc 2.35", "urllib3 2.2"): a tool,
         language, library, protocol, database, OS, cloud service or format."""
@@ -137,7 +142,7 @@ class G2P:
         bare = _WORD_EDGE.sub("", word)
         if bare != word and bare:
             return self.word(bare, prev, nxt)
-        if len(word) == 1 and word.isupper() and letter_key(word):
+        if len(word) == 1 and word.isupper() and letter_key(word) and word != "I":  # "I" is the pronoun
             return letter_phonemes(word), "letters"
         found = self._general(word) or self._with_suffix(word)
         if found:

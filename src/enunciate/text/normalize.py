@@ -66,6 +66,7 @@ class KnownWords(Protocol):
     # Optional: `knows_word(word)`, a wider test for a word in capitals (a CONSTANT_NAME's part or a
     # shouted word) that is said, not spelled; without it `knows` serves. `names_product(word)`:
     # a term a version follows ("glibc 2.35"); without it only the built-in product names count.
+    # `is_tech_term(word)`: a technical or user lexicon term ("IT" in "ASK HR IT" stays I T).
 
 
 def normalize(text: str, offset: int = 0, known: KnownWords | None = None) -> list[Token]:

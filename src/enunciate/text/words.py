@@ -108,6 +108,8 @@ def say_word(word: str, ctx: Context, code: bool = False) -> tuple[str, str]:
         return P.WORD_READINGS[word.lower()], "word"
     if not is_latin(word):
         return P.GREEK.get(word, ""), "symbol"
+    if word in ("IT", "US") and _in_shouted_phrase(ctx):  # "IT IS DONE": the word, not I T
+        return word.lower(), "word"
     stem = word[:-2] if word[-2:] in ("'s", "’s") else None
     if stem and len(stem) > 1 and not (stem.islower() or is_capitalized(stem) or ctx.knows(word)):
         said, kind = say_word(stem, ctx, code)  # "OpenAI's", "PyTorch's": the name, then /z/
@@ -143,6 +145,14 @@ def say_word(word: str, ctx: Context, code: bool = False) -> tuple[str, str]:
         return word.lower(), "word"
     said = [say_word(h, ctx, code=True)[0] for h in humps]
     return " ".join(h for h in said if h), "code" if word[0].islower() else "word"
+
+
+def _in_shouted_phrase(ctx: Context) -> bool:
+    """A neighbour is a word in capitals that no lexicon knows as a term ("IS", "DONE"; not "HR",
+    "API"): the sentence is shouted, not a run of acronyms."""
+    is_term = getattr(ctx.known, "is_tech_term", None) or ctx.knows
+    return any(n and len(n) >= 2 and n.isalpha() and n.isupper() and not is_term(n)
+               and ctx.knows_word(n.lower()) for n in (ctx.prev, ctx.next))
 
 
 def _known_tail(word: str, ctx: Context) -> str | None:
