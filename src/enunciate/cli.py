@@ -37,10 +37,19 @@ def _read_text(args) -> str:
     return args.text
 
 
+def _markup(args) -> str:
+    """--plain or --rst, else by the file's suffix (.rst, .rest: reStructuredText), else Markdown."""
+    if args.plain:
+        return "plain"
+    if args.rst or (args.file and Path(args.file).suffix.lower() in (".rst", ".rest")):
+        return "rst"
+    return "markdown"
+
+
 def _options(args):
     from . import SpeakOptions
 
-    fields = {"lexicons": tuple(args.lexicon or ()), "markdown": not args.plain}
+    fields = {"lexicons": tuple(args.lexicon or ()), "markup": _markup(args)}
     for name in ("voice", "speed", "seed", "threads", "engine", "device", "dtype", "compile"):
         if getattr(args, name, None) is not None:
             fields[name] = getattr(args, name)
@@ -164,11 +173,15 @@ def cmd_demo(args) -> int:
 
 def _speech_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("text", nargs="?", help="text to speak (or use -f FILE, or standard input)")
-    p.add_argument("-f", "--file", help="read a plain-text or Markdown file ('-' for standard input)")
+    p.add_argument("-f", "--file", help="read a plain-text, Markdown or reStructuredText (.rst) file "
+                                        "('-' for standard input)")
     p.add_argument("--voice", help="voice name (see `enunciate voices`)")
     p.add_argument("--lexicon", action="append", metavar="TSV",
                    help="user lexicon (term<TAB>phonemes), searched first; repeatable")
-    p.add_argument("--plain", action="store_true", help="treat the input as plain text, not Markdown")
+    markup = p.add_mutually_exclusive_group()
+    markup.add_argument("--plain", action="store_true", help="treat the input as plain text, not Markdown")
+    markup.add_argument("--rst", action="store_true",
+                        help="read the input as reStructuredText (auto for .rst files)")
     p.add_argument("--ssml", action="store_true", help="parse the input as SSML (auto when it starts with <speak>)")
     p.add_argument("--report", action="store_true",
                    help="list words by pronunciation source and every span not spoken")

@@ -7,6 +7,7 @@ from .errors import EnunciateError
 from .voices.registry import DEFAULT_VOICE
 
 MIN_SPEED, MAX_SPEED = 0.5, 2.0
+MARKUPS = ("markdown", "rst", "plain")
 
 
 @dataclass(frozen=True)
@@ -14,7 +15,7 @@ class SpeakOptions:
     voice: str = DEFAULT_VOICE
     speed: float = 1.0
     lexicons: tuple[str, ...] = ()        # user lexicon TSV files, searched before the built-in ones
-    markdown: bool = True                 # strip Markdown markup (plain text passes through unchanged)
+    markup: str = "markdown"              # "markdown", "rst" (reStructuredText) or "plain" (read as written)
     seed: int | None = 0                  # noise seed for voices that sample noise (hibari); None = random
     threads: int | None = None            # ONNX Runtime intra-op threads (None: ENUNCIATE_THREADS or <=4)
     sentence_pause_s: float = 0.12        # silence added between sentences of one paragraph
@@ -32,6 +33,8 @@ class SpeakOptions:
     def __post_init__(self):
         if not MIN_SPEED <= float(self.speed) <= MAX_SPEED:
             raise EnunciateError(f"speed must be between {MIN_SPEED} and {MAX_SPEED}, got {self.speed}")
+        if self.markup not in MARKUPS:
+            raise EnunciateError(f"unknown markup {self.markup!r}; choose one of {', '.join(MARKUPS)}")
         if self.threads is not None and self.threads < 1:
             raise EnunciateError(f"threads must be at least 1, got {self.threads}")
         if self.max_chunk_symbols is not None and self.max_chunk_symbols < 20:

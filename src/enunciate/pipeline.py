@@ -166,7 +166,7 @@ def plan(text: str, options: SpeakOptions, voice: Voice, report: Report, ssml: b
     bar = _progress(len(text)) if progress else None
     pending: Planned | None = None
     opening = 0.0  # breaks before the first word
-    for para in paragraphs(text, g2p, markdown=options.markdown, ssml=ssml):
+    for para in paragraphs(text, g2p, markup=options.markup, ssml=ssml):
         if bar is not None and para.tokens:
             bar.update(max(0, para.tokens[-1].span[1] - bar.n))
         report.add_paragraph(para)

@@ -83,7 +83,7 @@ def phonemize(text: str, options: SpeakOptions = SpeakOptions(), ssml: bool | No
     source, and every span that would not be spoken."""
     g2p = frontend(tuple(options.lexicons))
     report = Report()
-    for para in paragraphs(text, g2p, markdown=options.markdown, ssml=ssml):
+    for para in paragraphs(text, g2p, markup=options.markup, ssml=ssml):
         report.add_paragraph(para)
         for sentence in sentences(para.tokens):
             for w in merge_words(phonemize_tokens(sentence, g2p)):

@@ -10,7 +10,8 @@ from .normalize import KnownWords, normalize
 from .tokens import Paragraph
 
 
-_HIDDEN = {"code": "code block", "comment": "HTML comment", "link_definition": "link definition"}
+_HIDDEN = {"code": "code block", "comment": "HTML comment", "link_definition": "link definition",
+           "directive": "directive", "rst_comment": "comment"}
 
 
 def is_ssml(text: str) -> bool:
@@ -23,14 +24,21 @@ def is_ssml(text: str) -> bool:
     return head.startswith("<speak")
 
 
-def paragraphs(text: str, known: KnownWords, markdown: bool = True, ssml: bool | None = None) -> Iterator[Paragraph]:
-    """Lazily, one paragraph at a time (a 1 MB document streams)."""
+def paragraphs(text: str, known: KnownWords, markup: str = "markdown", ssml: bool | None = None) -> Iterator[Paragraph]:
+    """Lazily, one paragraph at a time (a 1 MB document streams). `markup`: "markdown", "rst"
+    (reStructuredText) or "plain"; SSML is recognized by its <speak> root."""
     if ssml or (ssml is None and is_ssml(text)):
         from .ssml import ssml_paragraphs
 
         yield from ssml_paragraphs(text, known)
         return
-    for block in blocks(text, markdown=markdown):
+    if markup == "rst":
+        from .rst import blocks as rst_blocks
+
+        found = rst_blocks(text)
+    else:
+        found = blocks(text, markdown=markup != "plain")
+    for block in found:
         if block.skipped:
             yield Paragraph(block.kind, [], block.pause_s,
                             [(block.text, (block.start, block.end), f"{_HIDDEN[block.kind]} not read aloud")])

@@ -1,0 +1,256 @@
+"""reStructuredText (Sphinx docs, README.rst) -> the same blocks as Markdown, offsets kept.
+
+Read as Sphinx renders it: section titles over or under their adornment are headings; literal
+blocks (after "::"), doctests, code, image, math and other directives, comments and link targets
+are skipped and reported; admonitions ("note", "warning") are read with their name first; roles
+read their text (":func:`~pkg.mod.load`" is "load", as Sphinx shows it), links their text, and
+substitutions their name. Markup is blanked to spaces as in `markdown.blocks`, so every offset in
+a block's text is an offset in the input.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from .markdown import Block
+
+_ADORNMENT = re.compile(r"([!-/:-@\[-`{-~])\1{2,}\s*")  # "=====", "-----", "~~~~" (3+ of one mark)
+_SIMPLE_TABLE_BORDER = re.compile(r"=+( +=+)+\s*")
+_GRID_BORDER = re.compile(r"\+([-=]+\+)+\s*")
+_BULLET = re.compile(r"([-*+•]|\d+[.)]|#\.|\(\d+\)|[a-z][.)])\s+")
+_EXPLICIT = re.compile(r"\.\.(?:\s|$)")
+_DIRECTIVE = re.compile(r"\.\.\s+([\w:.+-]+?)::(?:\s|$)")
+_TARGET = re.compile(r"\.\.\s+(?:_[^:]*:|\|[^|]+\|\s)|__\s")  # ".. _name: url", ".. |sub| image::", "__ url"
+_FOOTNOTE = re.compile(r"\.\.\s+\[(?:\d+|#[\w-]*|\*|[A-Za-z][\w.-]*)\]\s+")
+_FIELD = re.compile(r":([\w .()-]+?):(?:\s|$)")
+_ROLE = re.compile(r":[\w.+-]+(?::[\w.+-]+)*:`([^`]+)`")
+_LINK = re.compile(r"`([^`<]*?)\s*<([^`>]+)>`__?")
+_NAMED = re.compile(r"`([^`]+)`__?")
+_INTERPRETED = re.compile(r"(?<![`\w])`([^`]+)`(?![`\w])")
+_LITERAL = re.compile(r"``(.+?)``")
+_FOOTNOTE_REF = re.compile(r"\[(?:\d+|#[\w-]*|\*|[A-Za-z][\w.-]*)\]_")
+_SUBSTITUTION = re.compile(r"\|([^|\s][^|]*?)\|(?:__?)?")
+_REFERENCE = re.compile(r"(?<=\w)__?(?=[\s.,;:!?)]|$)")  # "Python_" is a link named Python
+_EMPHASIS = re.compile(r"(?<![\w*])(\*\*|\*)(?=\S)(.+?)(?<=\S)\1(?![\w*])")
+_ESCAPE = re.compile(r"\\(?=.)")
+
+# Directives whose content is prose, read with their name first ("Note, ..."). Sphinx's version
+# notes are read through the lexicon ("versionadded" is "new in version").
+ADMONITIONS = {"note", "warning", "tip", "important", "hint", "caution", "danger", "attention", "error",
+               "seealso", "admonition", "versionadded", "versionchanged", "deprecated", "versionremoved",
+               "topic", "sidebar", "rubric", "epigraph", "highlights", "pull-quote", "container"}
+CODE_DIRECTIVES = {"code", "code-block", "sourcecode", "literalinclude", "doctest", "testcode", "testoutput",
+                   "ipython", "jupyter-execute", "highlight", "parsed-literal", "math", "productionlist"}
+
+
+def _blank(s: str, a: int, b: int) -> str:
+    return s[:a] + " " * (b - a) + s[b:]
+
+
+def clean_inline(line: str) -> str:
+    """Blank inline RST markup, keeping every offset."""
+    literals = [m.span() for m in _LITERAL.finditer(line)]
+
+    def free(m: re.Match) -> bool:
+        return not any(a <= m.start() < b for a, b in literals)
+
+    for a, b in literals:
+        line = _blank(_blank(line, a, a + 2), b - 2, b)
+    for m in _ROLE.finditer(line):
+        if not free(m):
+            continue
+        text_start, text_end = m.span(1)
+        content = m.group(1)
+        target = re.search(r"\s*<[^>]+>$", content)
+        if target:  # ":ref:`the guide <guide>`": the label
+            line = _blank(line, text_start + target.start(), text_end)
+            content = content[:target.start()]
+        if content.startswith(("~", "!")):  # ":func:`~pkg.mod.load`": Sphinx shows "load"
+            last = content.rfind(".") + 1 if content.startswith("~") else 1
+            line = _blank(line, text_start, text_start + max(last, 1))
+        line = _blank(line, m.start(), text_start)
+        line = _blank(line, text_end, m.end())
+    for pattern in (_LINK, _NAMED):
+        for m in pattern.finditer(line):
+            if free(m):
+                line = _blank(line, m.start(), m.start(1))
+                line = _blank(line, m.end(1), m.end())
+    for m in _INTERPRETED.finditer(line):
+        if free(m):
+            line = _blank(_blank(line, m.start(), m.start() + 1), m.end() - 1, m.end())
+    for pattern in (_FOOTNOTE_REF, _REFERENCE, _ESCAPE):
+        for m in pattern.finditer(line):
+            if free(m) and not (pattern is _REFERENCE and _word_start(line, m.start()) == "_"):
+                line = _blank(line, m.start(), m.end())
+    for m in _SUBSTITUTION.finditer(line):
+        if free(m):
+            line = _blank(_blank(line, m.start(), m.start(1)), m.end(1), m.end())
+    for m in _EMPHASIS.finditer(line):
+        if free(m):
+            n = len(m.group(1))
+            line = _blank(_blank(line, m.start(), m.start() + n), m.end() - n, m.end())
+    return line
+
+
+def _word_start(line: str, k: int) -> str:
+    """The first character of the word that ends at k ("_" for "__init__": no link reference)."""
+    while k > 0 and (line[k - 1].isalnum() or line[k - 1] in "_-"):
+        k -= 1
+    return line[k]
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _title_under(lines: list[str], i: int) -> bool:
+    """Line i is a section title: text over an adornment of 3+ marks (docutils wants it as long
+    as the title, but renders a shorter one with a warning, and so do we)."""
+    if i + 1 >= len(lines) or _ADORNMENT.fullmatch(lines[i].strip()):
+        return False
+    return bool(_ADORNMENT.fullmatch(lines[i + 1].rstrip("\r\n")))
+
+
+def _end_double_colon(cleaned: str) -> str:
+    """"Example::" shows "Example:"; "Example ::" and a lone "::" show nothing."""
+    body = cleaned.rstrip()
+    k = len(body) - 2
+    if k > 0 and not body[k - 1].isspace():
+        return cleaned[:k + 1] + " " + cleaned[k + 2:]
+    return cleaned[:k] + "  " + cleaned[k + 2:]
+
+
+def blocks(text: str) -> Iterator[Block]:
+    """Yield blocks one paragraph, heading, list item or skipped construct at a time."""
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for raw in lines:
+        starts.append(starts[-1] + len(raw))
+    para: list[tuple[int, str]] = []
+    kind = "paragraph"
+    literal_after = -1  # a paragraph ended with "::": indented lines deeper than this are literal
+
+    def flush() -> Iterator[Block]:
+        nonlocal para, kind
+        if para:
+            start, end = para[0][0], para[-1][0] + len(para[-1][1])
+            chars = list(" " * (end - start))
+            for off, line in para:
+                chars[off - start: off - start + len(line)] = line
+            cleaned = "".join(chars)
+            if cleaned.strip():
+                yield Block(kind, start, end, cleaned)
+        para, kind = [], "paragraph"
+
+    def body_end(i: int, indent: int) -> int:
+        """The first line after i that is not blank and not indented deeper than `indent`."""
+        j = i + 1
+        while j < len(lines) and (not lines[j].strip() or _indent(lines[j].rstrip("\r\n")) > indent):
+            j += 1
+        while j - 1 > i and not lines[j - 1].strip():  # trailing blank lines are not the body
+            j -= 1
+        return j
+
+    def hidden(kind: str, i: int, j: int) -> Block:
+        end = starts[j - 1] + len(lines[j - 1].rstrip("\r\n"))
+        return Block(kind, starts[i], end, text[starts[i]:end], True)
+
+    def add(i: int, cleaned: str) -> None:
+        nonlocal literal_after
+        literal_after = -1
+        if cleaned.rstrip().endswith("::"):
+            literal_after = _indent(para[0][1] if para else cleaned)
+            cleaned = _end_double_colon(cleaned)
+        para.append((starts[i], cleaned))
+
+    i = 0
+    while i < len(lines):
+        line = lines[i].rstrip("\r\n")
+        stripped = line.strip()
+        indent = _indent(line)
+        if not stripped:
+            yield from flush()
+            i += 1
+            continue
+        if literal_after >= 0 and not para:
+            deeper = indent > literal_after
+            literal_after = -1
+            if deeper:  # the literal block a "::" announced
+                j = body_end(i, indent - 1)
+                yield hidden("code", i, j)
+                i = j
+                continue
+        body = line[indent:]
+        if _EXPLICIT.match(body):
+            yield from flush()
+            j = body_end(i, indent)
+            directive = _DIRECTIVE.match(body)
+            name = directive.group(1).lower() if directive else ""
+            footnote = _FOOTNOTE.match(body)
+            if name in ADMONITIONS:  # ".. note:: text": "note," then the text
+                colons = indent + directive.end(1)
+                head = _blank(line, 0, indent + directive.start(1))
+                pause = "  " if name.startswith("version") or name == "deprecated" else ", "  # new in version 2.0
+                add(i, clean_inline(head[:colons] + pause + head[colons + 2:]))
+                for k in range(i + 1, j):
+                    part = lines[k].rstrip("\r\n")
+                    if part.strip() and not _FIELD.match(part.strip()):  # ":class: x" options are not read
+                        add(k, clean_inline(part))
+                yield from flush()
+            elif footnote:  # ".. [1] text": the text, without the mark
+                add(i, clean_inline(_blank(line, 0, indent + footnote.end())))
+                for k in range(i + 1, j):
+                    if lines[k].strip():
+                        add(k, clean_inline(lines[k].rstrip("\r\n")))
+                yield from flush()
+            elif _TARGET.match(body):
+                yield hidden("link_definition", i, j)
+            elif name:
+                yield hidden("code" if name in CODE_DIRECTIVES else "directive", i, j)
+            else:
+                yield hidden("rst_comment", i, j)
+            i = j
+            continue
+        if body.startswith(">>>"):  # a doctest block runs to the next blank line
+            yield from flush()
+            j = i
+            while j < len(lines) and lines[j].strip():
+                j += 1
+            yield hidden("code", i, j)
+            i = j
+            continue
+        if (_ADORNMENT.fullmatch(stripped) and i + 2 < len(lines) and _title_under(lines, i + 1)
+                and lines[i + 2].strip() and lines[i + 2].strip()[0] == stripped[0]):
+            i += 1  # an overline: the title and its underline follow
+            continue
+        if _title_under(lines, i) and not para:
+            kind = "heading"
+            add(i, clean_inline(line))
+            yield from flush()
+            i += 2
+            continue
+        if (_ADORNMENT.fullmatch(stripped) or _SIMPLE_TABLE_BORDER.fullmatch(stripped)
+                or _GRID_BORDER.fullmatch(stripped)):
+            yield from flush()  # a transition or a table border
+            i += 1
+            continue
+        if stripped.startswith("|"):  # a table row or a line block: cells read with pauses
+            yield from flush()
+            kind = "table_row"
+            add(i, clean_inline(line).replace("|", ","))
+            yield from flush()
+            i += 1
+            continue
+        bullet = _BULLET.match(body)
+        field = _FIELD.match(body)
+        if bullet:
+            yield from flush()
+            kind = "list_item"
+            line = _blank(line, indent, indent + bullet.end())
+        elif field and not para:  # ":param x: the value": "param x, the value"
+            line = _blank(line, indent, indent + 1)
+            colon = indent + field.end(1)
+            line = line[:colon] + "," + line[colon + 1:]
+        add(i, clean_inline(line))
+        i += 1
+    yield from flush()

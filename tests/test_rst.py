@@ -1,0 +1,104 @@
+"""reStructuredText is read as Sphinx renders it, offsets kept, and what is not read is reported."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import enunciate
+from enunciate.errors import EnunciateError
+from enunciate.text.rst import blocks
+
+GUIDE = Path(__file__).parent / "data" / "guide.rst"
+TEXT = GUIDE.read_text(encoding="utf-8")
+
+
+def _said(text: str) -> list[tuple[str, str]]:
+    return [(b.kind, re.sub(r" ([,.;:)])", r"\1", " ".join(b.text.split())))
+            for b in blocks(text) if not b.skipped]
+
+
+def test_a_sphinx_page_reads_as_rendered():
+    assert _said(TEXT) == [
+        ("heading", "Quickstart"),
+        ("paragraph", "Install the package with pip:"),          # "pip::" shows one colon
+        ("paragraph", "Then call speak (see the guide) or read the Sphinx docs and Python."),
+        ("paragraph", "note, Models load once per process."),   # admonitions: their name first
+        ("paragraph", "warning, The GPU path needs CUDA 12."),
+        ("paragraph", "versionadded 2.0"),                       # the lexicon says "new in version"
+        ("heading", "Options"),
+        ("list_item", "--voice picks a voice."),
+        ("list_item", "Speed is set with speed, from 0.5 to 2.0."),
+        ("paragraph", "param text, the text to speak"),          # a field list
+        ("paragraph", "Values outside raise an error."),         # a footnote's text, not its mark
+        ("paragraph", "Use project for v2.3.1 docs."),
+    ]
+
+
+def test_skipped_constructs_are_named():
+    hidden = [(b.kind, TEXT[b.start:b.end].splitlines()[0]) for b in blocks(TEXT) if b.skipped]
+    assert hidden == [
+        ("code", "    pip install enunciate"),                  # the literal block "::" announced
+        ("code", ".. code-block:: python"),
+        ("directive", ".. image:: arch.png"),
+        ("link_definition", ".. _guide:"),
+        ("rst_comment", ".. This is a comment"),
+        ("code", '>>> enunciate.speak("hi")'),
+        ("link_definition", ".. |project| replace:: enunciate"),
+        ("link_definition", ".. _Python: https://python.org"),
+    ]
+
+
+def test_offsets_hold():
+    for b in blocks(TEXT):
+        assert len(b.text) == b.end - b.start
+        for k, ch in enumerate(b.text):
+            assert ch in " ," or TEXT[b.start + k] == ch
+
+
+@pytest.mark.parametrize("rst, spoken", [
+    (":func:`~pkg.mod.load` and :class:`Voice`", "load and Voice"),
+    (":ref:`the guide <guide>`", "the guide"),
+    ("see `the docs <https://x.io>`__ now", "see the docs now"),
+    ("``x = 1`` is `interpreted`", "x = 1 is interpreted"),
+    ("the ``__init__`` method and __init__ too", "the __init__ method and __init__ too"),
+    ("*em* and **strong** [#]_", "em and strong"),
+    ("a\\*b", "a *b"),                                              # the backslash is blanked
+])
+def test_inline_markup(rst, spoken):
+    (block,) = blocks(rst)
+    assert " ".join(block.text.split()) == spoken
+
+
+def test_sections_with_overlines_and_transitions():
+    text = "#####\nTitle\n#####\n\nText one.\n\n----\n\nSub\n~~~\n\nText two.\n"
+    assert _said(text) == [("heading", "Title"), ("paragraph", "Text one."),
+                           ("heading", "Sub"), ("paragraph", "Text two.")]
+
+
+def test_speech_report_names_what_rst_hides():
+    report = enunciate.phonemize(TEXT, markup="rst")
+    reasons = {s.reason for s in report.skipped}
+    assert {"code block not read aloud", "directive not read aloud", "comment not read aloud",
+            "link definition not read aloud"} <= reasons
+    k = next(k for k, w in enumerate(report.words) if w.text == "versionadded")
+    assert report.words[k].phonemes == "nˈu ɪn vˈɜɹʒən" and report.words[k + 1].spoken == "two point oh"
+
+
+def test_unknown_markup_is_a_clear_error():
+    with pytest.raises(EnunciateError, match="unknown markup 'asciidoc'; choose one of markdown, rst, plain"):
+        enunciate.phonemize("hello", markup="asciidoc")
+
+
+def test_cli_reads_rst_by_suffix(tmp_path):
+    doc = tmp_path / "page.rst"
+    doc.write_text("Title\n=====\n\n.. note:: Use *pip*.\n\n.. code-block:: bash\n\n   make clean\n", encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "enunciate", "phonemize", "-f", str(doc)],
+                         capture_output=True, text=True, check=True).stdout
+    assert out.split()[:3] == ["Title", "(title)", "tˈIɾᵊl"] and "pip" in out and "clean" not in out
+    as_markdown = subprocess.run([sys.executable, "-m", "enunciate", "phonemize", "-f", "-"], input=doc.read_text(),
+                                 capture_output=True, text=True, check=True).stdout
+    assert "clean" in as_markdown  # read as Markdown, the directive's code is prose
