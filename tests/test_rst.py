@@ -10,6 +10,8 @@ import pytest
 
 import enunciate
 from enunciate.errors import EnunciateError
+from enunciate.pipeline import frontend
+from enunciate.text.document import paragraphs
 from enunciate.text.rst import blocks
 
 GUIDE = Path(__file__).parent / "data" / "guide.rst"
@@ -34,8 +36,10 @@ def test_a_sphinx_page_reads_as_rendered():
         ("list_item", "Speed is set with speed, from 0.5 to 2.0."),
         ("paragraph", "param text, the text to speak"),          # a field list
         ("paragraph", "Values outside raise an error."),         # a footnote's text, not its mark
-        ("paragraph", "Use project for v2.3.1 docs."),
+        ("paragraph", "Use for v2.3.1 docs."),                   # |project| is read as its replacement
     ]
+    (use,) = [b for b in blocks(TEXT) if b.text.strip().startswith("Use")]
+    assert [(TEXT[a:b], said) for a, b, said in use.said_as] == [("|project|", "enunciate")]
 
 
 def test_skipped_constructs_are_named():
@@ -102,3 +106,24 @@ def test_cli_reads_rst_by_suffix(tmp_path):
     as_markdown = subprocess.run([sys.executable, "-m", "enunciate", "phonemize", "-f", "-"], input=doc.read_text(),
                                  capture_output=True, text=True, check=True).stdout
     assert "clean" in as_markdown  # read as Markdown, the directive's code is prose
+
+
+def test_substitutions_read_their_replacement_and_badges_are_reported():
+    text = ("|Badge| |CI|\n\nscikit-learn requires Python (>= |PythonMinVersion|) and |deps|.\n\n"
+            ".. |Badge| image:: https://x.io/badge.svg\n.. |CI| image:: https://x.io/ci.svg\n"
+            ".. |PythonMinVersion| replace:: 3.11\n.. |deps| replace:: NumPy 2.4\n")
+    report = enunciate.phonemize(text, markup="rst")
+    said = {w.text: w.spoken for w in report.words}
+    assert said["|PythonMinVersion|"] == "version three point eleven" and said["|deps|"] == "NumPy two point four"
+    assert [(s.text, s.reason) for s in report.skipped][:2] == [("|Badge|", "image not read aloud"),
+                                                               ("|CI|", "image not read aloud")]
+    words = [w.text for w in report.words]
+    assert words[-2:] == ["and", "|deps|"]  # the full stop after |deps| is its own, not "and"'s
+    tokens = [t for p in paragraphs(text, frontend(), markup="rst") for t in p.tokens]
+    assert [t.punct for t in tokens if t.original == "|deps|"] == ["."]
+
+
+def test_a_substitution_starting_a_line_is_not_a_table_row():
+    text = "Plotting needs Seaborn >=\n|SeabornMinVersion| to run.\n\n.. |SeabornMinVersion| replace:: 0.13.0\n"
+    (block,) = [b for b in blocks(text) if not b.skipped]
+    assert block.kind == "paragraph" and [s for _, _, s in block.said_as] == ["version 0.13.0"]

@@ -7,7 +7,7 @@ from typing import Iterator
 
 from .markdown import blocks
 from .normalize import KnownWords, normalize
-from .tokens import Paragraph
+from .tokens import Paragraph, Token
 
 
 _HIDDEN = {"code": "code block", "comment": "HTML comment", "link_definition": "link definition",
@@ -45,9 +45,24 @@ def paragraphs(text: str, known: KnownWords, markup: str = "markdown", ssml: boo
             continue
         # block.text is aligned with the input from block.start, so spans index `text`.
         tokens = normalize(block.text, block.start, known=known)
+        for a, b, said in block.said_as:
+            _read_as(tokens, Token(text[a:b], (a, b), "", "word"), said, known)
         skipped = [(text[a:b], (a, b), why) for a, b, why in block.skips]
         skipped += [(t.original, t.span, f"{t.kind} cannot be spoken") for t in tokens
                     if not t.spoken and t.phonemes is None and t.kind not in ("punct", "break")
                     and t.original.strip()]
         skipped.sort(key=lambda s: s[1])
         yield Paragraph(block.kind, tokens, block.pause_s, skipped)
+
+
+def _read_as(tokens: list[Token], tok: Token, said: str, known: KnownWords) -> None:
+    """Put `tok` (a span read as other text: an RST substitution) among `tokens` in order, spoken
+    as `said` is normalized. A mark after the span (" |project|.") was moved onto the word before
+    it while the span was blank; it belongs to `tok`."""
+    tok.spoken = " ".join(t.spoken for t in normalize(said, known=known) if t.spoken)
+    at = next((k for k, t in enumerate(tokens) if t.span[0] >= tok.span[1]), len(tokens))
+    before = next((t for t in reversed(tokens[:at]) if t.spoken), None)
+    after = tokens[at:next((k for k in range(at, len(tokens)) if tokens[k].spoken), len(tokens))]
+    if before is not None and any(t.kind == "punct" and t.original.strip() for t in after):
+        tok.punct, before.punct = before.punct, ""
+    tokens.insert(at, tok)

@@ -63,6 +63,7 @@ class Block:
     text: str
     skipped: bool = False
     skips: list[tuple[int, int, str]] = field(default_factory=list)  # [start, end) not read, why
+    said_as: list[tuple[int, int, str]] = field(default_factory=list)  # [start, end) read as this text
 
     @property
     def pause_s(self) -> float:

@@ -368,4 +368,16 @@ def _read_items(items: list[Item], known: KnownWords | None,
         ctx = Context.around(items, k, known, terms)
         tokens += read_core(item.text, item.i, ctx)
         k += 1
+        if _detached_possessive(items, k) and tokens[-1].spoken and tokens[-1].phonemes is None:
+            last = tokens[-1]  # "`pytest`'s": markup blanked between the name and its 's
+            last.kind = "acronym_plural" if last.kind in ("acronym", "letters") else "term_plural"
+            last.span = (last.span[0], items[k + 1].j)
+            k += 2
     return tokens
+
+
+def _detached_possessive(items: list[Item], k: int) -> bool:
+    """items[k:k+2] are "'" and "s" after a space: an 's cut off its word by blanked markup."""
+    return (k + 1 < len(items) and k > 0 and items[k].text == "'" and items[k + 1].text == "s"
+            and items[k].i > items[k - 1].j and items[k + 1].i == items[k].j
+            and (k + 2 == len(items) or items[k + 2].i > items[k + 1].j))

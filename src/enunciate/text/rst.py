@@ -30,6 +30,7 @@ _INTERPRETED = re.compile(r"(?<![`\w])`([^`]+)`(?![`\w])")
 _LITERAL = re.compile(r"``(.+?)``")
 _FOOTNOTE_REF = re.compile(r"\[(?:\d+|#[\w-]*|\*|[A-Za-z][\w.-]*)\]_")
 _SUBSTITUTION = re.compile(r"\|([^|\s][^|]*?)\|(?:__?)?")
+_SUBSTITUTION_DEF = re.compile(r"^[ \t]*\.\.[ \t]+\|(?P<name>[^|]+)\|[ \t]+(?P<directive>[\w-]+)::(?P<arg>.*)$", re.M)
 _REFERENCE = re.compile(r"(?<=\w)__?(?=[\s.,;:!?)]|$)")  # "Python_" is a link named Python
 _EMPHASIS = re.compile(r"(?<![\w*])(\*\*|\*)(?=\S)(.+?)(?<=\S)\1(?![\w*])")
 _ESCAPE = re.compile(r"\\(?=.)")
@@ -47,8 +48,20 @@ def _blank(s: str, a: int, b: int) -> str:
     return s[:a] + " " * (b - a) + s[b:]
 
 
-def clean_inline(line: str) -> str:
-    """Blank inline RST markup, keeping every offset."""
+def substitution_definitions(text: str) -> dict[str, tuple[str, str]]:
+    """".. |name| replace:: text" and ".. |badge| image:: url" anywhere in the document (a
+    reference may come before its definition): name -> (directive, argument)."""
+    return {m["name"]: (m["directive"].lower(), m["arg"].strip()) for m in _SUBSTITUTION_DEF.finditer(text)}
+
+
+def clean_inline(line: str, substitutions: dict[str, tuple[str, str]] | None = None, offset: int = 0
+                 ) -> tuple[str, list[tuple[int, int, str]], list[tuple[int, int, str]]]:
+    """Blank inline RST markup, keeping every offset. Returns the text, the spans not read aloud
+    (image substitutions) and the spans read as other text ("|version|" as its replacement), both
+    in offsets of the input (`offset` is where `line` starts)."""
+    substitutions = substitutions or {}
+    skips: list[tuple[int, int, str]] = []
+    said: list[tuple[int, int, str]] = []
     literals = [m.span() for m in _LITERAL.finditer(line)]
 
     def free(m: re.Match) -> bool:
@@ -83,13 +96,26 @@ def clean_inline(line: str) -> str:
             if free(m) and not (pattern is _REFERENCE and _word_start(line, m.start()) == "_"):
                 line = _blank(line, m.start(), m.end())
     for m in _SUBSTITUTION.finditer(line):
-        if free(m):
+        if not free(m):
+            continue
+        directive, argument = substitutions.get(m.group(1), ("", ""))
+        span = (offset + m.start(), offset + m.end())
+        if directive == "replace" and argument:  # "|version|" is read as what it stands for
+            if "version" in m.group(1).lower() and re.fullmatch(r"\d+(\.\d+)+", argument):
+                argument = "version " + argument  # "|PythonMinVersion|": version three point eleven
+            said.append((*span, argument))
+            line = _blank(line, m.start(), m.end())
+        elif directive:  # an image badge, a unicode or date substitution
+            why = "image" if directive == "image" else f"{directive} substitution"
+            skips.append((*span, f"{why} not read aloud"))
+            line = _blank(line, m.start(), m.end())
+        else:  # no definition: its name
             line = _blank(_blank(line, m.start(), m.start(1)), m.end(1), m.end())
     for m in _EMPHASIS.finditer(line):
         if free(m):
             n = len(m.group(1))
             line = _blank(_blank(line, m.start(), m.start() + n), m.end() - n, m.end())
-    return line
+    return line, skips, said
 
 
 def _word_start(line: str, k: int) -> str:
@@ -126,20 +152,26 @@ def blocks(text: str) -> Iterator[Block]:
     starts = [0]
     for raw in lines:
         starts.append(starts[-1] + len(raw))
+    substitutions = substitution_definitions(text)
     para: list[tuple[int, str]] = []
     kind = "paragraph"
     literal_after = -1  # a paragraph ended with "::": indented lines deeper than this are literal
 
     def flush() -> Iterator[Block]:
+        """Inline markup is cleaned over the whole paragraph: a link or role may span a line break."""
         nonlocal para, kind
         if para:
             start, end = para[0][0], para[-1][0] + len(para[-1][1])
-            chars = list(" " * (end - start))
+            chars = list(text[start:end])
             for off, line in para:
                 chars[off - start: off - start + len(line)] = line
-            cleaned = "".join(chars)
-            if cleaned.strip():
-                yield Block(kind, start, end, cleaned)
+            raw = "".join(chars)
+            cleaned, skips, said = clean_inline(raw, substitutions, start)
+            cleaned = re.sub(r"[\r\n]", " ", cleaned)
+            if kind == "table_row":
+                cleaned = cleaned.replace("|", ",")
+            if cleaned.strip() or skips or said:
+                yield Block(kind, start, end, cleaned, skips=skips, said_as=said)
         para, kind = [], "paragraph"
 
     def body_end(i: int, indent: int) -> int:
@@ -191,17 +223,17 @@ def blocks(text: str) -> Iterator[Block]:
                 colons = indent + directive.end(1)
                 head = _blank(line, 0, indent + directive.start(1))
                 pause = "  " if name.startswith("version") or name == "deprecated" else ", "  # new in version 2.0
-                add(i, clean_inline(head[:colons] + pause + head[colons + 2:]))
+                add(i, head[:colons] + pause + head[colons + 2:])
                 for k in range(i + 1, j):
                     part = lines[k].rstrip("\r\n")
                     if part.strip() and not _FIELD.match(part.strip()):  # ":class: x" options are not read
-                        add(k, clean_inline(part))
+                        add(k, part)
                 yield from flush()
             elif footnote:  # ".. [1] text": the text, without the mark
-                add(i, clean_inline(_blank(line, 0, indent + footnote.end())))
+                add(i, _blank(line, 0, indent + footnote.end()))
                 for k in range(i + 1, j):
                     if lines[k].strip():
-                        add(k, clean_inline(lines[k].rstrip("\r\n")))
+                        add(k, lines[k].rstrip("\r\n"))
                 yield from flush()
             elif _TARGET.match(body):
                 yield hidden("link_definition", i, j)
@@ -225,7 +257,7 @@ def blocks(text: str) -> Iterator[Block]:
             continue
         if _title_under(lines, i) and not para:
             kind = "heading"
-            add(i, clean_inline(line))
+            add(i, line)
             yield from flush()
             i += 2
             continue
@@ -234,10 +266,10 @@ def blocks(text: str) -> Iterator[Block]:
             yield from flush()  # a transition or a table border
             i += 1
             continue
-        if stripped.startswith("|"):  # a table row or a line block: cells read with pauses
+        if stripped.startswith("|") and not _SUBSTITUTION.match(stripped):  # a table row or line block
             yield from flush()
             kind = "table_row"
-            add(i, clean_inline(line).replace("|", ","))
+            add(i, line)
             yield from flush()
             i += 1
             continue
@@ -251,6 +283,6 @@ def blocks(text: str) -> Iterator[Block]:
             line = _blank(line, indent, indent + 1)
             colon = indent + field.end(1)
             line = line[:colon] + "," + line[colon + 1:]
-        add(i, clean_inline(line))
+        add(i, line)
         i += 1
     yield from flush()
