@@ -127,3 +127,16 @@ def test_a_substitution_starting_a_line_is_not_a_table_row():
     text = "Plotting needs Seaborn >=\n|SeabornMinVersion| to run.\n\n.. |SeabornMinVersion| replace:: 0.13.0\n"
     (block,) = [b for b in blocks(text) if not b.skipped]
     assert block.kind == "paragraph" and [s for _, _, s in block.said_as] == ["version 0.13.0"]
+
+
+def test_an_rst_page_is_spoken_with_its_words_timed(heart, tmp_path):
+    """The real voice through the whole path: skipped code is silent, a substitution is heard
+    where its reference stands, and every word keeps its span of the .rst source."""
+    page = ("Install\n=======\n\nRun this::\n\n    pip install enunciate\n\n"
+            "It needs Python |min|.\n\n.. |min| replace:: 3.11\n")
+    speech = enunciate.speak(page, markup="rst", voice="heart")
+    words = [(w.text, round(w.start_s, 2)) for w in speech.words]
+    assert [t for t, _ in words] == ["Install", "Run", "this", "It", "needs", "Python", "|min|"]
+    assert all(a[1] < b[1] for a, b in zip(words, words[1:]))  # in order, in time
+    assert all(page[w.span[0]:w.span[1]] == w.text for w in speech.words)
+    assert speech.duration_s > 2.0 and any("pip install" in s.text for s in speech.report.skipped)
