@@ -141,9 +141,30 @@ def cmd_phonemize(args) -> int:
             print(f"{w.text}{spoken}\t{w.phonemes}\t{w.source}")
     if args.report:
         print("\n".join(_report_lines(report, text)), file=sys.stderr)
+    if args.guessed_lexicon:
+        from .captions import write_text_atomic
+
+        rows = guessed_lexicon(report)
+        write_text_atomic(args.guessed_lexicon, "".join(rows))
+        print(f"{args.guessed_lexicon}: {len(rows) - 3} guessed word(s) to check", file=sys.stderr)
     if args.strict:
         _strict_check(report, text)
     return 0
+
+
+def guessed_lexicon(report) -> list[str]:
+    """A starter user lexicon: each word espeak-ng guessed, once, with the guess, for a person to
+    correct and pass back with --lexicon (then --strict passes)."""
+    rows = ["# Words enunciate had to guess (espeak-ng), with the guess in the Kokoro alphabet.\n",
+            "# Correct the phonemes (or write IPA between slashes) and pass this file with --lexicon.\n",
+            "term\tphonemes\n"]
+    seen = set()
+    for w in report.guessed():
+        term = w.text.strip(".,;:!?\"'()[]{}")
+        if term and term not in seen:
+            seen.add(term)
+            rows.append(f"{term}\t{w.phonemes}\n")
+    return rows
 
 
 def cmd_voices(args) -> int:
@@ -217,6 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("phonemize", help="per word: phonemes and where they came from")
     _speech_args(p)
     p.add_argument("--json", action="store_true", help="JSON: text, span, spoken, phonemes, source")
+    p.add_argument("--guessed-lexicon", metavar="TSV",
+                   help="write the words espeak-ng had to guess, with its guess, as a lexicon to correct "
+                        "and pass back with --lexicon")
     p.set_defaults(func=cmd_phonemize)
 
     p = sub.add_parser("voices", help="list the voices available offline")
