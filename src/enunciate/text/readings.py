@@ -98,8 +98,8 @@ def _handle(c: str, ctx: Context) -> Reading:
     if not m:
         return None
     if m["number"]:
-        digits = m["number"]  # "#4512": forty five twelve, as issue and PR numbers are said
-        return f"number {say_digits(digits) if len(digits) == 4 else nw.integer(digits)}", "hashtag"
+        digits = m["number"]  # "#4512": forty five twelve, "#14247": fourteen two forty seven, as PRs are said
+        return f"number {say_digits(digits) if len(digits) in (4, 5) else nw.integer(digits)}", "hashtag"
     name = say_code(m["name"], ctx)
     if m["sign"] == "@":
         return f"at {name}", "mention"
