@@ -140,3 +140,8 @@ def test_an_rst_page_is_spoken_with_its_words_timed(heart, tmp_path):
     assert all(a[1] < b[1] for a, b in zip(words, words[1:]))  # in order, in time
     assert all(page[w.span[0]:w.span[1]] == w.text for w in speech.words)
     assert speech.duration_s > 2.0 and any("pip install" in s.text for s in speech.report.skipped)
+
+
+def test_admonition_options_are_not_read():
+    text = ".. warning::\n   :class: dropdown\n\n   Back up first.\n"
+    assert _said(text) == [("paragraph", "warning, Back up first.")]

@@ -4,8 +4,8 @@ Read as Sphinx renders it: section titles over or under their adornment are head
 blocks (after "::"), doctests, code, image, math and other directives, comments and link targets
 are skipped and reported; admonitions ("note", "warning") are read with their name first; roles
 read their text (":func:`~pkg.mod.load`" is "load", as Sphinx shows it), links their text, and
-substitutions their name. Markup is blanked to spaces as in `markdown.blocks`, so every offset in
-a block's text is an offset in the input.
+substitutions their replacement. Markup is blanked to spaces as in `markdown.blocks`, so every
+offset in a block's text is an offset in the input.
 """
 from __future__ import annotations
 
@@ -162,7 +162,7 @@ def blocks(text: str) -> Iterator[Block]:
         nonlocal para, kind
         if para:
             start, end = para[0][0], para[-1][0] + len(para[-1][1])
-            chars = list(text[start:end])
+            chars = [c if c in "\r\n" else " " for c in text[start:end]]  # lines left out stay blank
             for off, line in para:
                 chars[off - start: off - start + len(line)] = line
             raw = "".join(chars)
