@@ -185,3 +185,11 @@ def test_wrapped_list_items_and_quotes_stay_one_block():
         ("quote", "A quote that spans two lines here."),
         ("paragraph", "Bold across lines too."),
     ]
+
+
+def test_an_html_image_is_reported_like_a_markdown_one():
+    text = '<p align="center"><img src="logo.png" alt="enunciate logo" width="200"></p>\n\nFast TTS.\n'
+    found = list(blocks(text))
+    assert [(text[a:b], why) for blk in found for a, b, why in blk.skips] == [
+        ('<img src="logo.png" alt="enunciate logo" width="200">', "image not read aloud")]
+    assert [" ".join(b.text.split()) for b in found if b.text.strip()] == ["Fast TTS."]

@@ -42,6 +42,7 @@ _HIDDEN = 0xE000  # an escaped character is moved to the private-use plane while
 _EMPHASIS = re.compile(r"(?<![\w*])(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1(?![\w*])")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _HTML_TAG = re.compile(r"</?[a-zA-Z][^>\n]*>")
+_MEDIA_TAG = re.compile(r"<(img|svg|video|audio|picture|source|iframe)\b", re.IGNORECASE)
 _BARE_TAG = re.compile(r"<([a-zA-Z][\w.-]*)>")  # "<token>": an HTML tag only if HTML has that name
 HTML_TAGS = frozenset("""a abbr article aside audio b bdi bdo blockquote br button caption center cite code col
 colgroup dd del details dfn div dl dt em embed figcaption figure font footer form h1 h2 h3 h4 h5 h6 header hr i
@@ -145,6 +146,8 @@ def clean_inline(line: str) -> tuple[str, list[tuple[int, int, str]], list[int]]
         bare = _BARE_TAG.fullmatch(m.group())
         if in_code(m.start()) or (bare and bare.group(1).lower() not in HTML_TAGS):
             continue  # literal in code; "<token>" is a placeholder, read as its name
+        if _MEDIA_TAG.match(m.group()):  # <img src=... alt="logo">: an image, as ![logo](...) is
+            drop(m, "image not read aloud")
         line = _blank(line, m.start(), m.end())
     # Outside code a bar separates ("Docs | Blog | Discord"): a pause, not the word "pipe".
     line = "".join("," if ch == "|" and not in_code(k) else ch for k, ch in enumerate(line))
