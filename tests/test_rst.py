@@ -145,3 +145,14 @@ def test_an_rst_page_is_spoken_with_its_words_timed(heart, tmp_path):
 def test_admonition_options_are_not_read():
     text = ".. warning::\n   :class: dropdown\n\n   Back up first.\n"
     assert _said(text) == [("paragraph", "warning, Back up first.")]
+
+
+def test_a_docstring_reads_its_fields_and_cross_references():
+    doc = ("Open the file.\n\n:param path: where it is, or ``-1`` for `stdin <sys.stdin>`.\n"
+           ":param nargs: ``nargs=-1`` takes all.\n:returns: the handle\n")
+    assert _said(doc) == [("paragraph", "Open the file."),
+                          ("paragraph", "param path, where it is, or -1 for stdin."),
+                          ("paragraph", "param nargs, nargs=-1 takes all."),
+                          ("paragraph", "returns, the handle")]
+    said = " ".join(w.spoken for w in enunciate.phonemize(doc, markup="rst").words)
+    assert "minus one for stdin" in said and "nargs equals minus one" in said

@@ -198,6 +198,7 @@ def test_names_as_package_readmes_write_them(text, spoken, phonemes):
     ("Core i9-13900K", "core I nine thirteen nine hundred K"),     # not thirteen thousand nine hundred
     ("port 27017", "port twenty seven oh seventeen"),
     ("by @Viicos in #14247", "by at viicos in number fourteen two forty seven"),  # a changelog's PR number
+    ("nargs=-1 and a[-1]", "nargs equals minus one and A minus one"),  # a negative number in code keeps its minus
     ("a c5.2xlarge", "a C five two X large"),                      # EC2 instance types
     ("g5.xlarge and m7i-flex.large", "G five X large and M seven I flex large"),
     ("Intel(R) Xeon(R)", "intel xeon"),                           # (R) is ®, not the letter R

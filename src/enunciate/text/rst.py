@@ -24,7 +24,7 @@ _TARGET = re.compile(r"\.\.\s+(?:_[^:]*:|\|[^|]+\|\s)|__\s")  # ".. _name: url",
 _FOOTNOTE = re.compile(r"\.\.\s+\[(?:\d+|#[\w-]*|\*|[A-Za-z][\w.-]*)\]\s+")
 _FIELD = re.compile(r":([\w .()-]+?):(?:\s|$)")
 _ROLE = re.compile(r":[\w.+-]+(?::[\w.+-]+)*:`([^`]+)`")
-_LINK = re.compile(r"`([^`<]*?)\s*<([^`>]+)>`__?")
+_LINK = re.compile(r"`([^`<]*?)\s*<([^`>]+)>`(?:__?)?")  # "`text <url>`_", or a default-role cross-reference
 _NAMED = re.compile(r"`([^`]+)`__?")
 _INTERPRETED = re.compile(r"(?<![`\w])`([^`]+)`(?![`\w])")
 _LITERAL = re.compile(r"``(.+?)``")
@@ -279,7 +279,8 @@ def blocks(text: str) -> Iterator[Block]:
             yield from flush()
             kind = "list_item"
             line = _blank(line, indent, indent + bullet.end())
-        elif field and not para:  # ":param x: the value": "param x, the value"
+        elif field:  # ":param x: the value": "param x, the value"; each field its own block
+            yield from flush()
             line = _blank(line, indent, indent + 1)
             colon = indent + field.end(1)
             line = line[:colon] + "," + line[colon + 1:]

@@ -252,6 +252,8 @@ def say_code(text: str, ctx: Context, path: bool = False) -> str:
             words.append("to the power of")
         elif part[0].isalpha():
             words.append(say_word(part, ctx, code=True)[0])
+        elif part.endswith("-") and after[:1].isdigit() and (len(part) > 1 or not k) and not path:
+            words += [say_symbols(part[:-1], names), "minus"]  # "nargs=-1", "[-1]": a negative number
         else:
             words.append(say_symbols(part, names))
         k += 1
