@@ -148,9 +148,9 @@ def test_admonition_options_are_not_read():
 
 
 def test_a_docstring_reads_its_fields_and_cross_references():
-    doc = ("Open the file.\n\n:param path: where it is, or ``-1`` for `stdin <sys.stdin>`.\n"
+    doc = ("Open the file (see <https://x.io/io>).\n\n:param path: where it is, or ``-1`` for `stdin <sys.stdin>`.\n"
            ":param nargs: ``nargs=-1`` takes all.\n:returns: the handle\n")
-    assert _said(doc) == [("paragraph", "Open the file."),
+    assert _said(doc) == [("paragraph", "Open the file (see https://x.io/io)."),
                           ("paragraph", "param path, where it is, or -1 for stdin."),
                           ("paragraph", "param nargs, nargs=-1 takes all."),
                           ("paragraph", "returns, the handle")]

@@ -138,6 +138,8 @@ def test_phonemize_sources():
     ("DO NOT USE THIS API IN PROD", "do not USE this API IN prod"),  # a shouted phrase is said
     ("Ask HR IT first", "ask H R IT first"),            # acronyms beside acronyms stay spelled
     ("IT IS DONE, LET US KNOW", "it IS done let us know"),  # in a shouted phrase IT and US are words
+    ("This WILL fail on ARM", "this will fail on ARM"),   # a 4-letter shouted word, not W I L L
+    ("grades V's and B's", "grades V and b's"),            # a letter's plural: V then /z/ (b's: gold)
     ("r/LocalLLaMA", "R slash local LLaMA"),             # a known term is not cut into humps
 ])
 def test_constant_names_say_their_words(text, spoken):

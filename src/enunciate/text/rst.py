@@ -25,6 +25,7 @@ _FOOTNOTE = re.compile(r"\.\.\s+\[(?:\d+|#[\w-]*|\*|[A-Za-z][\w.-]*)\]\s+")
 _FIELD = re.compile(r":([\w .()-]+?):(?:\s|$)")
 _ROLE = re.compile(r":[\w.+-]+(?::[\w.+-]+)*:`([^`]+)`")
 _LINK = re.compile(r"`([^`<]*?)\s*<([^`>]+)>`(?:__?)?")  # "`text <url>`_", or a default-role cross-reference
+_BRACKETED_URL = re.compile(r"<(?:https?|ftp)://[^<>\s`]+>")
 _NAMED = re.compile(r"`([^`]+)`__?")
 _INTERPRETED = re.compile(r"(?<![`\w])`([^`]+)`(?![`\w])")
 _LITERAL = re.compile(r"``(.+?)``")
@@ -88,6 +89,9 @@ def clean_inline(line: str, substitutions: dict[str, tuple[str, str]] | None = N
             if free(m):
                 line = _blank(line, m.start(), m.start(1))
                 line = _blank(line, m.end(1), m.end())
+    for m in _BRACKETED_URL.finditer(line):  # "<https://x.io>" in running text: the address
+        if free(m):
+            line = _blank(_blank(line, m.start(), m.start() + 1), m.end() - 1, m.end())
     for m in _INTERPRETED.finditer(line):
         if free(m):
             line = _blank(_blank(line, m.start(), m.start() + 1), m.end() - 1, m.end())

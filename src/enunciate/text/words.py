@@ -111,7 +111,7 @@ def say_word(word: str, ctx: Context, code: bool = False) -> tuple[str, str]:
     if word in ("IT", "US") and _in_shouted_phrase(ctx):  # "IT IS DONE": the word, not I T
         return word.lower(), "word"
     stem = word[:-2] if word[-2:] in ("'s", "’s") else None
-    if stem and len(stem) > 1 and not (stem.islower() or is_capitalized(stem) or ctx.knows(word)):
+    if stem and not (stem.islower() or (len(stem) > 1 and is_capitalized(stem)) or ctx.knows(word)):
         said, kind = say_word(stem, ctx, code)  # "OpenAI's", "PyTorch's": the name, then /z/
         return said, "acronym_plural" if kind in ("letters", "acronym") else "term_plural"
     plural = P.RE_ACRONYM_PLURAL.fullmatch(word)
@@ -147,11 +147,15 @@ def say_word(word: str, ctx: Context, code: bool = False) -> tuple[str, str]:
     return " ".join(h for h in said if h), "code" if word[0].islower() else "word"
 
 
+def _is_tech_term(word: str, ctx: Context) -> bool:
+    test = getattr(ctx.known, "is_tech_term", None) or ctx.knows
+    return test(word)
+
+
 def _in_shouted_phrase(ctx: Context) -> bool:
     """A neighbour is a word in capitals that no lexicon knows as a term ("IS", "DONE"; not "HR",
     "API"): the sentence is shouted, not a run of acronyms."""
-    is_term = getattr(ctx.known, "is_tech_term", None) or ctx.knows
-    return any(n and len(n) >= 2 and n.isalpha() and n.isupper() and not is_term(n)
+    return any(n and len(n) >= 2 and n.isalpha() and n.isupper() and not _is_tech_term(n, ctx)
                and ctx.knows_word(n.lower()) for n in (ctx.prev, ctx.next))
 
 
@@ -188,6 +192,8 @@ def _say_capitals(word: str, ctx: Context, code: bool) -> tuple[str, str]:
     if ctx.known is not None:
         shouted = not code and any(n and len(n) >= 2 and n.isalpha() and n.isupper() for n in (ctx.prev, ctx.next))
         is_word = len(word) >= (3 if code else 2 if shouted else 5) and ctx.knows_word(word.lower())
+        # "This WILL fail": a 4-letter shouted word the general lexicon has and no technical one
+        is_word = is_word or (len(word) == 4 and ctx.knows(word.lower()) and not _is_tech_term(word, ctx))
     else:
         is_word = len(word) >= 5 and bool(set(word) & P.VOWELS)
     return (word.lower(), "word") if is_word else (letters(word), "acronym")
