@@ -156,3 +156,8 @@ def test_a_docstring_reads_its_fields_and_cross_references():
                           ("paragraph", "returns, the handle")]
     said = " ".join(w.spoken for w in enunciate.phonemize(doc, markup="rst").words)
     assert "minus one for stdin" in said and "nargs equals minus one" in said
+
+
+def test_a_version_note_is_its_own_phrase_before_its_text():
+    text = ".. versionchanged:: 1.3\n   Delegates to the estimator.\n"
+    assert _said(text) == [("paragraph", "versionchanged 1.3"), ("paragraph", "Delegates to the estimator.")]

@@ -226,8 +226,10 @@ def blocks(text: str) -> Iterator[Block]:
             if name in ADMONITIONS:  # ".. note:: text": "note," then the text
                 colons = indent + directive.end(1)
                 head = _blank(line, 0, indent + directive.start(1))
-                pause = "  " if name.startswith("version") or name == "deprecated" else ", "  # new in version 2.0
-                add(i, head[:colons] + pause + head[colons + 2:])
+                versioned = name.startswith("version") or name == "deprecated"  # new in version 2.0
+                add(i, head[:colons] + ("  " if versioned else ", ") + head[colons + 2:])
+                if versioned:  # "Changed in version 1.3:" then its text, after a pause
+                    yield from flush()
                 for k in range(i + 1, j):
                     part = lines[k].rstrip("\r\n")
                     if part.strip() and not _FIELD.match(part.strip()):  # ":class: x" options are not read
