@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from .latex import INLINE_MATH, is_math, latex_words
+
 PAUSE_S = {"heading": 0.6, "paragraph": 0.5, "list_item": 0.3, "quote": 0.5, "table_row": 0.3}
 
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
@@ -98,12 +100,14 @@ def _entities(line: str, code: list[tuple[int, int]]) -> str:
     return line
 
 
-def clean_inline(line: str) -> tuple[str, list[tuple[int, int, str]], list[int]]:
+def clean_inline(line: str) -> tuple[str, list[tuple[int, int, str]], list[int], list[tuple[int, int, str]]]:
     """Blank inline markup (code ticks, links, HTML tags and comments, footnote marks) and decode
     HTML entities, keeping every offset. Returns the line, the spans it does not read aloud
-    (images, comments, emoji shortcodes) with the reason, and where escaped characters are hidden
-    (emphasis and escapes are finished per paragraph by `_emphasis_and_escapes`)."""
+    (images, comments, emoji shortcodes) with the reason, where escaped characters are hidden
+    (emphasis and escapes are finished per paragraph by `_emphasis_and_escapes`), and the spans
+    read as other words (inline math "$O(n^2)$": O of N squared)."""
     skips: list[tuple[int, int, str]] = []
+    said: list[tuple[int, int, str]] = []
     code = [m.span() for m in _CODE_SPAN.finditer(line)]
 
     def in_code(i: int) -> bool:
@@ -114,6 +118,11 @@ def clean_inline(line: str) -> tuple[str, list[tuple[int, int, str]], list[int]]
         skips.append((m.start(), m.end(), why))
         line = _blank(line, m.start(), m.end())
 
+    for m in INLINE_MATH.finditer(line):
+        if not in_code(m.start()) and is_math(m.group(2)):
+            said.append((m.start(), m.end(), latex_words(m.group(2))))
+            line = _blank(line, m.start(), m.end())
+            code.append(m.span())  # nothing inside math is markup
     # An escaped character is hidden from the markup patterns until the end, then shown.
     escaped = [m.start() for m in _ESCAPE.finditer(line) if not in_code(m.start())]
     for i in escaped:
@@ -151,7 +160,7 @@ def clean_inline(line: str) -> tuple[str, list[tuple[int, int, str]], list[int]]
         line = _blank(line, m.start(), m.end())
     # Outside code a bar separates ("Docs | Blog | Discord"): a pause, not the word "pipe".
     line = "".join("," if ch == "|" and not in_code(k) else ch for k, ch in enumerate(line))
-    return line, skips, escaped
+    return line, skips, escaped, said
 
 
 def _emphasis_and_escapes(text: str, escaped: list[int]) -> str:
@@ -184,11 +193,12 @@ def blocks(text: str, markdown: bool = True) -> Iterator[Block]:
     para: list[tuple[int, str]] = []  # (offset, cleaned line) of the running paragraph
     skips: list[tuple[int, int, str]] = []  # spans of the running paragraph not read aloud
     escaped: list[int] = []  # offsets of its escaped characters, hidden until the paragraph ends
+    said: list[tuple[int, int, str]] = []  # spans of the running paragraph read as other words
     para_kind = "paragraph"
     hidden_kind, hidden_start = "", -1  # an open fenced code block or multi-line HTML comment
 
     def flush() -> Iterator[Block]:
-        nonlocal para, skips, escaped
+        nonlocal para, skips, escaped, said
         if para:
             start = para[0][0]
             end = para[-1][0] + len(para[-1][1])
@@ -199,9 +209,9 @@ def blocks(text: str, markdown: bool = True) -> Iterator[Block]:
             cleaned = "".join(chars)
             if markdown:
                 cleaned = _emphasis_and_escapes(cleaned, [i - start for i in escaped])
-            if cleaned.strip() or skips:
-                yield Block(para_kind, start, end, cleaned, skips=skips)
-        para, skips, escaped = [], [], []
+            if cleaned.strip() or skips or said:
+                yield Block(para_kind, start, end, cleaned, skips=skips, said_as=said)
+        para, skips, escaped, said = [], [], [], []
 
     def hidden(kind: str, start: int, end: int) -> Block:
         return Block(kind, start, end, text[start:end], True)
@@ -255,7 +265,7 @@ def blocks(text: str, markdown: bool = True) -> Iterator[Block]:
         if box:
             line_skips.append((box.start(), box.end() - 1, "task box not read aloud"))
             body = _blank(body, box.start(), box.end())
-        cleaned, inline_skips, hidden_at = clean_inline(body[prefix:])
+        cleaned, inline_skips, hidden_at, inline_said = clean_inline(body[prefix:])
         cleaned = " " * prefix + cleaned
         line_skips += [(prefix + a, prefix + b, why) for a, b, why in inline_skips]
         if kind == "table_row":
@@ -270,6 +280,7 @@ def blocks(text: str, markdown: bool = True) -> Iterator[Block]:
         para.append((start, cleaned))
         skips += [(start + a, start + b, why) for a, b, why in line_skips]
         escaped += [start + prefix + i for i in hidden_at]
+        said += [(start + prefix + a, start + prefix + b, words) for a, b, words in inline_said]
         if kind in ("heading", "table_row"):
             yield from flush()
             para_kind = "paragraph"

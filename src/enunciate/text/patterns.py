@@ -140,7 +140,10 @@ SYMBOLS = {
 APPROXIMATE = {"~": "about", "≈": "approximately", "<": "less than", ">": "more than",
                "<=": "at most", ">=": "at least", "≤": "at most", "≥": "at least", "±": "plus or minus"}
 # After a lone "A", these words mean it is a letter ("A vs. B"), not the article.
-LETTER_CONTEXT = {"vs", "vs.", "versus", "and", "or", "to", "through", "is", "and/or"}
+LETTER_CONTEXT = {"vs", "vs.", "versus", "and", "or", "to", "through", "is", "and/or",
+                  # math read aloud ("A over B", "A inverse", "A plus B")
+                  "over", "sub", "plus", "minus", "times", "squared", "cubed", "equals", "inverse", "transposed",
+                  "prime", "factorial"}
 # Separators spelled out in paths, URLs and e-mail addresses, where every character counts.
 PATH_SEPARATORS = {"-": "dash", "_": "underscore", "=": "equals", "&": "and", "?": "question mark",
                    ",": "comma", "+": "plus", "%": "percent"}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
+from .latex import INLINE_MATH, is_math, latex_words
 from .markdown import Block
 
 _ADORNMENT = re.compile(r"([!-/:-@\[-`{-~])\1{2,}\s*")  # "=====", "-----", "~~~~" (3+ of one mark)
@@ -23,7 +24,7 @@ _DIRECTIVE = re.compile(r"\.\.\s+([\w:.+-]+?)::(?:\s|$)")
 _TARGET = re.compile(r"\.\.\s+(?:_[^:]*:|\|[^|]+\|\s)|__\s")  # ".. _name: url", ".. |sub| image::", "__ url"
 _FOOTNOTE = re.compile(r"\.\.\s+\[(?:\d+|#[\w-]*|\*|[A-Za-z][\w.-]*)\]\s+")
 _FIELD = re.compile(r":([\w .()-]+?):(?:\s|$)")
-_ROLE = re.compile(r":[\w.+-]+(?::[\w.+-]+)*:`([^`]+)`")
+_ROLE = re.compile(r":(?:[\w.+-]+:)*?([\w.+-]+):`([^`]+)`")  # group 1 the role's name, 2 its text
 _LINK = re.compile(r"`([^`<]*?)\s*<([^`>]+)>`(?:__?)?")  # "`text <url>`_", or a default-role cross-reference
 _BRACKETED_URL = re.compile(r"<(?:https?|ftp)://[^<>\s`]+>")
 _NAMED = re.compile(r"`([^`]+)`__?")
@@ -68,13 +69,23 @@ def clean_inline(line: str, substitutions: dict[str, tuple[str, str]] | None = N
     def free(m: re.Match) -> bool:
         return not any(a <= m.start() < b for a, b in literals)
 
+    for m in INLINE_MATH.finditer(line):  # "$O(n^2)$", as MathJax reads it in many docstrings
+        if free(m) and is_math(m.group(2)):
+            said.append((offset + m.start(), offset + m.end(), latex_words(m.group(2))))
+            line = _blank(line, m.start(), m.end())
+            literals.append(m.span())
+
     for a, b in literals:
         line = _blank(_blank(line, a, a + 2), b - 2, b)
     for m in _ROLE.finditer(line):
         if not free(m):
             continue
-        text_start, text_end = m.span(1)
-        content = m.group(1)
+        if m.group(1) == "math":  # ":math:`\\frac{a}{b}`": A over B
+            said.append((offset + m.start(), offset + m.end(), latex_words(m.group(2))))
+            line = _blank(line, m.start(), m.end())
+            continue
+        text_start, text_end = m.span(2)
+        content = m.group(2)
         target = re.search(r"\s*<[^>]+>$", content)
         if target:  # ":ref:`the guide <guide>`": the label
             line = _blank(line, text_start + target.start(), text_end)

@@ -250,6 +250,8 @@ def say_code(text: str, ctx: Context, path: bool = False) -> str:
             unit = P.UNITS[after]
             words.append(f"{nw.integer(part)} {unit[0] if part == '1' else unit[1]}")
             k += 1
+        elif part[0].isdigit() and len(part) == 5 and not (before[-1:].isalpha() or after[:1].isalpha()):
+            words.append(nw.integer(part))  # "sr=22050" is a value; "13900K" a model number
         elif part[0].isdigit():
             words.append(say_digits(part))
         elif part[0] == "_":

@@ -1,0 +1,39 @@
+"""Inline math in Markdown ("$O(n^2)$") and RST (:math:) is read as words, not dollar signs."""
+from __future__ import annotations
+
+import pytest
+
+import enunciate
+from enunciate.text.latex import latex_words
+
+
+@pytest.mark.parametrize("tex, words", [
+    ("O(n^2)", "O of N squared"),
+    (r"O(n \log n)", "O of N log N"),
+    (r"O(|V|/(\log|V|)^2)", "O of V over log V squared"),
+    (r"\frac{1}{\sqrt{d_k}}", "1 over the square root of D sub K"),
+    (r"x_i + y_{i+1}", "X sub I plus Y sub I plus 1"),
+    (r"e^{-x}", "E to the power of minus X"),
+    (r"A^{-1} W^T", "A inverse W transposed"),
+    (r"\alpha \le 0.5", "alpha less than or equal to 0.5"),
+    (r"\mathbf{x} \in \mathbb{R}^n", "X in R to the power of N"),
+])
+def test_latex_words(tex, words):
+    assert latex_words(tex) == words
+
+
+@pytest.mark.parametrize("text, spoken", [
+    ("Max clique runs in $O(n^2)$ time.", "max clique runs in O of N squared time"),
+    ("Scale by $\\frac{a}{b}$.", "scale by A over B"),                 # letters, not the article "a"
+    ("It costs $5 or $10.", "it costs five dollars or ten dollars"),  # prices are not math
+    ("Set $HOME and $PATH.", "set dollar HOME and dollar PATH"),       # nor shell variables
+    ("Code `$x$` stays.", "code dollar X dollar stays"),               # nor code
+])
+def test_markdown_math(text, spoken):
+    assert " ".join(w.spoken for w in enunciate.phonemize(text).words).lower() == spoken.lower()
+
+
+def test_rst_math_role_and_dollars():
+    text = "Runs in :math:`O(n \\log n)` or $O(n^2)$ steps."
+    said = [w.spoken for w in enunciate.phonemize(text, markup="rst").words]
+    assert said == ["runs", "in", "O of N log N", "or", "O of N squared", "steps"]
