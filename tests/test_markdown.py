@@ -193,3 +193,14 @@ def test_an_html_image_is_reported_like_a_markdown_one():
     assert [(text[a:b], why) for blk in found for a, b, why in blk.skips] == [
         ('<img src="logo.png" alt="enunciate logo" width="200">', "image not read aloud")]
     assert [" ".join(b.text.split()) for b in found if b.text.strip()] == ["Fast TTS."]
+
+
+def test_indented_code_is_skipped_but_a_list_continuation_is_read():
+    text = ("Install it:\n\n    pip install enunciate\n    enunciate demo\n\nThen read on.\n\n"
+            "1. First step\n\n    continued paragraph of the first step\n\n2. Second step\n\n    code again? no: the list goes on\n\n"
+            "Back to prose.\n\n    rm -rf build\n")
+    found = list(blocks(text))
+    assert [(b.kind, b.skipped) for b in found] == [
+        ("paragraph", False), ("code", True), ("paragraph", False), ("list_item", False), ("paragraph", False),
+        ("list_item", False), ("paragraph", False), ("paragraph", False), ("code", True)]
+    assert found[1].text == "    pip install enunciate\n    enunciate demo" and found[-1].text == "    rm -rf build"

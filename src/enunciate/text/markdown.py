@@ -196,6 +196,8 @@ def blocks(text: str, markdown: bool = True) -> Iterator[Block]:
     said: list[tuple[int, int, str]] = []  # spans of the running paragraph read as other words
     para_kind = "paragraph"
     hidden_kind, hidden_start = "", -1  # an open fenced code block or multi-line HTML comment
+    indented_start, indented_end = -1, -1  # an indented code block (4 spaces, not inside a list)
+    in_list = False  # indented lines after a list item continue it; elsewhere they are code
 
     def flush() -> Iterator[Block]:
         nonlocal para, skips, escaped, said
@@ -231,6 +233,20 @@ def blocks(text: str, markdown: bool = True) -> Iterator[Block]:
                 yield hidden(hidden_kind, hidden_start, start + len(line))
                 hidden_kind = ""
             continue
+        indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
+        if indented_end >= 0:  # inside an indented code block: blank lines and deep lines go on
+            if not line.strip() or indent >= 4:
+                indented_end = start + len(line) if line.strip() else indented_end
+                continue
+            yield hidden("code", indented_start, indented_end)
+            indented_end = -1
+        if indent >= 4 and line.strip() and not para and not in_list:  # CommonMark's indented code
+            indented_start, indented_end = start, start + len(line)
+            continue
+        if line.strip() and indent == 0:
+            in_list = bool(_LIST.match(line))
+        elif _LIST.match(line):
+            in_list = True
         opens_comment = _COMMENT_OPEN.match(line)
         if _FENCE.match(line) or (opens_comment and "-->" not in line[opens_comment.end():]):
             yield from flush()
@@ -286,4 +302,6 @@ def blocks(text: str, markdown: bool = True) -> Iterator[Block]:
             para_kind = "paragraph"
     if hidden_kind:  # an unclosed fence or comment: still skipped, still reported
         yield hidden(hidden_kind, hidden_start, len(text))
+    if indented_end >= 0:
+        yield hidden("code", indented_start, indented_end)
     yield from flush()
