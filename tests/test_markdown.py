@@ -197,7 +197,8 @@ def test_an_html_image_is_reported_like_a_markdown_one():
 
 def test_indented_code_is_skipped_but_a_list_continuation_is_read():
     text = ("Install it:\n\n    pip install enunciate\n    enunciate demo\n\nThen read on.\n\n"
-            "1. First step\n\n    continued paragraph of the first step\n\n2. Second step\n\n    code again? no: the list goes on\n\n"
+            "1. First step\n\n    continued paragraph of the first step\n\n"
+            "2. Second step\n\n    code again? no: the list goes on\n\n"
             "Back to prose.\n\n    rm -rf build\n")
     found = list(blocks(text))
     assert [(b.kind, b.skipped) for b in found] == [
