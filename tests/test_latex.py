@@ -37,3 +37,14 @@ def test_rst_math_role_and_dollars():
     text = "Runs in :math:`O(n \\log n)` or $O(n^2)$ steps."
     said = [w.spoken for w in enunciate.phonemize(text, markup="rst").words]
     assert said == ["runs", "in", "O of N log N", "or", "O of N squared", "steps"]
+
+
+def test_display_math_blocks():
+    md = "Attention is\n\n$$\n\\mathrm{softmax}(QK^T / \\sqrt{d_k}) V\n$$\n\nwhere d is small.\n"
+    rst = "Attention is\n\n.. math::\n   :label: att\n\n   \\mathrm{softmax}(QK^T / \\sqrt{d_k}) V\n\nwhere d is small.\n"
+    for text, markup in ((md, "markdown"), (rst, "rst")):
+        words = enunciate.phonemize(text, markup=markup).words
+        assert [w.spoken for w in words][2] == "softmax Q K transposed over the square root of D sub K V"
+        assert text[words[2].span[0]:words[2].span[1]].strip().startswith(("$$", ".. math::"))
+    unclosed = enunciate.phonemize("Intro.\n\n$$\nx^2\n")
+    assert [s.reason for s in unclosed.skipped] == ["unclosed math block not read aloud"]

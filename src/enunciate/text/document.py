@@ -11,7 +11,7 @@ from .tokens import Paragraph, Token
 
 
 _HIDDEN = {"code": "code block", "comment": "HTML comment", "link_definition": "link definition",
-           "directive": "directive", "rst_comment": "comment"}
+           "directive": "directive", "rst_comment": "comment", "math": "unclosed math block"}
 
 
 def is_ssml(text: str) -> bool:

@@ -228,10 +228,22 @@ def blocks(text: str, markdown: bool = True) -> Iterator[Block]:
             else:
                 yield from flush()
             continue
+        if hidden_kind == "math":  # a "$$" display formula runs to the closing "$$"
+            if line.strip() == "$$":
+                end = start + len(line)
+                tex = text[hidden_start:end].strip()[2:-2]
+                yield Block("paragraph", hidden_start, end, " " * (end - hidden_start),
+                            said_as=[(hidden_start, end, latex_words(tex))])
+                hidden_kind = ""
+            continue
         if hidden_kind:
             if (_FENCE.match(line) if hidden_kind == "code" else "-->" in line):
                 yield hidden(hidden_kind, hidden_start, start + len(line))
                 hidden_kind = ""
+            continue
+        if line.strip() == "$$":
+            yield from flush()
+            hidden_kind, hidden_start = "math", start
             continue
         indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
         if indented_end >= 0:  # inside an indented code block: blank lines and deep lines go on

@@ -43,7 +43,7 @@ ADMONITIONS = {"note", "warning", "tip", "important", "hint", "caution", "danger
                "seealso", "admonition", "versionadded", "versionchanged", "deprecated", "versionremoved",
                "topic", "sidebar", "rubric", "epigraph", "highlights", "pull-quote", "container"}
 CODE_DIRECTIVES = {"code", "code-block", "sourcecode", "literalinclude", "doctest", "testcode", "testoutput",
-                   "ipython", "jupyter-execute", "highlight", "parsed-literal", "math", "productionlist"}
+                   "ipython", "jupyter-execute", "highlight", "parsed-literal", "productionlist"}
 
 
 def _blank(s: str, a: int, b: int) -> str:
@@ -131,6 +131,15 @@ def clean_inline(line: str, substitutions: dict[str, tuple[str, str]] | None = N
             n = len(m.group(1))
             line = _blank(_blank(line, m.start(), m.start() + n), m.end() - n, m.end())
     return line, skips, said
+
+
+def _math_block(text: str, start: int, end: int, head: int, lines: list[str]) -> Block:
+    """A display formula (".. math::" with its argument and body lines, options left out) read as
+    words over its whole span."""
+    first = lines[0].rstrip("\r\n")
+    parts = [first[first.index("::") + 2:]] + [ln for ln in lines[1:] if not _FIELD.match(ln.strip())]
+    tex = " ".join(p.strip() for p in parts if p.strip())
+    return Block("paragraph", start, end, " " * (end - start), said_as=[(start, end, latex_words(tex))])
 
 
 def _word_start(line: str, k: int) -> str:
@@ -254,6 +263,9 @@ def blocks(text: str) -> Iterator[Block]:
                 yield from flush()
             elif _TARGET.match(body):
                 yield hidden("link_definition", i, j)
+            elif name == "math":  # ".. math::" and its lines: the formula read as words
+                yield _math_block(text, starts[i], starts[j - 1] + len(lines[j - 1].rstrip("\r\n")),
+                                  directive.end(), lines[i:j])
             elif name:
                 yield hidden("code" if name in CODE_DIRECTIVES else "directive", i, j)
             else:
