@@ -41,7 +41,8 @@ def test_rst_math_role_and_dollars():
 
 def test_display_math_blocks():
     md = "Attention is\n\n$$\n\\mathrm{softmax}(QK^T / \\sqrt{d_k}) V\n$$\n\nwhere d is small.\n"
-    rst = "Attention is\n\n.. math::\n   :label: att\n\n   \\mathrm{softmax}(QK^T / \\sqrt{d_k}) V\n\nwhere d is small.\n"
+    rst = ("Attention is\n\n.. math::\n   :label: att\n\n"
+           "   \\mathrm{softmax}(QK^T / \\sqrt{d_k}) V\n\nwhere d is small.\n")
     for text, markup in ((md, "markdown"), (rst, "rst")):
         words = enunciate.phonemize(text, markup=markup).words
         assert [w.spoken for w in words][2] == "softmax Q K transposed over the square root of D sub K V"
