@@ -161,3 +161,15 @@ def test_a_docstring_reads_its_fields_and_cross_references():
 def test_a_version_note_is_its_own_phrase_before_its_text():
     text = ".. versionchanged:: 1.3\n   Delegates to the estimator.\n"
     assert _said(text) == [("paragraph", "versionchanged 1.3"), ("paragraph", "Delegates to the estimator.")]
+
+
+def test_captions_show_the_page_as_rendered(tmp_path):
+    page = tmp_path / "page.rst"
+    page.write_text("Call :func:`~enunciate.speak` now.\n\n.. note:: Use |name| and **bold**.\n\n"
+                    ".. |name| replace:: enunciate\n", encoding="utf-8")
+    vtt = tmp_path / "page.vtt"
+    proc = subprocess.run([sys.executable, "-m", "enunciate", "speak", "-f", str(page), "-o", str(tmp_path / "p.wav"),
+                           "--captions", str(vtt)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    cues = [line for line in vtt.read_text(encoding="utf-8").splitlines() if line and "-->" not in line][1:]
+    assert cues == ["Call speak now.", "note, Use name and bold."]

@@ -62,8 +62,12 @@ def wrap(units: Sequence[str], width: int = MAX_LINE) -> list[str]:
     return lines
 
 
-def build_cues(words: Sequence, source: str) -> list[Cue]:
-    """Group timed words (with `span`, `start_s`, `end_s`) into cues over `source`'s text."""
+def build_cues(words: Sequence, source: str, shown: str | None = None) -> list[Cue]:
+    """Group timed words (with `span`, `start_s`, `end_s`) into cues over `source`'s text.
+    `shown` is the source as a reader sees it, same offsets, markup blanked (`document.rendered`):
+    cues then show "speak", not ":func:`~enunciate.speak`"."""
+    original = source
+    source = shown if shown is not None and len(shown) == len(source) else source
     cues: list[Cue] = []
     units: list[str] = []
     first = None
@@ -77,6 +81,8 @@ def build_cues(words: Sequence, source: str) -> list[Cue]:
     previous = None
     for k, w in enumerate(words):
         piece = " ".join(source[w.span[0]:w.span[1]].split())
+        if not piece:  # read as other words ("|project|", "$O(n^2)$"): its own text, marks trimmed
+            piece = " ".join(original[w.span[0]:w.span[1]].split()).strip("$|`:")
         nxt = words[k + 1] if k + 1 < len(words) else None
         tail = source[w.span[1]:nxt.span[0] if nxt else len(source)].split("\n")[0][:4]
         punct = _gap_punct(tail, 0, len(tail)).strip()
@@ -135,12 +141,12 @@ def write_text_atomic(path: str | os.PathLike, content: str) -> Path:
     return path
 
 
-def write_captions(path: str | os.PathLike, words: Sequence, source: str) -> Path:
-    """Format from the suffix: .vtt (WebVTT) or .srt (SubRip)."""
+def write_captions(path: str | os.PathLike, words: Sequence, source: str, shown: str | None = None) -> Path:
+    """Format from the suffix: .vtt (WebVTT) or .srt (SubRip). `shown`: see `build_cues`."""
     suffix = Path(path).suffix.lower()
     formats = {".vtt": to_vtt, ".srt": to_srt}
     if suffix not in formats:
         raise EnunciateError(f"captions file must end in .vtt or .srt, got {Path(path).name!r}")
     if not words:
         raise EnunciateError("no words were spoken, so there are no captions to write")
-    return write_text_atomic(path, formats[suffix](build_cues(words, source)))
+    return write_text_atomic(path, formats[suffix](build_cues(words, source, shown)))

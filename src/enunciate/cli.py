@@ -113,7 +113,10 @@ def cmd_speak(args) -> int:
     if args.captions:
         from .captions import write_captions
 
-        write_captions(args.captions, result.words, text)
+        from .text.document import rendered
+
+        shown = text if args.ssml else rendered(text, options.markup)
+        write_captions(args.captions, result.words, text, shown)
     if args.timestamps:
         from .captions import words_json, write_text_atomic
 

@@ -66,3 +66,21 @@ def _read_as(tokens: list[Token], tok: Token, said: str, known: KnownWords) -> N
     if before is not None and any(t.kind == "punct" and t.original.strip() for t in after):
         tok.punct, before.punct = before.punct, ""
     tokens.insert(at, tok)
+
+
+def rendered(text: str, markup: str = "markdown") -> str:
+    """`text` as a reader sees it, offsets kept: markup and skipped blocks are spaces (captions
+    show "speak", not ":func:`~enunciate.speak`"). SSML and plain text come back unchanged."""
+    if markup == "plain" or is_ssml(text):
+        return text
+    if markup == "rst":
+        from .rst import blocks as rst_blocks
+
+        found = rst_blocks(text)
+    else:
+        found = blocks(text)
+    chars = [c if c in "\r\n" else " " for c in text]
+    for block in found:
+        if not block.skipped:
+            chars[block.start:block.end] = block.text
+    return "".join(chars)
