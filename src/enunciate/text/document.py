@@ -45,6 +45,8 @@ def paragraphs(text: str, known: KnownWords, markup: str = "markdown", ssml: boo
             continue
         # block.text is aligned with the input from block.start, so spans index `text`.
         tokens = normalize(block.text, block.start, known=known)
+        for t in tokens:  # block text may differ from the input in a mark ("|" read as ","): show the input's
+            t.original = text[t.span[0]:t.span[1]]
         for a, b, said in block.said_as:
             _read_as(tokens, Token(text[a:b], (a, b), "", "word"), said, known)
         skipped = [(text[a:b], (a, b), why) for a, b, why in block.skips]
