@@ -187,6 +187,10 @@ def test_run_together_package_names_split_into_known_parts():
     ("libc", "libc", "lˈɪb sˈi"),
     ("US", "US", "jˌuˈɛs"),                                # the country and en_US, never the word "us"
     ("autoescaping", "autoescaping", "ˈɔɾO ɛskˈApɪŋ"),    # two general words run together
+    ("tuples", "tuples", "tˈupᵊlz"),                        # a technical term's inflections are the term's
+    ("backends", "backends", "bˈækˌɛndz"),                  # (not "back ends" split by the compound rule)
+    ("deserialized", "deserialized", "dˌisˈɪɹiəlˌIzd"),
+    ("iterables", "iterables", "ˈɪtəɹəbᵊlz"),
 ])
 def test_names_as_package_readmes_write_them(text, spoken, phonemes):
     (word,) = enunciate.phonemize(text).words

@@ -117,19 +117,25 @@ class G2P:
         return None
 
     def _with_suffix(self, word: str) -> tuple[str, str] | None:
+        """An inflection of a known word: "devices", "retries", and of a technical term too
+        ("tuples", "backends", "mutexes", "deserialized" from tuple, backend, mutex, deserialize)."""
         lower = word.lower()
+
+        def known(stem: str) -> tuple[str, str] | None:
+            return self._general(stem) or self._lexicons(stem, None, None)
+
         rules = [("'s", _plural), ("s'", lambda s: s), ("ies", None), ("es", _plural), ("s", _plural),
                  ("ed", _past), ("d", _past), ("ing", lambda s: s + "ɪŋ")]
         for suffix, grow in rules:
             if not lower.endswith(suffix) or len(lower) <= len(suffix) + 2:
                 continue
             if suffix == "ies":
-                found = self._general(lower[:-3] + "y")
+                found = known(lower[:-3] + "y")
                 if found:
                     return _plural(found[0]), found[1]
                 continue
             stem = lower[: -len(suffix)]
-            found = self._general(stem) or (suffix == "ing" and self._general(stem + "e")) or None
+            found = known(stem) or (suffix in ("ing", "d") and known(stem + "e")) or None
             if found:
                 return grow(found[0]), found[1]
         return None
