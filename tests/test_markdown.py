@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+import enunciate
 from enunciate.text.markdown import blocks
 
 DOC = """# Review: the **RTX 4090**
@@ -205,3 +206,10 @@ def test_indented_code_is_skipped_but_a_list_continuation_is_read():
         ("paragraph", False), ("code", True), ("paragraph", False), ("list_item", False), ("paragraph", False),
         ("list_item", False), ("paragraph", False), ("paragraph", False), ("code", True)]
     assert found[1].text == "    pip install enunciate\n    enunciate demo" and found[-1].text == "    rm -rf build"
+
+
+def test_numbered_steps_keep_their_numbers():
+    assert _said("1. Install it\n2. Run it\n\n- a bullet\n") == [
+        ("list_item", "1, Install it"), ("list_item", "2, Run it"), ("list_item", "a bullet")]
+    said = " ".join(w.spoken for w in enunciate.phonemize("1. Install it\n2. Run it\n").words)
+    assert said == "one install it two run it"

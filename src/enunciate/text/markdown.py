@@ -295,6 +295,9 @@ def blocks(text: str, markdown: bool = True) -> Iterator[Block]:
             body = _blank(body, box.start(), box.end())
         cleaned, inline_skips, hidden_at, inline_said = clean_inline(body[prefix:])
         cleaned = " " * prefix + cleaned
+        marker = _LIST.match(line) if kind == "list_item" else None
+        if marker and marker.group(1)[0].isdigit():  # "1. Install": steps keep their number ("one, install")
+            cleaned = cleaned[:marker.start(1)] + marker.group(1)[:-1] + "," + cleaned[marker.end(1):]
         line_skips += [(prefix + a, prefix + b, why) for a, b, why in inline_skips]
         if kind == "table_row":
             cleaned = cleaned.replace("|", ",")

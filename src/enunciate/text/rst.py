@@ -307,7 +307,11 @@ def blocks(text: str) -> Iterator[Block]:
         if bullet:
             yield from flush()
             kind = "list_item"
+            number = re.match(r"\(?(\d+)[.)]", bullet.group(1))
             line = _blank(line, indent, indent + bullet.end())
+            if number:  # "1. Install": steps keep their number ("one, install")
+                at = indent + number.start(1)
+                line = line[:at] + number.group(1) + "," + line[at + len(number.group(1)) + 1:]
         elif field:  # ":param x: the value": "param x, the value"; each field its own block
             yield from flush()
             line = _blank(line, indent, indent + 1)
