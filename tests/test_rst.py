@@ -172,4 +172,15 @@ def test_captions_show_the_page_as_rendered(tmp_path):
                            "--captions", str(vtt)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     cues = [line for line in vtt.read_text(encoding="utf-8").splitlines() if line and "-->" not in line][1:]
-    assert cues == ["Call speak now.", "note, Use name and bold."]
+    assert cues == ["Call speak now.", "note, Use enunciate and bold."]  # a substitution shows what it stands for
+
+
+def test_the_example_guide_speaks_with_math_steps_and_notes(heart):
+    page = (Path(__file__).parents[1] / "examples" / "api_guide.rst").read_text(encoding="utf-8")
+    speech = enunciate.speak(page, markup="rst", voice="heart")
+    said = " ".join(w.spoken for w in speech.words)
+    assert "softmax Q K transposed over the square root of D sub K V" in said and "O of N squared" in said
+    assert "one tokenize the text" in said.lower()
+    (changed,) = [w for w in speech.words if w.text == "versionchanged"]
+    assert changed.phonemes == "ʧˈAnʤd ɪn vˈɜɹʒən"  # "changed in version"
+    assert [s.reason for s in speech.report.skipped] == ["code block not read aloud"]

@@ -81,8 +81,8 @@ def build_cues(words: Sequence, source: str, shown: str | None = None) -> list[C
     previous = None
     for k, w in enumerate(words):
         piece = " ".join(source[w.span[0]:w.span[1]].split())
-        if not piece:  # read as other words ("|project|", "$O(n^2)$"): its own text, marks trimmed
-            piece = " ".join(original[w.span[0]:w.span[1]].split()).strip("$|`:")
+        if not piece:  # read as other words ("|project|", "$O(n^2)$"): what was said
+            piece = getattr(w, "spoken", "") or " ".join(original[w.span[0]:w.span[1]].split())
         nxt = words[k + 1] if k + 1 < len(words) else None
         tail = source[w.span[1]:nxt.span[0] if nxt else len(source)].split("\n")[0][:4]
         punct = _gap_punct(tail, 0, len(tail)).strip()
