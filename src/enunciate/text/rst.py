@@ -133,7 +133,7 @@ def clean_inline(line: str, substitutions: dict[str, tuple[str, str]] | None = N
     return line, skips, said
 
 
-def _math_block(text: str, start: int, end: int, head: int, lines: list[str]) -> Block:
+def _math_block(start: int, end: int, lines: list[str]) -> Block:
     """A display formula (".. math::" with its argument and body lines, options left out) read as
     words over its whole span."""
     first = lines[0].rstrip("\r\n")
@@ -264,8 +264,7 @@ def blocks(text: str) -> Iterator[Block]:
             elif _TARGET.match(body):
                 yield hidden("link_definition", i, j)
             elif name == "math":  # ".. math::" and its lines: the formula read as words
-                yield _math_block(text, starts[i], starts[j - 1] + len(lines[j - 1].rstrip("\r\n")),
-                                  directive.end(), lines[i:j])
+                yield _math_block(starts[i], starts[j - 1] + len(lines[j - 1].rstrip("\r\n")), lines[i:j])
             elif name:
                 yield hidden("code" if name in CODE_DIRECTIVES else "directive", i, j)
             else:
