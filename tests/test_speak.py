@@ -205,6 +205,7 @@ def test_names_as_package_readmes_write_them(text, spoken, phonemes):
     ("port 27017", "port twenty seven oh seventeen"),
     ("by @Viicos in #14247", "by at viicos in number fourteen two forty seven"),  # a changelog's PR number
     ("nargs=-1 and a[-1]", "nargs equals minus one and A minus one"),  # a negative number in code keeps its minus
+    ("a list, eg this one, ie that", "a list for example this one that is that"),  # docs drop the dots
     ("a c5.2xlarge", "a C five two X large"),                      # EC2 instance types
     ("g5.xlarge and m7i-flex.large", "G five X large and M seven I flex large"),
     ("Intel(R) Xeon(R)", "intel xeon"),                           # (R) is ®, not the letter R

@@ -114,6 +114,7 @@ BUILTIN_TERMS = {
 WORD_READINGS = {"ok": "okay", "vs": "versus", "wrt": "with respect to", "ctrl": "control",
                  "cmd": "command", "esc": "escape", "pgup": "page up", "pgdn": "page down",
                  "thx": "thanks", "pls": "please", "plz": "please"}
+PROSE_ABBREVIATIONS = {"eg": "for example", "ie": "that is"}  # lower case, as written in docs ("eg: foo")
 # Before "M/D" these make it a date ("after 12/31", "by 3/15"), not a fraction.
 DATE_BEFORE = {"after", "before", "by", "on", "until", "till", "since", "from", "due", "through", "thru"}
 # C preprocessor directives: "#include" is "hash include", other "#word"s are hashtags.

@@ -106,6 +106,8 @@ def say_word(word: str, ctx: Context, code: bool = False) -> tuple[str, str]:
         return ("a", "word") if not code and _is_article(word, ctx) else (word.upper(), "letters")
     if word.lower() in P.WORD_READINGS:
         return P.WORD_READINGS[word.lower()], "word"
+    if not code and word in P.PROSE_ABBREVIATIONS:  # "eg" and "ie" without their dots, in prose only
+        return P.PROSE_ABBREVIATIONS[word], "abbreviation"
     if not is_latin(word):
         return P.GREEK.get(word, ""), "symbol"
     if word in ("IT", "US") and _in_shouted_phrase(ctx):  # "IT IS DONE": the word, not I T
