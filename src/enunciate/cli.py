@@ -146,28 +146,14 @@ def cmd_phonemize(args) -> int:
         print("\n".join(_report_lines(report, text)), file=sys.stderr)
     if args.guessed_lexicon:
         from .captions import write_text_atomic
+        from .text.lexicon import starter_lexicon
 
-        rows = guessed_lexicon(report)
-        write_text_atomic(args.guessed_lexicon, "".join(rows))
-        print(f"{args.guessed_lexicon}: {len(rows) - 3} guessed word(s) to check", file=sys.stderr)
+        content, n = starter_lexicon((w.text, w.phonemes) for w in report.guessed())
+        write_text_atomic(args.guessed_lexicon, content)
+        print(f"{args.guessed_lexicon}: {n} guessed word(s) to check", file=sys.stderr)
     if args.strict:
         _strict_check(report, text)
     return 0
-
-
-def guessed_lexicon(report) -> list[str]:
-    """A starter user lexicon: each word espeak-ng guessed, once, with the guess, for a person to
-    correct and pass back with --lexicon (then --strict passes)."""
-    rows = ["# Words enunciate had to guess (espeak-ng), with the guess in the Kokoro alphabet.\n",
-            "# Correct the phonemes (or write IPA between slashes) and pass this file with --lexicon.\n",
-            "term\tphonemes\n"]
-    seen = set()
-    for w in report.guessed():
-        term = w.text.strip(".,;:!?\"'()[]{}")
-        if term and term not in seen:
-            seen.add(term)
-            rows.append(f"{term}\t{w.phonemes}\n")
-    return rows
 
 
 def cmd_voices(args) -> int:

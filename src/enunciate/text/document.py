@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from .markdown import blocks
+from .markdown import Block, blocks
 from .normalize import KnownWords, normalize
 from .tokens import Paragraph, Token
 
@@ -24,6 +24,15 @@ def is_ssml(text: str) -> bool:
     return head.startswith("<speak")
 
 
+def document_blocks(text: str, markup: str = "markdown") -> Iterator[Block]:
+    """Blocks of a Markdown, reStructuredText or plain document, offsets kept."""
+    if markup == "rst":
+        from .rst import blocks as rst_blocks
+
+        return rst_blocks(text)
+    return blocks(text, markdown=markup != "plain")
+
+
 def paragraphs(text: str, known: KnownWords, markup: str = "markdown", ssml: bool | None = None) -> Iterator[Paragraph]:
     """Lazily, one paragraph at a time (a 1 MB document streams). `markup`: "markdown", "rst"
     (reStructuredText) or "plain"; SSML is recognized by its <speak> root."""
@@ -32,13 +41,7 @@ def paragraphs(text: str, known: KnownWords, markup: str = "markdown", ssml: boo
 
         yield from ssml_paragraphs(text, known)
         return
-    if markup == "rst":
-        from .rst import blocks as rst_blocks
-
-        found = rst_blocks(text)
-    else:
-        found = blocks(text, markdown=markup != "plain")
-    for block in found:
+    for block in document_blocks(text, markup):
         if block.skipped:
             yield Paragraph(block.kind, [], block.pause_s,
                             [(block.text, (block.start, block.end), f"{_HIDDEN[block.kind]} not read aloud")])
@@ -75,14 +78,8 @@ def rendered(text: str, markup: str = "markdown") -> str:
     show "speak", not ":func:`~enunciate.speak`"). SSML and plain text come back unchanged."""
     if markup == "plain" or is_ssml(text):
         return text
-    if markup == "rst":
-        from .rst import blocks as rst_blocks
-
-        found = rst_blocks(text)
-    else:
-        found = blocks(text)
     chars = [c if c in "\r\n" else " " for c in text]
-    for block in found:
+    for block in document_blocks(text, markup):
         if not block.skipped:
             chars[block.start:block.end] = block.text
     return "".join(chars)

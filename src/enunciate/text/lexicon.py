@@ -240,3 +240,19 @@ def tech_lexicon() -> Lexicon:
 
 
 __all__ = ["Entry", "Lexicon", "ipa_to_kokoro", "tech_lexicon"]
+
+
+def starter_lexicon(words) -> tuple[str, int]:
+    """A user lexicon in this file's format from (term, phonemes) pairs, each term once: the words
+    espeak-ng had to guess, with its guess, for a person to correct and pass back with --lexicon.
+    Returns the TSV text and the number of terms."""
+    rows = ["# Words enunciate had to guess (espeak-ng), with the guess in the Kokoro alphabet.",
+            "# Correct the phonemes (or write IPA between slashes) and pass this file with --lexicon.",
+            "term\tphonemes"]
+    seen: set[str] = set()
+    for text, phonemes in words:
+        term = text.strip(".,;:!?\"'()[]{}")
+        if term and term not in seen:
+            seen.add(term)
+            rows.append(f"{term}\t{phonemes}")
+    return "\n".join(rows) + "\n", len(seen)
