@@ -14,11 +14,11 @@ export OMP_WAIT_POLICY ?= PASSIVE
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) --upgrade pip
-	$(PIP) -e ".[eval,torch,dev]"
+	$(PIP) -e ".[eval,torch,speecht5,dev]"
 	touch $@
 
 $(VENV)/.bench-installed: $(VENV)/.installed
-	$(PIP) -e ".[eval,torch,dev,bench]"
+	$(PIP) -e ".[eval,torch,speecht5,dev,bench]"
 	touch $@
 
 demo: $(VENV)/.installed

@@ -158,7 +158,7 @@ def cmd_phonemize(args) -> int:
 
 def cmd_voices(args) -> int:
     from . import list_voices
-    from .voices.registry import DEFAULT_VOICE, torch_voice_names
+    from .voices.registry import DEFAULT_VOICE, SPEECHT5, torch_voice_names
 
     rows, with_torch = list_voices(), set(torch_voice_names())
     runtimes = {v.name: ["onnx", "torch"] if v.name in with_torch else ["onnx"] for v in rows}
@@ -170,6 +170,8 @@ def cmd_voices(args) -> int:
         mark = " (default)" if v.name == DEFAULT_VOICE else ""
         print(f"{v.name + mark:22s} {v.engine:11s} {','.join(runtimes[v.name]):11s} {v.sample_rate:6d} "
               f"{v.size_bytes / 1e6:6.1f}MB  {v.licence:18s} {v.source}; {v.description}")
+    print(f"{SPEECHT5 + '<folder>':22s} {'speecht5':11s} {'torch':11s} {16000:6d} {'':>8s}  {'':18s} "
+          "a SpeechT5 checkpoint you supply: the model, vocoder/ and speaker.npy (see the README)")
     return 0
 
 
@@ -185,7 +187,8 @@ def _speech_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("text", nargs="?", help="text to speak (or use -f FILE, or standard input)")
     p.add_argument("-f", "--file", help="read a plain-text, Markdown or reStructuredText (.rst) file "
                                         "('-' for standard input)")
-    p.add_argument("--voice", help="voice name (see `enunciate voices`)")
+    p.add_argument("--voice", help="voice name (see `enunciate voices`), or speecht5:FOLDER for a SpeechT5 "
+                                   "checkpoint you supply")
     p.add_argument("--lexicon", action="append", metavar="TSV",
                    help="user lexicon (term<TAB>phonemes), searched first; repeatable")
     markup = p.add_mutually_exclusive_group()

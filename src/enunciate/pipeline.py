@@ -20,6 +20,7 @@ from .text.document import paragraphs
 from .text.g2p import G2P
 from .text.lexicon import Lexicon
 from .text.phonesets import kokoro_to_espeak
+from .text.respell import written_form
 from .text.tokens import MAX_BREAK_S, Paragraph, Token, Word
 from .voices.base import AudioChunk, Voice
 
@@ -94,15 +95,18 @@ def phonemize_tokens(tokens: Sequence[Token], g2p: G2P) -> list[Word]:
     return g2p.tokens([t for t in tokens if t.spoken or t.phonemes])
 
 
-def _render(words: Sequence[Word], voice: Voice, report: Report) -> tuple[str, list[tuple[int, int]]]:
-    """Join word phonemes (+ punctuation) in the voice's alphabet. Returns the string and each
-    word's character range, punctuation excluded (a word ends where its sounds end)."""
+def _render(words: Sequence[Word], voice: Voice, report: Report, g2p: G2P) -> tuple[str, list[tuple[int, int]]]:
+    """Join word phonemes (+ punctuation) in the voice's alphabet (for a voice that reads letters,
+    the words themselves). Returns the string and each word's character range, punctuation
+    excluded (a word ends where its sounds end)."""
     parts, ranges, pos = [], [], 0
     for k, w in enumerate(words):
         last_of_token = k + 1 == len(words) or words[k + 1].token is not w.token
         ph, mark = w.phonemes, (punctuation(w.token) if last_of_token else "")
         if voice.alphabet == "espeak":
             ph = kokoro_to_espeak(ph)
+        elif voice.alphabet == "text":
+            ph = _letters(w, voice.symbols, g2p)
         kept = "".join(ch for ch in ph if ch in voice.symbols or ch == " ")
         for ch in set(ph) - set(kept):
             report.dropped_symbols[ch] = report.dropped_symbols.get(ch, 0) + ph.count(ch)
@@ -114,6 +118,15 @@ def _render(words: Sequence[Word], voice: Voice, report: Report) -> tuple[str, l
         parts.append(kept + mark)
         pos += len(kept) + len(mark)
     return " ".join(parts), ranges
+
+
+def _letters(word: Word, symbols, g2p: G2P) -> str:
+    """A word for a voice that reads letters: as written, or respelled where the spelling misleads;
+    hyphens become spaces and capitals lower case where the voice has no such symbol."""
+    form = written_form(word.text, word.phonemes, word.source, everyday=word.text.lower() in g2p.gold)
+    if "-" not in symbols:
+        form = form.replace("-", " ")
+    return "".join(ch.lower() if ch not in symbols and ch.lower() in symbols else ch for ch in form)
 
 
 def _time_words(chunk: AudioChunk, words: Sequence[Word], ranges, t0: float) -> list[WordTiming]:
@@ -182,7 +195,7 @@ def plan(text: str, options: SpeakOptions, voice: Voice, report: Report, ssml: b
             lengths = [len(w.phonemes) + 2 for w in words]
             for run in fit(words, lengths, budget - 2):
                 chunk_words = [words[i] for i in run]
-                phonemes, ranges = _render(chunk_words, voice, report)
+                phonemes, ranges = _render(chunk_words, voice, report, g2p)
                 first = pending is None
                 if pending is not None:
                     yield pending

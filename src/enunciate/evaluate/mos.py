@@ -15,8 +15,6 @@ import contextlib
 import functools
 import io
 import os
-import sys
-import types
 import warnings
 from pathlib import Path
 
@@ -36,17 +34,10 @@ def _prepare(audio, sample_rate: int) -> np.ndarray:
 
 
 def _import_distillmos():
-    """Import distillmos, stubbing torchaudio when its compiled library does not load.
+    """Import distillmos (its torchaudio import is stubbed when torchaudio does not load)."""
+    from ..voices.torch_runtime import stub_broken_torchaudio
 
-    PyPI torchaudio 2.11 fails beside torch 2.13; distillmos imports it only for file I/O in its
-    CLI, so an empty module is enough for in-memory scoring. The stub stays in sys.modules.
-    """
-    try:
-        import torchaudio  # noqa: F401
-    except (ImportError, OSError):  # OSError: its .so does not load beside this torch
-        for name in [n for n in sys.modules if n == "torchaudio" or n.startswith("torchaudio.")]:
-            del sys.modules[name]
-        sys.modules["torchaudio"] = types.ModuleType("torchaudio")
+    stub_broken_torchaudio()
     import distillmos
 
     return distillmos

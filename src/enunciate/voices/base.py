@@ -48,7 +48,8 @@ class VoiceInfo:
 
 
 class Voice(Protocol):
-    """A loaded voice. `alphabet` is the phoneme alphabet `synthesize` takes: "kokoro" or "espeak"."""
+    """A loaded voice. `alphabet` is the phoneme alphabet `synthesize` takes: "kokoro", "espeak", or
+    "text" for a voice that reads letters (SpeechT5), given normalized and respelled words."""
 
     info: VoiceInfo
     alphabet: str

@@ -10,6 +10,7 @@ from ..errors import EnunciateError
 from .base import Voice, VoiceInfo, default_threads
 
 DEFAULT_VOICE = "heart"
+SPEECHT5 = "speecht5:"  # a user-supplied SpeechT5 folder: "speecht5:<folder>"
 
 
 def _size(path) -> int:
@@ -105,6 +106,16 @@ def _entries() -> dict[str, _Entry]:
     return entries
 
 
+def _load_speecht5(name: str, threads: int | None, engine: str, device: str, dtype: str, compile: bool) -> Voice:
+    if engine not in ENGINES:
+        raise EnunciateError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}")
+    if compile:
+        raise EnunciateError("compile does not apply to SpeechT5 (its decoder runs one step at a time)")
+    from .speecht5 import SpeechT5Voice
+
+    return SpeechT5Voice(name, threads, device, dtype)
+
+
 def voice_names() -> list[str]:
     return list(_entries())
 
@@ -125,7 +136,8 @@ def _check_name(name: str) -> _Entry:
             from .hibari import model_file
 
             model_file(name.removeprefix("hibari-"))  # raises with the installed hibari voices
-        raise EnunciateError(f"unknown voice {name!r}; available: {', '.join(entries)}")
+        raise EnunciateError(f"unknown voice {name!r}; available: {', '.join(entries)}, "
+                             f"or {SPEECHT5}<folder> for a SpeechT5 checkpoint")
     return entries[name]
 
 
@@ -139,6 +151,8 @@ def load_voice(name: str = DEFAULT_VOICE, threads: int | None = None, engine: st
     recovered from the ONNX file) on `device`, for GPUs and batches. compile (torch engine):
     torch.compile the voice, with CUDA graphs on a GPU; each new input shape compiles first.
     """
+    if name.startswith(SPEECHT5):
+        return _load_speecht5(name, threads, engine, device, dtype, compile)
     entry = _check_name(name)
     if engine not in ENGINES:
         raise EnunciateError(f"unknown engine {engine!r}; available: {', '.join(ENGINES)}")

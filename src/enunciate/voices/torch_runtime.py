@@ -51,3 +51,34 @@ def _cpu_has_bf16() -> bool:
 
     isa = cpu_info()["isa"]
     return not isa or bool({"avx512_bf16", "amx_bf16"} & set(isa))  # no flags read (not Linux): do not guess
+
+
+def stub_broken_torchaudio() -> None:
+    """Put an empty `torchaudio` in sys.modules when the installed one does not load.
+
+    PyPI torchaudio 2.11 fails beside torch 2.13 (its compiled library does not load). distillmos
+    and transformers import it at import time but only use it for file I/O, which enunciate does not
+    ask of them, so an empty module (with a spec, so importlib's checks pass) lets them import.
+    """
+    import importlib.machinery
+    import sys
+    import types
+
+    try:
+        import torchaudio  # noqa: F401
+    except (ImportError, OSError):  # OSError: its .so does not load beside this torch
+        for name in [n for n in sys.modules if n == "torchaudio" or n.startswith("torchaudio.")]:
+            del sys.modules[name]
+        stub = types.ModuleType("torchaudio")
+        stub.__spec__ = importlib.machinery.ModuleSpec("torchaudio", None)
+        sys.modules["torchaudio"] = stub
+
+
+def import_transformers():
+    """transformers, with a clear error when it is not installed."""
+    stub_broken_torchaudio()
+    try:
+        import transformers
+    except ImportError as e:
+        raise EnunciateError("SpeechT5 voices need transformers: pip install 'enunciate[speecht5]'") from e
+    return transformers
