@@ -213,3 +213,35 @@ def test_numbered_steps_keep_their_numbers():
         ("list_item", "1, Install it"), ("list_item", "2, Run it"), ("list_item", "a bullet")]
     said = " ".join(w.spoken for w in enunciate.phonemize("1. Install it\n2. Run it\n").words)
     assert said == "one install it two run it"
+
+
+TABLE = """| **voice** | `RTF` | notes |
+|---|---|---|
+| heart | 0.004 | default |
+| joe | 0.03 | |
+| a \\| b | 1 | escaped bar |
+
+| no | header |
+| joe | 0.03 |
+"""
+
+
+def test_table_cells_are_read_after_their_column_names():
+    rows = [b for b in blocks(TABLE) if b.kind == "table_row"]
+    header, heart, joe, escaped, plain1, plain2 = rows
+    assert header.said_as == []  # the header row itself is read as it is
+    assert [w for _, _, w in heart.said_as] == ["voice:", "; RTF:", "; notes:"]
+    assert all(TABLE[a:b] == "|" for a, b, _ in heart.said_as)  # each name is timed on the bar before its cell
+    assert [w for _, _, w in joe.said_as] == ["voice:", "; RTF:"]  # an empty cell is not named
+    assert [w for _, _, w in escaped.said_as] == ["voice:", "; RTF:", "; notes:"]  # "\\|" is no edge
+    # a table with no |---| line has no names: its bars are pauses
+    assert plain1.said_as == [] and plain2.said_as == [] and plain2.text.strip().startswith(",")
+
+
+def test_table_rows_spoken_with_names_and_timed_words():
+    report = enunciate.phonemize(TABLE)
+    spoken = " ".join(w.spoken for w in report.words)
+    assert "voice heart RTF zero point zero zero four notes default" in spoken
+    assert "voice A pipe B" in spoken.replace("a pipe b", "A pipe B")
+    names = [w for w in report.words if w.text == "|"]
+    assert [w.spoken for w in names[:3]] == ["voice", "RTF", "notes"]

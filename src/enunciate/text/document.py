@@ -61,15 +61,21 @@ def paragraphs(text: str, known: KnownWords, markup: str = "markdown", ssml: boo
 
 
 def _read_as(tokens: list[Token], tok: Token, said: str, known: KnownWords) -> None:
-    """Put `tok` (a span read as other text: an RST substitution) among `tokens` in order, spoken
-    as `said` is normalized. A mark after the span (" |project|.") was moved onto the word before
-    it while the span was blank; it belongs to `tok`."""
+    """Put `tok` (a span read as other text: an RST substitution, a table's column name) among
+    `tokens` in order, spoken as `said` is normalized. A mark after the span (" |project|.") was
+    moved onto the word before it while the span was blank; it belongs to `tok`. A mark opening
+    `said` ("; WER:") goes on the word before, one closing it on `tok`."""
+    lead, trail = said[:1] if said[:1] in ",;" else "", said[-1:] if said[-1:] in ",;:" else ""
+    said = said.strip(",;: ")
     tok.spoken = " ".join(t.spoken for t in normalize(said, known=known) if t.spoken)
     at = next((k for k, t in enumerate(tokens) if t.span[0] >= tok.span[1]), len(tokens))
     before = next((t for t in reversed(tokens[:at]) if t.spoken), None)
     after = tokens[at:next((k for k in range(at, len(tokens)) if tokens[k].spoken), len(tokens))]
     if before is not None and any(t.kind == "punct" and t.original.strip() for t in after):
         tok.punct, before.punct = before.punct, ""
+    if lead and before is not None and not before.punct:
+        before.punct = lead
+    tok.punct = tok.punct or trail
     tokens.insert(at, tok)
 
 

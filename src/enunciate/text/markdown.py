@@ -21,6 +21,7 @@ _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+")
 _LIST = re.compile(r"^\s*([-*+]|\d+[.)])\s+")
 _QUOTE = re.compile(r"^\s*>\s?")
 _RULE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
+_CELL_MARKUP = re.compile(r"\*\*|__|\*|`")  # emphasis and code marks around a column's name
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 _SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")  # under a paragraph line: that line is a heading
 _ATX_CLOSE = re.compile(r"\s#+\s*$")            # "## Install ##": the closing hashes
@@ -187,6 +188,31 @@ def _line_kind(line: str) -> tuple[str, int]:
     return "paragraph", 0
 
 
+def _table_row(line: str, cleaned: str, headers: list[str]) -> tuple[str, list[str], list[tuple[int, int, str]]]:
+    """A table row's cells read in turn, each after its column's name when the table has a header
+    row ("voice: heart; WER: 0.07"): the bar before a cell is read as the name ("; " opening it puts
+    a mark on the cell before). Returns the row with its bars as marks or blanks, its cells' text,
+    and the bars read as names. `line` is the row as written (an escaped bar is not a cell's edge)."""
+    bars = [i for i, ch in enumerate(line) if ch == "|" and (i == 0 or line[i - 1] != "\\")]
+    cells = [cleaned[a + 1:b] for a, b in zip(bars, [*bars[1:], len(cleaned)])]
+    named = []
+    for k, (bar, cell) in enumerate(zip(bars, cells)):
+        name = headers[k] if k < len(headers) else ""
+        if name and cell.strip():
+            named.append((bar, bar + 1, ("; " if named else "") + name + ":"))
+    chars = list(cleaned)
+    for bar in bars:
+        chars[bar] = " " if named else ","
+    return "".join(chars), [_cell_name(c) for c in cells], named
+
+
+def _cell_name(cell: str) -> str:
+    """A header cell as a column name: emphasis and code marks gone, escaped characters shown."""
+    shown = "".join(chr(ord(ch) - _HIDDEN) if _HIDDEN <= ord(ch) < _HIDDEN + 0x1000 else ch
+                    for ch in cell.replace(_GAP, " ").replace("\\", ""))
+    return " ".join(_CELL_MARKUP.sub("", shown).split())
+
+
 def blocks(text: str, markdown: bool = True) -> Iterator[Block]:
     """Yield blocks lazily, one paragraph/heading/list item at a time (long inputs stream)."""
     pos = 0
@@ -198,6 +224,8 @@ def blocks(text: str, markdown: bool = True) -> Iterator[Block]:
     hidden_kind, hidden_start = "", -1  # an open fenced code block or multi-line HTML comment
     indented_start, indented_end = -1, -1  # an indented code block (4 spaces, not inside a list)
     in_list = False  # indented lines after a list item continue it; elsewhere they are code
+    last_row: list[str] = []  # the cells of the table row just read: the header, if a |---| line follows
+    headers: list[str] = []  # the table's column names, said before each cell of its body rows
 
     def flush() -> Iterator[Block]:
         nonlocal para, skips, escaped, said
@@ -270,9 +298,13 @@ def blocks(text: str, markdown: bool = True) -> Iterator[Block]:
             para_kind = "paragraph"
             continue
         if not line.strip() or _RULE.match(line) or _TABLE_SEP.match(line):
+            headers = last_row if _TABLE_SEP.match(line) and line.lstrip().startswith("|") else []
+            last_row = []
             yield from flush()
             continue
         kind, prefix = _line_kind(line)
+        if kind != "table_row":
+            last_row, headers = [], []
         footnote = _FOOTNOTE_DEF.match(line)  # "[^1]: text": the text is read, the mark is not
         if footnote:
             kind, prefix = "paragraph", footnote.end()
@@ -300,7 +332,8 @@ def blocks(text: str, markdown: bool = True) -> Iterator[Block]:
             cleaned = cleaned[:marker.start(1)] + marker.group(1)[:-1] + "," + cleaned[marker.end(1):]
         line_skips += [(prefix + a, prefix + b, why) for a, b, why in inline_skips]
         if kind == "table_row":
-            cleaned = cleaned.replace("|", ",")
+            cleaned, last_row, named = _table_row(line, cleaned, headers)
+            inline_said += named  # a row has no prefix: its offsets are the line's
         # A wrapped list item or quote goes on: the next line without a marker (or with ">" in a
         # quote) belongs to it, as CommonMark's lazy continuation says.
         continues = para and ((kind == "paragraph" and para_kind in ("list_item", "quote"))
