@@ -184,3 +184,60 @@ def test_the_example_guide_speaks_with_math_steps_and_notes(heart):
     (changed,) = [w for w in speech.words if w.text == "versionchanged"]
     assert changed.phonemes == "ʧˈAnʤd ɪn vˈɜɹʒən"  # "changed in version"
     assert [s.reason for s in speech.report.skipped] == ["code block not read aloud"]
+
+
+TABLES = """+-------+------------------+
+| key   | meaning          |
++=======+==================+
+| voice | the voice, a     |
+|       | name             |
++-------+------------------+
+
+=====  ==========
+col    value
+=====  ==========
+speed  0.5 to 2.0
+       or so
+=====  ==========
+
+=====  =====
+no     header
+=====  =====
+
+.. list-table:: Options
+   :header-rows: 1
+
+   * - name
+     - kind
+   * - seed
+     - an ``int``,
+       or none
+"""
+
+
+def _table_said(text: str) -> list[tuple[str, list[str]]]:
+    return [(" ".join(b.text.split()), [w for _, _, w in b.said_as]) for b in blocks(text) if b.kind == "table_row"]
+
+
+def test_tables_read_each_cell_after_its_column_name():
+    assert _table_said(TABLES) == [
+        ("key, meaning", []),                                      # a header row is read as it is
+        ("voice the voice, a name", ["key:", "; meaning:"]),      # grid: a cell on two lines is one cell
+        ("col, value", []),
+        ("speed 0.5 to 2.0 or so", ["; value:"]),                 # simple: the first column names the row
+        ("no, header", []),                                        # two borders: no header row
+        ("name, kind", []),
+        ("seed an int , or none", ["name:", "; kind:"]),          # list-table: the "-" marks carry the names
+    ]
+    for b in blocks(TABLES):
+        assert len(b.text) == b.end - b.start
+        for a, z, _ in b.said_as:
+            assert TABLES[a:z] in ("|", " ", "-")
+
+
+def test_table_rows_are_spoken_with_their_names():
+    report = enunciate.phonemize(TABLES, markup="rst")
+    spoken = " ".join(w.spoken for w in report.words)
+    assert "key voice meaning the voice a name" in spoken
+    assert "speed value zero point five to two point zero or so" in spoken
+    assert "options name kind name seed kind an int or none" in spoken.lower()

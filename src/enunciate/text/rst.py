@@ -1,10 +1,11 @@
 """reStructuredText (Sphinx docs, README.rst) -> the same blocks as Markdown, offsets kept.
 
 Read as Sphinx renders it: section titles over or under their adornment are headings; literal
-blocks (after "::"), doctests, code, image, math and other directives, comments and link targets
-are skipped and reported; admonitions ("note", "warning") are read with their name first; roles
-read their text (":func:`~pkg.mod.load`" is "load", as Sphinx shows it), links their text, and
-substitutions their replacement. Markup is blanked to spaces as in `markdown.blocks`, so every
+blocks (after "::"), doctests, code, image and other directives, comments and link targets are
+skipped and reported; math is read as words; admonitions ("note", "warning") are read with their
+name first; roles read their text (":func:`~pkg.mod.load`" is "load", as Sphinx shows it), links
+their text, and substitutions their replacement; tables (grid, simple, list-table) a row at a
+time, each cell after its column's name. Markup is blanked to spaces as in `markdown.blocks`, so every
 offset in a block's text is an offset in the input.
 """
 from __future__ import annotations
@@ -170,6 +171,128 @@ def _end_double_colon(cleaned: str) -> str:
     return cleaned[:k] + "  " + cleaned[k + 2:]
 
 
+Cells = list[tuple[int, int]]  # a row's cells on one line: [start, end) offsets in the input
+
+
+def _row_block(text: str, row: list[Cells], names: list[str], substitutions: dict, name_first: bool) -> Block:
+    """One table row (its cells, line by line) as a block: cell text kept, the rest blank. Each
+    cell is read after its column's name when `names` has one, timed on the character before the
+    cell (a bar, or the gap of a simple table; a first column with no such character is not named
+    unless `name_first`); without names the cells are read with a pause between them."""
+    spans = [c for line in row for c in line]
+    start, end = min(a for a, _ in spans), max(b for _, b in spans)
+    start = min(start, row[0][0][0] - 1) if name_first else start
+    chars = [" "] * (end - start)
+    for a, b in spans:
+        chars[a - start:b - start] = text[a:b]
+    cleaned, skips, said = clean_inline("".join(chars), substitutions, start)
+    cleaned = re.sub(r"[\r\n]", " ", cleaned)
+    named: list[tuple[int, int, str]] = []
+    for k, (a, _) in enumerate(row[0]):
+        filled = any(k < len(line) and text[line[k][0]:line[k][1]].strip() for line in row)
+        name = names[k] if k < len(names) else ""
+        if k and not name:  # a pause: a comma right after the text before the cell
+            gap = len(cleaned[:a - start].rstrip())
+            if gap < a - start:
+                cleaned = cleaned[:gap] + "," + cleaned[gap + 1:]
+        elif name and filled and a - 1 >= start:
+            named.append((a - 1, a, ("; " if k else "") + name + ":"))
+    return Block("table_row", start, end, cleaned, skips=skips, said_as=said + named)
+
+
+def _cell_text(text: str, cells: list[Cells], k: int, substitutions: dict) -> str:
+    parts = [text[line[k][0]:line[k][1]] for line in cells if k < len(line)]
+    return " ".join(clean_inline(" ".join(parts), substitutions)[0].split())
+
+
+def _grid_table(lines: list[str], starts: list[int], i: int) -> tuple[list[list[Cells]], int, int]:
+    """A grid table from its top border at line i: rows (cells per line, split at the border's
+    "+" columns), how many rows are the header (0: no "+===+" line), and the line after it."""
+    border = lines[i].rstrip("\r\n")
+    edges = [k for k, ch in enumerate(border) if ch == "+"]
+    rows: list[list[Cells]] = []
+    current: list[Cells] = []
+    header = 0
+    j = i + 1
+    while j < len(lines) and lines[j].strip()[:1] in ("|", "+"):
+        line = lines[j].rstrip("\r\n")
+        if _GRID_BORDER.fullmatch(line.strip()):
+            if current:
+                rows.append(current)
+            current = []
+            if "=" in line:
+                header = len(rows)
+        else:
+            current.append([(starts[j] + a + 1, starts[j] + min(b, len(line))) for a, b in zip(edges, edges[1:])
+                            if a + 1 < len(line)])
+        j += 1
+    if current:
+        rows.append(current)
+    return rows, header, j
+
+
+def _simple_table(lines: list[str], starts: list[int], i: int) -> tuple[list[list[Cells]], int, int]:
+    """A simple table from its top border ("=====  =====") at line i: rows (a line whose first
+    column is blank continues the row above), header rows (those above a middle border), and the
+    line after the bottom border."""
+    border = lines[i].rstrip("\r\n")
+    columns = [m.span() for m in re.finditer(r"=+", border)]
+    rows: list[list[Cells]] = []
+    borders, header = 1, 0
+    j = i + 1
+    while j < len(lines) and borders < 3:
+        line = lines[j].rstrip("\r\n")
+        if _SIMPLE_TABLE_BORDER.fullmatch(line.strip()) and line.startswith(border[:1]):
+            borders += 1
+            if borders == 2:
+                header = len(rows)
+                if j + 1 >= len(lines) or not lines[j + 1].strip():  # two borders only: no header
+                    header, borders = 0, 3
+        elif line.strip():
+            bounds = [(a, b if k + 1 < len(columns) else len(line)) for k, (a, b) in enumerate(columns)]
+            cells = [(starts[j] + a, starts[j] + min(b, len(line))) for a, b in bounds if a < len(line)]
+            if rows and not line[:columns[0][1]].strip():
+                rows[-1].append(cells)
+            else:
+                rows.append([cells])
+        j += 1
+    return rows, header, j
+
+
+def _list_table(lines: list[str], starts: list[int], i: int, j: int) -> tuple[list[list[Cells]], int]:
+    """A ".. list-table::" body (lines i+1..j): each "* -" starts a row, each "-" a cell; the
+    cell's span starts at its "-" (the mark is where its column's name is timed). Returns the
+    rows (one line per cell) and the number of header rows (":header-rows: N")."""
+    header = 0
+    rows: list[list[Cells]] = []
+    for k in range(i + 1, j):
+        line = lines[k].rstrip("\r\n")
+        option = re.match(r"\s*:header-rows:\s*(\d+)", line)
+        item = re.match(r"\s*(\*\s+)?-(\s|$)", line)
+        if option:
+            header = int(option.group(1))
+        elif item:
+            dash = item.end(2) - 1 if item.group(2) else item.end() - 1  # the "-": its column's name goes there
+            cell = (starts[k] + dash + 1, starts[k] + len(line))
+            if item.group(1) or not rows:
+                rows.append([[cell]])
+            else:
+                rows[-1][0].append(cell)
+        elif line.strip() and rows:  # a cell's text goes on
+            a, _ = rows[-1][0][-1]
+            rows[-1][0][-1] = (a, starts[k] + len(line))
+    return rows, header
+
+
+def _table_blocks(text: str, rows: list[list[Cells]], header: int, substitutions: dict,
+                  name_first: bool = False) -> Iterator[Block]:
+    """Rows as blocks: the header rows read as they are, the body rows with column names."""
+    names = [_cell_text(text, [line for row in rows[:header] for line in row], k, substitutions)
+             for k in range(max((len(line) for row in rows[:header] for line in row), default=0))]
+    for n, row in enumerate(rows):
+        yield _row_block(text, row, names if n >= header else [], substitutions, name_first)
+
+
 def blocks(text: str) -> Iterator[Block]:
     """Yield blocks one paragraph, heading, list item or skipped construct at a time."""
     lines = text.splitlines(keepends=True)
@@ -263,6 +386,14 @@ def blocks(text: str) -> Iterator[Block]:
                 yield from flush()
             elif _TARGET.match(body):
                 yield hidden("link_definition", i, j)
+            elif name == "list-table":  # its title, then its rows
+                title = _blank(line, 0, indent + directive.end())
+                if title.strip():
+                    kind = "heading"
+                    add(i, title)
+                    yield from flush()
+                rows, header = _list_table(lines, starts, i, j)
+                yield from _table_blocks(text, rows, header, substitutions, name_first=True)
             elif name == "math":  # ".. math::" and its lines: the formula read as words
                 yield _math_block(starts[i], starts[j - 1] + len(lines[j - 1].rstrip("\r\n")), lines[i:j])
             elif name:
@@ -288,6 +419,13 @@ def blocks(text: str) -> Iterator[Block]:
             add(i, line)
             yield from flush()
             i += 2
+            continue
+        table = _grid_table if _GRID_BORDER.fullmatch(stripped) else (
+            _simple_table if _SIMPLE_TABLE_BORDER.fullmatch(stripped) else None)
+        if table is not None and not para and indent == 0:
+            rows, header, j = table(lines, starts, i)
+            yield from _table_blocks(text, rows, header, substitutions, name_first=table is _grid_table)
+            i = j
             continue
         if (_ADORNMENT.fullmatch(stripped) or _SIMPLE_TABLE_BORDER.fullmatch(stripped)
                 or _GRID_BORDER.fullmatch(stripped)):
