@@ -245,3 +245,14 @@ def test_table_rows_spoken_with_names_and_timed_words():
     assert "voice A pipe B" in spoken.replace("a pipe b", "A pipe B")
     names = [w for w in report.words if w.text == "|"]
     assert [w.spoken for w in names[:3]] == ["voice", "RTF", "notes"]
+
+
+@pytest.mark.parametrize("md, spoken, span", [
+    ("What&rsquo;s new", ["what's", "new"], "What&rsquo;s"),       # an entity inside a word
+    ("The <b>o</b>utput", ["the", "output"], "o</b>utput"),        # an inline tag inside a word
+    ("see [nginx](https://nginx.org)'s docs", ["see", "nginx's", "docs"], "nginx](https://nginx.org)'s"),
+])
+def test_words_cut_by_markup_are_read_whole(md, spoken, span):
+    report = enunciate.phonemize(md)
+    assert [w.spoken for w in report.words] == spoken
+    assert span in [w.text for w in report.words]

@@ -38,11 +38,15 @@ def _read_text(args) -> str:
 
 
 def _markup(args) -> str:
-    """--plain or --rst, else by the file's suffix (.rst, .rest: reStructuredText), else Markdown."""
+    """--plain, --rst or --html, else by the file's suffix (.rst, .rest: reStructuredText; .html,
+    .htm, .xhtml: HTML), else Markdown."""
+    suffix = Path(args.file).suffix.lower() if args.file else ""
     if args.plain:
         return "plain"
-    if args.rst or (args.file and Path(args.file).suffix.lower() in (".rst", ".rest")):
+    if args.rst or suffix in (".rst", ".rest"):
         return "rst"
+    if args.html or suffix in (".html", ".htm", ".xhtml"):
+        return "html"
     return "markdown"
 
 
@@ -185,8 +189,8 @@ def cmd_demo(args) -> int:
 
 def _speech_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("text", nargs="?", help="text to speak (or use -f FILE, or standard input)")
-    p.add_argument("-f", "--file", help="read a plain-text, Markdown or reStructuredText (.rst) file "
-                                        "('-' for standard input)")
+    p.add_argument("-f", "--file", help="read a plain-text, Markdown, reStructuredText (.rst) or HTML (.html) "
+                                        "file ('-' for standard input)")
     p.add_argument("--voice", help="voice name (see `enunciate voices`), or speecht5:FOLDER for a SpeechT5 "
                                    "checkpoint you supply")
     p.add_argument("--lexicon", action="append", metavar="TSV",
@@ -195,6 +199,7 @@ def _speech_args(p: argparse.ArgumentParser) -> None:
     markup.add_argument("--plain", action="store_true", help="treat the input as plain text, not Markdown")
     markup.add_argument("--rst", action="store_true",
                         help="read the input as reStructuredText (auto for .rst files)")
+    markup.add_argument("--html", action="store_true", help="read the input as an HTML page (auto for .html files)")
     p.add_argument("--ssml", action="store_true", help="parse the input as SSML (auto when it starts with <speak>)")
     p.add_argument("--report", action="store_true",
                    help="list words by pronunciation source and every span not spoken")

@@ -11,7 +11,8 @@ from .tokens import Paragraph, Token
 
 
 _HIDDEN = {"code": "code block", "comment": "HTML comment", "link_definition": "link definition",
-           "directive": "directive", "rst_comment": "comment", "math": "unclosed math block"}
+           "directive": "directive", "rst_comment": "comment", "math": "unclosed math block",
+           "page_chrome": "page navigation, header or footer (outside <main>)"}  # other kinds name themselves
 
 
 def is_ssml(text: str) -> bool:
@@ -25,17 +26,21 @@ def is_ssml(text: str) -> bool:
 
 
 def document_blocks(text: str, markup: str = "markdown") -> Iterator[Block]:
-    """Blocks of a Markdown, reStructuredText or plain document, offsets kept."""
+    """Blocks of a Markdown, reStructuredText, HTML or plain document, offsets kept."""
     if markup == "rst":
         from .rst import blocks as rst_blocks
 
         return rst_blocks(text)
+    if markup == "html":
+        from .html import blocks as html_blocks
+
+        return html_blocks(text)
     return blocks(text, markdown=markup != "plain")
 
 
 def paragraphs(text: str, known: KnownWords, markup: str = "markdown", ssml: bool | None = None) -> Iterator[Paragraph]:
     """Lazily, one paragraph at a time (a 1 MB document streams). `markup`: "markdown", "rst"
-    (reStructuredText) or "plain"; SSML is recognized by its <speak> root."""
+    (reStructuredText), "html" or "plain"; SSML is recognized by its <speak> root."""
     if ssml or (ssml is None and is_ssml(text)):
         from .ssml import ssml_paragraphs
 
@@ -43,8 +48,8 @@ def paragraphs(text: str, known: KnownWords, markup: str = "markdown", ssml: boo
         return
     for block in document_blocks(text, markup):
         if block.skipped:
-            yield Paragraph(block.kind, [], block.pause_s,
-                            [(block.text, (block.start, block.end), f"{_HIDDEN[block.kind]} not read aloud")])
+            why = f"{_HIDDEN.get(block.kind, block.kind)} not read aloud"
+            yield Paragraph(block.kind, [], block.pause_s, [(block.text, (block.start, block.end), why)])
             continue
         # block.text is aligned with the input from block.start, so spans index `text`.
         tokens = normalize(block.text, block.start, known=known)

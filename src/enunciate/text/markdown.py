@@ -96,8 +96,9 @@ def _entities(line: str, code: list[tuple[int, int]]) -> str:
             continue
         char = html.unescape(m.group())
         if len(char) == 1:
+            pad = " " if char.isspace() else _GAP  # "don&rsquo;t" stays one word
             char = " " if char.isspace() else char  # &nbsp;
-            line = line[:m.start()] + char + " " * (m.end() - m.start() - 1) + line[m.end():]
+            line = line[:m.start()] + char + pad * (m.end() - m.start() - 1) + line[m.end():]
     return line
 
 
@@ -173,8 +174,26 @@ def _emphasis_and_escapes(text: str, escaped: list[int]) -> str:
             text = _blank(_blank(text, m.start(), m.start() + n), m.end() - n, m.end())
     for i in escaped:
         shown = chr(ord(text[i + 1]) - _HIDDEN) if text[i] == "\\" else " "
-        text = text[:i] + " " + shown + text[i + 2:]
-    return text.replace(_GAP, " ")
+        text = text[:i] + _GAP + shown + text[i + 2:]
+    return text
+
+
+_SPLIT_WORD = re.compile(r"[\w'’]+(?:\x00+[\w'’]+)+")  # a word that markup cuts: "<b>o</b>utput"
+
+
+def join_split_words(text: str, said: list[tuple[int, int, str]], offset: int = 0
+                     ) -> tuple[str, list[tuple[int, int, str]]]:
+    """Finish a cleaned paragraph: a word that blanked markup cuts but a browser shows whole
+    ("<em>o</em>utput", "don&rsquo;t", "`pip`'s", "snake\\_case") is read as the joined word (a
+    span read as other text, like `said`, whose spans are left alone); the other blanks become
+    spaces. `offset`: where `text` starts in the input. Returns the text and the joined words."""
+    taken = [(a - offset, b - offset) for a, b, _ in said]
+    joined = []
+    for m in _SPLIT_WORD.finditer(text):
+        if not any(a < m.end() and m.start() < b for a, b in taken):
+            joined.append((offset + m.start(), offset + m.end(), m.group().replace(_GAP, "")))
+            text = text[:m.start()] + " " * (m.end() - m.start()) + text[m.end():]
+    return text.replace(_GAP, " "), joined
 
 
 def _line_kind(line: str) -> tuple[str, int]:
@@ -239,6 +258,8 @@ def blocks(text: str, markdown: bool = True) -> Iterator[Block]:
             cleaned = "".join(chars)
             if markdown:
                 cleaned = _emphasis_and_escapes(cleaned, [i - start for i in escaped])
+                cleaned, joined = join_split_words(cleaned, said, start)
+                said = said + joined
             if cleaned.strip() or skips or said:
                 yield Block(para_kind, start, end, cleaned, skips=skips, said_as=said)
         para, skips, escaped, said = [], [], [], []

@@ -1,0 +1,179 @@
+"""HTML pages (saved documentation, rendered READMEs) -> the same blocks as Markdown, offsets kept.
+
+Read as a browser shows the page to someone listening: when the page has a <main> (or else an
+<article>), only that is read and the navigation, headers and footers around it are reported as
+not read. Headings, paragraphs, list items, quotes and table rows are blocks; tags are blanked to
+spaces and entities become their character, so every offset in a block's text is an offset in the
+input. Scripts, styles, preformatted code, forms, SVG, MathML, media and images are skipped and
+reported. In a table with header cells (<th>), each cell is read after its column's name, timed on
+the cell's tag, as a screen reader does.
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from .markdown import _GAP, Block, join_split_words
+
+_MARKUP = re.compile(r"<!--.*?(?:-->|\Z)|<!\[CDATA\[.*?(?:\]\]>|\Z)|<[!?][^>]*>|</?[a-zA-Z][^>]*>", re.S)
+_NAME = re.compile(r"</?([a-zA-Z][\w:-]*)")
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
+# elements whose content is not read: the skipped block's kind, as the report names it
+SKIPPED = {"script": "script", "style": "style", "pre": "code", "template": "template", "svg": "image",
+           "math": "math (MathML)", "noscript": "noscript", "iframe": "embedded page", "object": "embedded object",
+           "video": "video", "audio": "audio", "canvas": "canvas", "select": "form control",
+           "textarea": "form control", "button": "button", "head": "page head", "nav": "navigation"}
+VOID_SKIPPED = {"img": "image", "input": "form control", "embed": "embedded object"}
+BLOCK_KINDS = {**{f"h{n}": "heading" for n in range(1, 7)}, "li": "list_item", "blockquote": "quote",
+               "tr": "table_row", "dt": "list_item", "dd": "list_item"}
+BOUNDARIES = {"p", "div", "section", "article", "main", "header", "footer", "aside", "ul", "ol", "dl", "table",
+              "thead", "tbody", "tfoot", "caption", "figure", "figcaption", "details", "summary", "hr", "body",
+              "html", "form", "fieldset", "legend", "address", "center", *BLOCK_KINDS}
+CELLS = {"td", "th"}
+ROW_PARTS = {"td", "th", "tr", "table", "thead", "tbody", "tfoot"}  # where a cell's text ends
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+@dataclass
+class _Tag:
+    name: str
+    start: int
+    end: int
+    closing: bool
+
+    @property
+    def void(self) -> bool:
+        return self.name in VOID or self.name in VOID_SKIPPED
+
+
+@dataclass
+class _Row:
+    cells: list[tuple[_Tag, str]] = field(default_factory=list)  # (opening tag, cell text)
+
+
+def _tags(text: str) -> list[_Tag]:
+    tags = []
+    for m in _MARKUP.finditer(text):
+        name = _NAME.match(m.group())
+        tags.append(_Tag(name.group(1).lower() if name else "", m.start(), m.end(),
+                         m.group().startswith("</")))
+    return tags
+
+
+def _element_end(tags: list[_Tag], k: int) -> int:
+    """Index of the tag closing tags[k] (same name, nesting counted); the last tag if unclosed."""
+    depth = 0
+    for j in range(k, len(tags)):
+        if tags[j].name == tags[k].name and not tags[j].void:
+            depth += -1 if tags[j].closing else 1
+            if depth == 0:
+                return j
+    return len(tags) - 1
+
+
+def _region(text: str, tags: list[_Tag]) -> tuple[int, int]:
+    """The part of the page that is read: its <main>, else its first <article>, else all of it."""
+    for wanted in ("main", "article"):
+        for k, tag in enumerate(tags):
+            if tag.name == wanted and not tag.closing:
+                return tag.start, tags[_element_end(tags, k)].end
+    return 0, len(text)
+
+
+def _entities(shown: list[str], text: str, a: int, b: int) -> None:
+    """Entities in text[a:b] become their character, padded with blanks that join a word
+    ("What&rsquo;s"), so offsets hold."""
+    for m in _ENTITY.finditer(text, a, b):
+        char = html.unescape(m.group())
+        if len(char) == 1:
+            pad = " " if char.isspace() else _GAP
+            shown[m.start():m.end()] = [" " if char.isspace() else char] + [pad] * (m.end() - m.start() - 1)
+
+
+def blocks(text: str) -> Iterator[Block]:
+    """Yield the page's blocks in order: read ones with their text, skipped ones flagged."""
+    tags = _tags(text)
+    lo, hi = _region(text, tags)
+    out: list[Block] = []
+    if lo > 0 and text[:lo].strip():
+        out.append(Block("page_chrome", 0, lo, text[:lo], True))
+    if hi < len(text) and text[hi:].strip():
+        out.append(Block("page_chrome", hi, len(text), text[hi:], True))
+    shown = [" "] * len(text)
+    open_blocks: list[str] = []  # the open elements that give a block its kind (h1, li, tr...)
+    start = lo
+    rows: list[_Row] = []  # the current table's rows
+    headers: list[str] = []
+    said: list[tuple[int, int, str]] = []
+
+    def close(end: int) -> None:
+        nonlocal start, said
+        body = "".join(shown[start:end]).replace(_GAP, " ")
+        if body.strip():
+            a = min([start + len(body) - len(body.lstrip()), *(s[0] for s in said)])
+            b = max([start + len(body.rstrip()), *(s[1] for s in said)])
+            kind = BLOCK_KINDS[open_blocks[-1]] if open_blocks else "paragraph"
+            cleaned, joined = join_split_words("".join(shown[a:b]), said, a)
+            out.append(Block(kind, a, b, cleaned, said_as=said + joined))
+        start, said = end, []
+
+    pos = lo
+    k = next((j for j, t in enumerate(tags) if t.start >= lo), len(tags))
+    while k < len(tags) and tags[k].start < hi:
+        tag = tags[k]
+        shown[pos:tag.start] = text[pos:tag.start]
+        _entities(shown, text, pos, tag.start)
+        pos = tag.end
+        if tag.name in SKIPPED and not tag.closing:
+            close(tag.start)
+            j = _element_end(tags, k)
+            out.append(Block(SKIPPED[tag.name], tag.start, tags[j].end, text[tag.start:tags[j].end], True))
+            pos = start = tags[j].end
+            k = j + 1
+            continue
+        if tag.name in VOID_SKIPPED:
+            close(tag.start)
+            out.append(Block(VOID_SKIPPED[tag.name], tag.start, tag.end, text[tag.start:tag.end], True))
+            start = tag.end
+        elif not tag.name:  # a comment, doctype or processing instruction
+            if text.startswith("<!--", tag.start):
+                close(tag.start)
+                out.append(Block("comment", tag.start, tag.end, text[tag.start:tag.end], True))
+                start = tag.end
+        elif tag.name == "br":
+            shown[tag.start] = ","  # a line break is a pause
+        elif tag.name == "table" and not tag.closing:
+            rows, headers = [], []
+        elif tag.name == "tr" and not tag.closing:
+            close(tag.start)
+            rows.append(_Row())
+            if len(rows) == 2 and rows[0].cells and all(t.name == "th" for t, _ in rows[0].cells):
+                headers = [name for _, name in rows[0].cells]
+        elif tag.name in CELLS and not tag.closing and rows:
+            row = rows[-1]
+            end = next((j for j in range(k + 1, len(tags)) if tags[j].name in ROW_PARTS), len(tags) - 1)
+            cell = " ".join(html.unescape(_MARKUP.sub(" ", text[tag.end:tags[end].start])).split())
+            column = len(row.cells)
+            row.cells.append((tag, cell))
+            name = headers[column] if column < len(headers) and tag.name == "td" else ""
+            if name and cell:
+                said.append((tag.start, tag.end, ("; " if column else "") + name + ":"))
+            elif column:
+                shown[tag.start] = ","  # a pause between cells
+        if tag.name and tag.name not in BOUNDARIES and tag.name not in CELLS and tag.name != "br":
+            shown[tag.start:tag.end] = _GAP * (tag.end - tag.start)  # inline: it may sit inside a word
+        if tag.name in BOUNDARIES:
+            close(tag.start)
+            start = tag.end
+            if tag.name in BLOCK_KINDS:
+                if not tag.closing:
+                    open_blocks.append(tag.name)
+                elif tag.name in open_blocks:  # closed: it and anything left open inside it
+                    del open_blocks[len(open_blocks) - 1 - open_blocks[::-1].index(tag.name):]
+        k += 1
+    shown[pos:hi] = text[pos:hi]
+    _entities(shown, text, pos, hi)
+    close(hi)
+    yield from sorted(out, key=lambda b: b.start)

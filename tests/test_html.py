@@ -1,0 +1,101 @@
+"""HTML pages are read as a browser shows them to a listener: the main content, offsets kept, and
+what is not read is reported."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import enunciate
+from enunciate.text.document import rendered
+from enunciate.text.html import blocks
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = (ROOT / "examples" / "release_notes.html").read_text(encoding="utf-8")
+
+
+def _read(text: str) -> list[tuple[str, str]]:
+    return [(b.kind, " ".join(b.text.split())) for b in blocks(text) if not b.skipped]
+
+
+def test_only_the_main_content_is_read_and_the_rest_reported():
+    read = _read(PAGE)
+    assert read[0] == ("heading", "new in v2.3.1")  # "What&rsquo;s" is a span read as "what's"
+    assert [w for _, _, w in next(blocks(PAGE[PAGE.index("<h1>"):])).said_as] == ["What’s"]
+    assert ("heading", "Upgrade") in read and ("heading", "Benchmarks") in read
+    assert all("Home" not in t and "rights reserved" not in t and "analytics" not in t for _, t in read)
+    reasons = [s.reason for s in enunciate.phonemize(PAGE, markup="html").skipped]
+    assert reasons == ["page navigation, header or footer (outside <main>) not read aloud",
+                       "code block not read aloud", "image not read aloud", "HTML comment not read aloud",
+                       "page navigation, header or footer (outside <main>) not read aloud"]
+
+
+def test_offsets_hold_and_tags_are_blank():
+    for b in blocks(PAGE):
+        assert len(b.text) == b.end - b.start
+        if b.skipped:
+            continue
+        assert "<" not in b.text and ">" not in b.text
+        for k, ch in enumerate(b.text):
+            if ch != " " and PAGE[b.start + k] != ch:  # an entity shows its character at its "&",
+                assert PAGE[b.start + k] == "&" or (ch == "," and PAGE[b.start + k] == "<")  # a <br> a pause
+
+
+def test_words_cut_by_tags_or_entities_are_read_whole():
+    report = enunciate.phonemize("<p>The <b>o</b>utput of What&rsquo;s new, H<sub>2</sub>O.</p>", markup="html")
+    assert [w.spoken for w in report.words] == ["the", "output", "of", "what's", "new", "H two O"]
+    assert report.words[1].text == "o</b>utput"  # the span is the input's
+
+
+def test_table_cells_are_read_after_their_header_cells():
+    rows = [b for b in blocks(PAGE) if b.kind == "table_row"]
+    assert len(rows) == 3 and rows[0].said_as == []
+    assert [w for _, _, w in rows[1].said_as] == ["GPU:", "; p50 latency:", "; throughput:"]
+    assert all(PAGE[a:z].startswith("<td") for a, z, _ in rows[1].said_as)  # a name is timed on its cell's tag
+    no_header = "<table><tr><td>joe</td><td>0.03</td></tr></table>"
+    [row] = blocks(no_header)
+    assert row.said_as == [] and " ".join(row.text.split()) == "joe , 0.03"
+
+
+@pytest.mark.parametrize("page, reason", [
+    ("<p>a</p><script>var x = '<p>';</script><p>b</p>", "script"),
+    ("<p>a</p><style>p { color: red }</style>", "style"),
+    ("<p>a</p><svg><text>label</text></svg>", "image"),
+    ("<p>a</p><math><mi>x</mi></math>", "math (MathML)"),
+    ("<p>a</p><button>Copy</button>", "button"),
+    ("<p>a</p><script>never closed", "script"),
+])
+def test_skipped_elements_are_reported(page, reason):
+    report = enunciate.phonemize(page, markup="html")
+    assert [s.reason for s in report.skipped] == [f"{reason} not read aloud"]
+    assert report.words[0].text == "a"
+
+
+def test_a_page_without_main_is_read_whole_but_its_navigation():
+    page = "<html><body><nav>Home Docs</nav><h1>Title</h1><p>Body text.</p><footer>Contact us</footer></body></html>"
+    assert _read(page) == [("heading", "Title"), ("paragraph", "Body text."), ("paragraph", "Contact us")]
+
+
+def test_malformed_markup_still_reads():
+    assert _read("<p>one <b>two<p>three &bogus; four < five") == [
+        ("paragraph", "one two"), ("paragraph", "three &bogus; four < five")]
+
+
+def test_captions_show_the_page_as_rendered():
+    shown = rendered(PAGE, "html")
+    assert len(shown) == len(PAGE) and "<h1>" not in shown and "kubectl" in shown
+
+
+def test_the_example_page_speaks_with_timed_words(heart, tmp_path):
+    out = tmp_path / "notes.wav"
+    page = ROOT / "examples" / "release_notes.html"
+    proc = subprocess.run([sys.executable, "-m", "enunciate", "speak", "-f", str(page), "-o", str(out),
+                           "--captions", str(tmp_path / "notes.vtt")], capture_output=True, timeout=300, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr.decode()
+    vtt = (tmp_path / "notes.vtt").read_text()
+    assert "kubectl" in vtt and "<" not in vtt.replace("-->", "")
+    speech = enunciate.speak("<h1>Hi</h1><p>Run <code>kubectl</code> in 35&nbsp;ms.</p>", markup="html", threads=2)
+    assert [w.text for w in speech.words] == ["Hi", "Run", "kubectl", "in", "35&nbsp;ms"]
+    assert all(0 <= w.start_s < w.end_s <= speech.duration_s for w in speech.words)
