@@ -93,7 +93,8 @@ def test_speech_report_names_what_rst_hides():
 
 
 def test_unknown_markup_is_a_clear_error():
-    with pytest.raises(EnunciateError, match="unknown markup 'asciidoc'; choose one of markdown, rst, html, plain"):
+    choices = "markdown, rst, html, notebook, plain"
+    with pytest.raises(EnunciateError, match=f"unknown markup 'asciidoc'; choose one of {choices}"):
         enunciate.phonemize("hello", markup="asciidoc")
 
 

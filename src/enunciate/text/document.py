@@ -26,7 +26,7 @@ def is_ssml(text: str) -> bool:
 
 
 def document_blocks(text: str, markup: str = "markdown") -> Iterator[Block]:
-    """Blocks of a Markdown, reStructuredText, HTML or plain document, offsets kept."""
+    """Blocks of a Markdown, reStructuredText, HTML, Jupyter notebook or plain document, offsets kept."""
     if markup == "rst":
         from .rst import blocks as rst_blocks
 
@@ -35,12 +35,16 @@ def document_blocks(text: str, markup: str = "markdown") -> Iterator[Block]:
         from .html import blocks as html_blocks
 
         return html_blocks(text)
+    if markup == "notebook":
+        from .notebook import blocks as notebook_blocks
+
+        return notebook_blocks(text)
     return blocks(text, markdown=markup != "plain")
 
 
 def paragraphs(text: str, known: KnownWords, markup: str = "markdown", ssml: bool | None = None) -> Iterator[Paragraph]:
     """Lazily, one paragraph at a time (a 1 MB document streams). `markup`: "markdown", "rst"
-    (reStructuredText), "html" or "plain"; SSML is recognized by its <speak> root."""
+    (reStructuredText), "html", "notebook" (.ipynb) or "plain"; SSML is recognized by its <speak> root."""
     if ssml or (ssml is None and is_ssml(text)):
         from .ssml import ssml_paragraphs
 
