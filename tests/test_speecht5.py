@@ -116,3 +116,14 @@ def test_cli_speaks_with_a_speecht5_folder(name, tmp_path):
     assert sr == 16000 and len(audio) > 0
     listing = subprocess.run([sys.executable, "-m", "enunciate", "voices"], capture_output=True, timeout=120)
     assert b"speecht5:<folder>" in listing.stdout
+
+
+def test_bf16_follows_fp32(name):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # bf16 is emulated (and said so) on CPUs without AVX-512 BF16
+        half = enunciate.load_voice(name, dtype="bf16").synthesize("hello there", seed=1)
+    full = enunciate.load_voice(name).synthesize("hello there", seed=1)
+    assert half.audio.dtype == np.float32 and len(half.audio) == len(full.audio)
+    assert np.corrcoef(half.audio, full.audio)[0, 1] > 0.99
