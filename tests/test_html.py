@@ -99,3 +99,12 @@ def test_the_example_page_speaks_with_timed_words(heart, tmp_path):
     speech = enunciate.speak("<h1>Hi</h1><p>Run <code>kubectl</code> in 35&nbsp;ms.</p>", markup="html", threads=2)
     assert [w.text for w in speech.words] == ["Hi", "Run", "kubectl", "in", "35&nbsp;ms"]
     assert all(0 <= w.start_s < w.end_s <= speech.duration_s for w in speech.words)
+
+
+def test_heading_anchors_are_not_read():
+    page = ('<h2 id="x">Examples<a class="anchor" href="#x">§</a></h2>'
+            '<h3>Intro<a class="headerlink" href="#intro" title="Link to this heading">¶</a></h3>'
+            '<p>See <a href="#y">the guide</a>.</p>')
+    report = enunciate.phonemize(page, markup="html")
+    assert [w.spoken for w in report.words] == ["examples", "intro", "see", "the", "guide"]
+    assert [s.reason for s in report.skipped] == ["heading anchor not read aloud"] * 2
