@@ -108,3 +108,8 @@ def test_heading_anchors_are_not_read():
     report = enunciate.phonemize(page, markup="html")
     assert [w.spoken for w in report.words] == ["examples", "intro", "see", "the", "guide"]
     assert [s.reason for s in report.skipped] == ["heading anchor not read aloud"] * 2
+
+
+def test_escaped_generics_read_as_types():
+    report = enunciate.phonemize("<p>written as <code>Vec&lt;T&gt;</code>, or <a>Vec</a>&lt;T&gt;.</p>", markup="html")
+    assert [w.spoken for w in report.words] == ["written", "as", "vec of T", "or", "vec of T"]

@@ -256,3 +256,9 @@ def test_words_cut_by_markup_are_read_whole(md, spoken, span):
     report = enunciate.phonemize(md)
     assert [w.spoken for w in report.words] == spoken
     assert span in [w.text for w in report.words]
+
+
+def test_generic_types_are_not_html_tags():
+    report = enunciate.phonemize("Use `Vec<T>` or HashMap<K, V> with <b>bold</b> and <token>.")
+    assert [w.spoken for w in report.words] == ["use", "vec of T", "or", "hash map of K and V", "with", "bold",
+                                                "and", "token"]

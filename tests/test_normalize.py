@@ -612,3 +612,24 @@ def test_large_mixed_text_is_linear_and_spans_stay_valid():
     tokens = normalize(text, offset=5, known=KNOWN)
     check_spans(text, tokens, offset=5)
     assert sum(t.kind == "override" for t in tokens) == text.count("[kubectl]")
+
+
+GENERICS = [
+    ("a Vec<T> of items", "a vec of T of items"),
+    ("HashMap<String, Vec<u8>>", "hash map of string and vec of U eight"),
+    ("Option<&'a mut str>", "option of ref mut str"),
+    ("Cow<'a, str>", "cow of str"),                    # lifetimes are not read
+    ("Box<dyn Error + Send>", "box of dyn error plus send"),
+    ("Result<(), E>", "result of unit and E"),
+    ("Box<[u8]>", "box of slice of U eight"),
+    ("Promise<void>", "promise of void"),
+    ("if a<b and c>d", "if A less than B and C greater than D"),   # a comparison, not a type
+    ("x < y > z", "X less than Y greater than Z"),
+    ("n<10 && m>5", "N less than ten and M greater than five"),
+]
+
+
+@pytest.mark.parametrize("text, spoken", GENERICS)
+def test_generic_types_read_of_their_arguments(text, spoken):
+    assert said(text) == spoken
+    check_spans(text, normalize(text))

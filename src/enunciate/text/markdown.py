@@ -46,7 +46,7 @@ _EMPHASIS = re.compile(r"(?<![\w*])(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1(?![\w*]
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _HTML_TAG = re.compile(r"</?[a-zA-Z][^>\n]*>")
 _MEDIA_TAG = re.compile(r"<(img|svg|video|audio|picture|source|iframe)\b", re.IGNORECASE)
-_BARE_TAG = re.compile(r"<([a-zA-Z][\w.-]*)>")  # "<token>": an HTML tag only if HTML has that name
+_TAG_NAME = re.compile(r"</?([a-zA-Z][\w.-]*)")  # "<token>", "<T, E>": an HTML tag only if HTML has that name
 HTML_TAGS = frozenset("""a abbr article aside audio b bdi bdo blockquote br button caption center cite code col
 colgroup dd del details dfn div dl dt em embed figcaption figure font footer form h1 h2 h3 h4 h5 h6 header hr i
 iframe img input ins kbd label legend li link main mark meta nav ol option p picture pre q s samp section select
@@ -154,9 +154,9 @@ def clean_inline(line: str) -> tuple[str, list[tuple[int, int, str]], list[int],
         if not in_code(m.start()):
             line = _blank(_blank(line, m.start(), m.start() + 1), m.end() - 1, m.end())
     for m in _HTML_TAG.finditer(line):
-        bare = _BARE_TAG.fullmatch(m.group())
-        if in_code(m.start()) or (bare and bare.group(1).lower() not in HTML_TAGS):
-            continue  # literal in code; "<token>" is a placeholder, read as its name
+        name = _TAG_NAME.match(m.group())
+        if in_code(m.start()) or name.group(1).lower() not in HTML_TAGS:
+            continue  # literal in code; "<token>" is a placeholder, "<String, u8>" a type's arguments
         if _MEDIA_TAG.match(m.group()):  # <img src=... alt="logo">: an image, as ![logo](...) is
             drop(m, "image not read aloud")
         line = _blank(line, m.start(), m.end())
@@ -178,7 +178,7 @@ def _emphasis_and_escapes(text: str, escaped: list[int]) -> str:
     return text
 
 
-_SPLIT_WORD = re.compile(r"[\w'’]+(?:\x00+[\w'’]+)+")  # a word that markup cuts: "<b>o</b>utput"
+_SPLIT_WORD = re.compile(r"[\w'’<>]+(?:\x00+[\w'’<>]+)+")  # a word markup cuts: "<b>o</b>utput", "Vec&lt;T&gt;"
 
 
 def join_split_words(text: str, said: list[tuple[int, int, str]], offset: int = 0

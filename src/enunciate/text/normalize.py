@@ -74,10 +74,15 @@ def normalize(text: str, offset: int = 0, known: KnownWords | None = None) -> li
     terms = _term_index(known)
     tokens: list[Token] = []
     pos = 0
-    for m in P.RE_OVERRIDE.finditer(text):
-        tokens += _normalize_plain(text, pos, m.start(), known, terms)
-        tokens.append(_override(m))
-        pos = m.end()
+    whole = [(m.start(), m.end(), _override(m)) for m in P.RE_OVERRIDE.finditer(text)]
+    whole += [(a, b, Token(text[a:b], (a, b), _generic_words(text[a:b], known), "code"))
+              for a, b in generic_types(text) if not any(x < b and a < y for x, y, _ in whole)]
+    for start, end, token in sorted(whole, key=lambda w: w[0]):
+        tokens += _normalize_plain(text, pos, start, known, terms)
+        if tokens and tokens[-1].original in ("a", "A") and tokens[-1].kind == "letters" and text[start - 1] == " ":
+            tokens[-1].spoken, tokens[-1].kind = "a", "word"  # "a Vec<T>", "a [kubectl](/…/)": the article
+        tokens.append(token)
+        pos = end
     tokens += _normalize_plain(text, pos, len(text), known, terms)
     tokens = _split_final_dot(_merge_overlaps(tokens, text))
     _attach_punct(tokens)
@@ -100,6 +105,67 @@ def _split_final_dot(tokens: list[Token]) -> list[Token]:
             continue
         out.append(tok)
     return out
+
+
+_GENERIC_START = re.compile(r"(?<![\w<:.])(?!impl<)[A-Za-z_]\w*(?:::[A-Za-z_]\w*)*<")
+_GENERIC_WORD = re.compile(r"(?<![\w'])(?:dyn|impl|mut|const|'\w+)$")  # inside, a space may follow these
+
+
+def generic_types(text: str) -> list[tuple[int, int]]:
+    """Spans of generic types written as code ("Vec<T>", "HashMap<String, Vec<u8>>",
+    "Option<&'a str>", "Box<dyn Error + Send>"): a name, "<" straight after it, balanced brackets,
+    and inside only names, paths, "&", lifetimes, "[...]", "()", ", " and " + "; a space only after
+    a comma, around "+" or after dyn/impl/mut/const or a lifetime. Comparisons ("a<b and c>d")
+    have other spaces, and are not generics."""
+    spans = []
+    for m in _GENERIC_START.finditer(text):
+        if spans and m.start() < spans[-1][1]:
+            continue
+        depth, k = 1, m.end()
+        while k < len(text) and depth and k - m.start() <= 120:
+            ch = text[k]
+            if ch == "<":
+                depth += 1
+            elif ch == ">":
+                depth -= 1
+            elif ch == " ":
+                if text[k - 1] not in ",+" and text[k + 1:k + 2] != "+" and not _GENERIC_WORD.search(text[m.end():k]):
+                    break
+            elif not (ch.isalnum() or ch in "_:&',[];?*()+"):
+                break
+            k += 1
+        if depth == 0 and text[k - 2] != "<" and (k == len(text) or not (text[k].isalnum() or text[k] in "_(")):
+            spans.append((m.start(), k))
+    return spans
+
+
+def _generic_words(code: str, known: KnownWords | None) -> str:
+    """"HashMap<String, Vec<u8>>" -> "hash map of string and vec of U eight": "of" for the brackets,
+    "and" between arguments, "ref" for "&", "slice of" for "[T]", "unit" for "()", "plus" between
+    trait bounds; lifetimes are not read."""
+    def said(piece: str) -> str:
+        return " ".join(t.spoken for t in normalize(piece, known=known) if t.spoken)
+
+    words: list[str] = []
+    code = re.sub(r"'\w+(?:,\s*)?", "", code)  # lifetimes: "Cow<'a, str>" is a cow of str
+    for part in re.findall(r"[A-Za-z_][\w:]*|\(\)|[<>,&\[\]?+]", code):
+        if part == "()":
+            words.append("unit")
+        elif part == "+":
+            words.append("plus")
+        elif part == "<":
+            words.append("of")
+        elif part == ",":
+            words.append("and")
+        elif part == "&":
+            words.append("ref")
+        elif part == "[":
+            words.append("slice of")
+        elif part == "?":
+            words.append("maybe")
+        elif part not in "]>":
+            words.append(said(part))
+    return " ".join(w for w in words if w)
 
 
 def _override(m: re.Match) -> Token:
