@@ -113,3 +113,13 @@ def test_heading_anchors_are_not_read():
 def test_escaped_generics_read_as_types():
     report = enunciate.phonemize("<p>written as <code>Vec&lt;T&gt;</code>, or <a>Vec</a>&lt;T&gt;.</p>", markup="html")
     assert [w.spoken for w in report.words] == ["written", "as", "vec of T", "or", "vec of T"]
+
+
+def test_a_page_piped_in_without_its_name_is_read_as_html():
+    report = enunciate.phonemize(PAGE)  # markup defaults to Markdown: a whole page is seen for what it is
+    assert "kubectl" in [w.text for w in report.words] and "analytics" not in " ".join(w.text for w in report.words)
+    proc = subprocess.run([sys.executable, "-m", "enunciate", "phonemize", "-f", "-"], input=PAGE.encode(),
+                          capture_output=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert b"kubectl" in proc.stdout and b"window.analytics" not in proc.stdout
+    assert [w.spoken for w in enunciate.phonemize("<b>bold</b> in Markdown").words] == ["bold", "in", "markdown"]

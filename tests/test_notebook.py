@@ -75,3 +75,9 @@ def test_cli_speaks_a_notebook_by_its_suffix(tmp_path):
     assert proc.returncode == 0, proc.stderr.decode()
     vtt = (tmp_path / "nb.vtt").read_text()
     assert "kubectl" in vtt and '\\n"' not in vtt and "cell_type" not in vtt
+
+
+def test_a_notebook_piped_in_without_its_name_is_read_as_one():
+    report = enunciate.phonemize(TEXT)  # markup defaults to Markdown: the JSON is seen for what it is
+    assert [s.reason for s in report.skipped] == ["code cell and its output not read aloud", "code cell not read aloud"]
+    assert "cell_type" not in [w.text for w in report.words]

@@ -1,8 +1,9 @@
-"""Any input -> paragraphs of tokens with spans of the original: Markdown or plain text through
-blocks + normalize, SSML through the SSML reader. Both end in the same Token stream, so chunking,
-timing, captions and reports do not care where a token came from."""
+"""Any input -> paragraphs of tokens with spans of the original: Markdown, reStructuredText, HTML,
+notebooks or plain text through blocks + normalize, SSML through the SSML reader. All end in the
+same Token stream, so chunking, timing, captions and reports do not care where a token came from."""
 from __future__ import annotations
 
+import re
 from typing import Iterator
 
 from .markdown import Block, blocks
@@ -25,8 +26,28 @@ def is_ssml(text: str) -> bool:
     return head.startswith("<speak")
 
 
+_HTML_START = re.compile(r"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!DOCTYPE\s+html|html)[\s>]", re.I | re.S)
+_NOTEBOOK_START = re.compile(r'\s*\{\s*"(?:cells|metadata|nbformat)"\s*:')
+
+
+def sniffed(text: str, markup: str) -> str:
+    """The markup to read `text` with: "markdown" (the default) gives way to "html" for a whole HTML
+    page (<!DOCTYPE html> or <html> first) and to "notebook" for a notebook's JSON, as when a page
+    or notebook is piped in without its file name."""
+    if markup != "markdown":
+        return markup
+    head = text[:4096]
+    if _HTML_START.match(head):
+        return "html"
+    if _NOTEBOOK_START.match(head) and '"cells"' in text and '"nbformat"' in text:
+        return "notebook"
+    return markup
+
+
 def document_blocks(text: str, markup: str = "markdown") -> Iterator[Block]:
-    """Blocks of a Markdown, reStructuredText, HTML, Jupyter notebook or plain document, offsets kept."""
+    """Blocks of a Markdown, reStructuredText, HTML, Jupyter notebook or plain document, offsets
+    kept; a whole HTML page or notebook given as Markdown is read as what it is (`sniffed`)."""
+    markup = sniffed(text, markup)
     if markup == "rst":
         from .rst import blocks as rst_blocks
 
