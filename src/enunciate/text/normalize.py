@@ -139,32 +139,18 @@ def generic_types(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+_GENERIC_MARKS = {"()": "unit", "+": "plus", "<": "of", ",": "and", "&": "ref", "[": "slice of", "?": "maybe",
+                  "]": "", ">": ""}
+
+
 def _generic_words(code: str, known: KnownWords | None) -> str:
     """"HashMap<String, Vec<u8>>" -> "hash map of string and vec of U eight": "of" for the brackets,
     "and" between arguments, "ref" for "&", "slice of" for "[T]", "unit" for "()", "plus" between
     trait bounds; lifetimes are not read."""
-    def said(piece: str) -> str:
-        return " ".join(t.spoken for t in normalize(piece, known=known) if t.spoken)
-
-    words: list[str] = []
     code = re.sub(r"'\w+(?:,\s*)?", "", code)  # lifetimes: "Cow<'a, str>" is a cow of str
-    for part in re.findall(r"[A-Za-z_][\w:]*|\(\)|[<>,&\[\]?+]", code):
-        if part == "()":
-            words.append("unit")
-        elif part == "+":
-            words.append("plus")
-        elif part == "<":
-            words.append("of")
-        elif part == ",":
-            words.append("and")
-        elif part == "&":
-            words.append("ref")
-        elif part == "[":
-            words.append("slice of")
-        elif part == "?":
-            words.append("maybe")
-        elif part not in "]>":
-            words.append(said(part))
+    words = [_GENERIC_MARKS[part] if part in _GENERIC_MARKS
+             else " ".join(t.spoken for t in normalize(part, known=known) if t.spoken)
+             for part in re.findall(r"[A-Za-z_][\w:]*|\(\)|[<>,&\[\]?+]", code)]
     return " ".join(w for w in words if w)
 
 
