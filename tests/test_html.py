@@ -123,3 +123,11 @@ def test_a_page_piped_in_without_its_name_is_read_as_html():
     assert proc.returncode == 0, proc.stderr.decode()
     assert b"kubectl" in proc.stdout and b"window.analytics" not in proc.stdout
     assert [w.spoken for w in enunciate.phonemize("<b>bold</b> in Markdown").words] == ["bold", "in", "markdown"]
+
+
+def test_footnote_marks_are_silent_as_in_markdown():
+    page = ('<p>As shown<sup class="footnote-reference"><a href="#fn1">1</a></sup> and in'
+            '<a class="footnote-reference brackets" href="#id2">[2]</a>, see <a href="#sec-3">3</a> items.</p>')
+    report = enunciate.phonemize(page, markup="html")
+    assert [w.spoken for w in report.words] == ["as", "shown", "and", "in", "see", "three", "items"]
+    assert [s.reason for s in report.skipped] == ["footnote mark not read aloud"] * 2

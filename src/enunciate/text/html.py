@@ -18,6 +18,7 @@ from typing import Iterator
 from .markdown import _GAP, Block, join_split_words
 
 _MARKUP = re.compile(r"<!--.*?(?:-->|\Z)|<!\[CDATA\[.*?(?:\]\]>|\Z)|<[!?][^>]*>|</?[a-zA-Z][^>]*>", re.S)
+_FOOTNOTE_MARK = re.compile(r"\[?\d{1,3}\]?")  # "1", "[2]": a link to a footnote, silent as in Markdown
 _ANCHOR_HREF = re.compile(r"""\shref\s*=\s*["']?#""")
 _NAME = re.compile(r"</?([a-zA-Z][\w:-]*)")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
@@ -137,8 +138,11 @@ def blocks(text: str) -> Iterator[Block]:
         if tag.name == "a" and not tag.closing and _ANCHOR_HREF.search(text, tag.start, tag.end):
             j = _element_end(tags, k)
             inner = _MARKUP.sub("", text[tag.end:tags[j].start]).strip()
-            if inner and not any(ch.isalnum() for ch in inner):  # "§", "¶", "#": a heading's own link
-                out.append(Block("heading anchor", tag.start, tags[j].end, text[tag.start:tags[j].end], True))
+            footnote = _FOOTNOTE_MARK.fullmatch(inner) and (
+                "footnote" in text[tag.start:tag.end] or (k and tags[k - 1].name == "sup" and not tags[k - 1].closing))
+            if footnote or (inner and not any(ch.isalnum() for ch in inner)):  # "§", "¶": a heading's own link
+                what = "footnote mark" if footnote else "heading anchor"
+                out.append(Block(what, tag.start, tags[j].end, text[tag.start:tags[j].end], True))
                 pos = tags[j].end
                 shown[tag.start:pos] = _GAP * (pos - tag.start)
                 k = j + 1
