@@ -114,3 +114,31 @@ def test_ssml_cli_exit_code(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "enunciate", "speak", "<speak>oops</spek>", "-o",
                            str(tmp_path / "x.wav")], capture_output=True, timeout=120)
     assert proc.returncode == 2 and b"line 1, column" in proc.stderr and not (tmp_path / "x.wav").exists()
+
+
+def test_marks_are_timed_at_the_word_after_them(heart, tmp_path, caplog):
+    ssml = ('<speak><mark name="start"/>Install CUDA 12.4.<break time="500ms"/><mark name="then"/> Then run '
+            '<mark name="tool"/>kubectl. <mark name="end"/><mark/></speak>')
+    with caplog.at_level(logging.WARNING):
+        speech = enunciate.speak(ssml, threads=2)
+    assert "<mark> at line 1" in caplog.text  # the one without a name
+    starts = {w.text: w.start_s for w in speech.words}
+    marks = {m.name: m for m in speech.marks}
+    assert list(marks) == ["start", "then", "tool", "end"]
+    assert marks["start"].time_s == starts["Install"] and marks["then"].time_s == starts["Then"]
+    assert marks["tool"].time_s == starts["kubectl"]
+    assert marks["end"].time_s == pytest.approx(speech.duration_s, abs=1e-6)
+    assert ssml[slice(*marks["tool"].span)] == '<mark name="tool"/>'
+    import json
+    import subprocess
+    import sys
+
+    out = tmp_path / "m.json"
+    proc = subprocess.run([sys.executable, "-m", "enunciate", "speak", ssml, "-o", str(tmp_path / "m.wav"),
+                           "--timestamps", str(out)], capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr.decode()
+    entries = json.loads(out.read_text())
+    assert [e.get("mark") or e["text"] for e in entries] == ["start", "Install", "CUDA", "12.4", "then", "Then",
+                                                            "run", "tool", "kubectl", "end"]
+    tool = next(e for e in entries if e.get("mark") == "tool")
+    assert tool["time_s"] == next(e for e in entries if e.get("text") == "kubectl")["start_s"]

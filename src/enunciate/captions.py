@@ -122,10 +122,14 @@ def to_srt(cues: Sequence[Cue]) -> str:
                      for k, c in enumerate(cues, 1))
 
 
-def words_json(words: Sequence) -> str:
-    """Word timings as JSON; times to the millisecond (the durations' own resolution is coarser)."""
-    return json.dumps([{k: round(v, 3) if isinstance(v, float) else v for k, v in asdict(w).items()} for w in words],
-                      ensure_ascii=False, indent=1)
+def words_json(words: Sequence, marks: Sequence = ()) -> str:
+    """Word timings as JSON; times to the millisecond (the durations' own resolution is coarser).
+    SSML marks come in text order among the words, as {"mark": name, "span": [a, b], "time_s": t}."""
+    entries = [(w.span, {k: round(v, 3) if isinstance(v, float) else v for k, v in asdict(w).items()})
+               for w in words]
+    entries += [(m.span, {"mark": m.name, "span": list(m.span), "time_s": None if m.time_s is None
+                          else round(m.time_s, 3)}) for m in marks]
+    return json.dumps([e for _, e in sorted(entries, key=lambda e: tuple(e[0]))], ensure_ascii=False, indent=1)
 
 
 def write_text_atomic(path: str | os.PathLike, content: str) -> Path:

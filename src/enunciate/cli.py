@@ -126,7 +126,7 @@ def cmd_speak(args) -> int:
     if args.timestamps:
         from .captions import words_json, write_text_atomic
 
-        write_text_atomic(args.timestamps, words_json(result.words))
+        write_text_atomic(args.timestamps, words_json(result.words, result.report.marks))
     info = sys.stderr if to_stdout else sys.stdout  # standard output carries the audio
     print(f"{result.path}: {result.audio_s:.2f} s of audio in {result.wall_s:.2f} s "
           f"(real-time factor {result.rtf:.3f}, voice {options.voice})", file=info)
@@ -231,7 +231,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="torch.compile the torch engine's voice (CUDA graphs on cuda): faster once compiled, "
                         "but the first calls spend a minute or two compiling; for long jobs")
     p.add_argument("--captions", metavar="FILE", help="write captions: .vtt (WebVTT) or .srt (SubRip)")
-    p.add_argument("--timestamps", metavar="JSON", help="write word timings (original text and span)")
+    p.add_argument("--timestamps", metavar="JSON",
+                   help="write word timings (original text and span), and SSML <mark> times")
     p.set_defaults(func=cmd_speak)
 
     p = sub.add_parser("phonemize", help="per word: phonemes and where they came from")

@@ -52,12 +52,23 @@ class Skipped:
 
 
 @dataclass
+class Mark:
+    """An SSML <mark name="…"/>: `span` is the tag's in the input; `time_s` is when the first word
+    after it starts (the end of the audio when no word follows; None until synthesized)."""
+
+    name: str
+    span: tuple[int, int]
+    time_s: float | None = None
+
+
+@dataclass
 class Report:
-    """Where every word's pronunciation came from, and what was not spoken."""
+    """Where every word's pronunciation came from, what was not spoken, and the SSML marks."""
 
     words: list[WordTiming] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     dropped_symbols: dict[str, int] = field(default_factory=dict)
+    marks: list[Mark] = field(default_factory=list)
 
     def by_source(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
@@ -70,6 +81,20 @@ class Report:
 
     def add_paragraph(self, para: Paragraph) -> None:
         self.skipped += [Skipped(text, span, why) for text, span, why in para.skipped]
+        self.marks += [Mark(name, span) for name, span in para.marks]
+
+    def time_marks(self, words: Sequence[WordTiming], end_s: float | None = None) -> None:
+        """Give the marks before each of `words` (in order) that word's start; with `end_s`, the
+        marks still untimed (none follows them) that time."""
+        pending = [m for m in self.marks if m.time_s is None]
+        for w in words:
+            for m in pending:
+                if m.time_s is None and m.span[1] <= w.span[0]:
+                    m.time_s = w.start_s
+        if end_s is not None:
+            for m in pending:
+                if m.time_s is None:
+                    m.time_s = end_s
 
 
 @functools.lru_cache(maxsize=8)
@@ -236,11 +261,14 @@ def assemble(text: str, synthesized: Iterable[tuple[Planned, AudioChunk]], repor
         chunk.span = (planned.words[0].span[0], planned.words[-1].span[1])
         chunk.text = text[chunk.span[0]:chunk.span[1]]
         report.words += chunk.words
+        report.time_marks(chunk.words)
         previous, previous_plan = chunk, planned
     if previous is not None:
         if previous_plan.break_after_s is not None:
             _make_break(previous, None, previous_plan.break_after_s)
+        t += previous.duration_s + previous.pause_after_s
         yield previous
+    report.time_marks([], end_s=t)
 
 
 def stream(text: str, options: SpeakOptions = SpeakOptions(), report: Report | None = None,
@@ -327,6 +355,11 @@ class Speech:
     @property
     def duration_s(self) -> float:
         return len(self.audio) / self.sample_rate
+
+    @property
+    def marks(self) -> list[Mark]:
+        """SSML <mark> names with their times in the audio."""
+        return self.report.marks
 
     def save(self, path) -> None:
         from .audio import write_wav

@@ -10,9 +10,10 @@ whose offsets are offsets in the SSML ("AT&amp;T" stays one word).
 Elements: <speak> (root), <p> (paragraph), <s> (sentence: the words before it and its own last
 word end sentences), <break> (a "break" token whose span is the tag), <phoneme> (an "override"
 token), <say-as> and <sub> (one token whose span is the element's text), <prosody rate> (nested
-rates multiply). Approximated, with a warning: prosody pitch/volume, <audio> (its fallback text is
-read), <lexicon> (not loaded), unknown elements and unknown interpret-as values (text read
-normally). <emphasis> is read normally; <mark>, <meta>, <metadata> and <desc> say nothing.
+rates multiply), <mark name> (said nothing; the paragraph carries its name and span, and the
+pipeline times it). Approximated, with a warning: prosody pitch/volume, <audio> (its fallback text
+is read), <lexicon> (not loaded), unknown elements and unknown interpret-as values (text read
+normally). <emphasis> is read normally; <meta>, <metadata> and <desc> say nothing.
 """
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ BREAK_STRENGTH_S = {"none": 0.0, "x-weak": 0.1, "weak": 0.2, "medium": 0.4, "str
 RATES = {"x-slow": 0.6, "slow": 0.8, "medium": 1.0, "default": 1.0, "fast": 1.25, "x-fast": 1.5}
 MIN_RATE, MAX_RATE = 0.5, 2.0
 PHONEME_ALPHABETS = ("ipa", "kokoro", "misaki")
-SILENT = {"mark", "meta", "metadata", "desc", "lexicon"}  # elements whose content is not spoken
+SILENT = {"meta", "metadata", "desc", "lexicon"}  # elements whose content is not spoken
 TRANSPARENT = {"emphasis", "speak"}  # read normally, no warning (a nested <speak> included)
 
 _NO_DOCTYPE = "SSML may not declare a DOCTYPE or entities"
@@ -312,6 +313,7 @@ class _Reader:
     def __init__(self, text: str, aligned: str, known: KnownWords | None):
         self.text, self.aligned, self.known = text, aligned, known
         self.tokens: list[Token] = []
+        self.marks: list[tuple[str, tuple[int, int]]] = []  # <mark name> of the running paragraph
         self.pending: list[tuple[int, int]] = []  # text ranges not yet normalized, same rate
         self.pending_rate = 1.0
         self.warned: set[str] = set()
@@ -373,9 +375,9 @@ class _Reader:
 
     def paragraph(self) -> Iterator[Paragraph]:
         self.flush_text()
-        if self.tokens:
-            yield Paragraph("paragraph", self.tokens, PARAGRAPH_PAUSE_S, _skipped(self.tokens))
-        self.tokens = []
+        if self.tokens or self.marks:
+            yield Paragraph("paragraph", self.tokens, PARAGRAPH_PAUSE_S, _skipped(self.tokens), self.marks)
+        self.tokens, self.marks = [], []
 
     # -- elements ------------------------------------------------------------------------------
     def read(self, root: _Element) -> Iterator[Paragraph]:
@@ -436,6 +438,11 @@ class _Reader:
                 return
             value, span = self.content(el)
             self.add(self.token(span, value, "override", rate, phonemes=phonemes))
+        elif name == "mark":
+            if el.attrs.get("name"):
+                self.marks.append((el.attrs["name"], (el.start, el.end)))
+            else:
+                log.warning("<mark> %s has no name; it is ignored", where)
         elif name in SILENT:
             if name == "lexicon":
                 self.warn_once("lexicon", "<lexicon> %s is not loaded; pass lexicon files instead", where)

@@ -41,6 +41,7 @@ class Paragraph:
     tokens: list[Token]
     pause_s: float = 0.5
     skipped: list[tuple[str, tuple[int, int], str]] = field(default_factory=list)  # text, span, why
+    marks: list[tuple[str, tuple[int, int]]] = field(default_factory=list)  # SSML <mark>: name, span of the tag
 
 
 @dataclass
