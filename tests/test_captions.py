@@ -89,3 +89,30 @@ def test_unwritable_captions_path_fails_before_any_audio(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "enunciate", "speak", "hi", "-o", str(tmp_path / "a.wav"),
                            "--captions", str(tmp_path / "missing" / "a.vtt")], capture_output=True, timeout=120)
     assert proc.returncode == 2 and b"does not exist" in proc.stderr and not (tmp_path / "a.wav").exists()
+
+
+def test_chapters_follow_the_headings(tmp_path):
+    doc = tmp_path / "doc.md"
+    doc.write_text("Some intro words before any heading appear here first.\n\n# One\n\nText one.\n\n"
+                   "## Two: the `kubectl` part\n\nText two.\n")
+    proc = subprocess.run([sys.executable, "-m", "enunciate", "speak", "-f", str(doc), "-o", str(tmp_path / "d.wav"),
+                           "--chapters", str(tmp_path / "d.vtt"), "--timestamps", str(tmp_path / "d.json")],
+                          capture_output=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr.decode()
+    lines = (tmp_path / "d.vtt").read_text().splitlines()
+    assert lines[0] == "WEBVTT"
+    titles = [lines[k + 1] for k, line in enumerate(lines) if "-->" in line]
+    assert titles == ["Some intro words before any heading appear here …", "One", "Two: the kubectl part"]
+    assert [c.text for c in webvtt.read(str(tmp_path / "d.vtt"))] == titles  # a real WebVTT parser agrees
+    times = [line.split(" --> ") for line in lines if "-->" in line]
+    assert times[0][0] == "00:00:00.000" and all(a[1] == b[0] for a, b in zip(times, times[1:]))
+    words = json.loads((tmp_path / "d.json").read_text())
+    one = next(w for w in words if w["text"] == "One")
+    assert times[1][0] == f"00:00:{one['start_s']:06.3f}"  # a chapter starts when its heading is spoken
+
+
+def test_chapters_must_be_webvtt(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "enunciate", "speak", "# Hi", "-o", str(tmp_path / "a.wav"),
+                           "--chapters", str(tmp_path / "a.srt")], capture_output=True, timeout=120)
+    assert proc.returncode == 2 and b"chapters file must end in .vtt" in proc.stderr
+    assert not (tmp_path / "a.wav").exists()

@@ -122,6 +122,34 @@ def to_srt(cues: Sequence[Cue]) -> str:
                      for k, c in enumerate(cues, 1))
 
 
+def chapters(words: Sequence, headings: Sequence[tuple[int, int]], duration_s: float, source: str,
+             shown: str | None = None) -> list[Cue]:
+    """Chapters from a document's headings: each starts when its heading is spoken and runs to the
+    next one (the last to the end of the audio), titled as the heading shows (`shown`: see
+    `build_cues`). Speech before the first heading is a chapter titled by its first words."""
+    def title(said: Sequence) -> str:  # as a caption shows them
+        return " ".join(line for cue in build_cues(said, source, shown) for line in cue.lines)
+
+    starts = []
+    for a, b in headings:
+        said = [w for w in words if a <= w.span[0] < b]
+        if said:
+            starts.append((said[0].start_s, title(said)))
+    if words and (not starts or starts[0][0] > words[0].start_s):
+        opening = [w for w in words if not starts or w.start_s < starts[0][0]][:8]
+        starts.insert(0, (0.0, title(opening).rstrip(".,;:") + (" …" if len(opening) == 8 else "")))
+    ends = [t for t, _ in starts[1:]] + [duration_s]
+    return [Cue(0.0 if k == 0 else t, end, [title]) for k, ((t, title), end) in enumerate(zip(starts, ends))]
+
+
+def write_chapters(path: str | os.PathLike, cues: Sequence[Cue]) -> Path:
+    """WebVTT chapters (numbered cues), as <track kind="chapters"> and players read them."""
+    if Path(path).suffix.lower() != ".vtt":
+        raise EnunciateError(f"chapters file must end in .vtt, got {Path(path).name!r}")
+    body = [f"{k}\n{_stamp(c.start_s, '.')} --> {_stamp(c.end_s, '.')}\n{c.text}\n" for k, c in enumerate(cues, 1)]
+    return write_text_atomic(path, "WEBVTT\n\n" + "\n".join(body))
+
+
 def words_json(words: Sequence, marks: Sequence = ()) -> str:
     """Word timings as JSON; times to the millisecond (the durations' own resolution is coarser).
     SSML marks come in text order among the words, as {"mark": name, "span": [a, b], "time_s": t}."""

@@ -99,7 +99,9 @@ def cmd_speak(args) -> int:
         _strict_check(phonemize(text, options, ssml=args.ssml or None), text)
     if args.captions and Path(args.captions).suffix.lower() not in (".vtt", ".srt"):
         raise EnunciateError(f"captions file must end in .vtt or .srt, got {Path(args.captions).name!r}")
-    for extra in (args.captions, args.timestamps):  # fail before synthesis, not after the WAV is written
+    if args.chapters and Path(args.chapters).suffix.lower() != ".vtt":
+        raise EnunciateError(f"chapters file must end in .vtt, got {Path(args.chapters).name!r}")
+    for extra in (args.captions, args.timestamps, args.chapters):  # fail before synthesis, not after the WAV
         if extra:
             check_writable(extra)
     to_stdout = args.output == "-"
@@ -116,13 +118,15 @@ def cmd_speak(args) -> int:
     if not result.words:
         Path(result.path).unlink(missing_ok=True)
         raise EnunciateError("the text has nothing speakable (only punctuation, symbols or emoji)")
-    if args.captions:
-        from .captions import write_captions
-
+    if args.captions or args.chapters:
+        from .captions import chapters, write_captions, write_chapters
         from .text.document import rendered
 
         shown = text if args.ssml else rendered(text, options.markup)
-        write_captions(args.captions, result.words, text, shown)
+        if args.captions:
+            write_captions(args.captions, result.words, text, shown)
+        if args.chapters:
+            write_chapters(args.chapters, chapters(result.words, result.report.headings, result.audio_s, text, shown))
     if args.timestamps:
         from .captions import words_json, write_text_atomic
 
@@ -231,6 +235,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="torch.compile the torch engine's voice (CUDA graphs on cuda): faster once compiled, "
                         "but the first calls spend a minute or two compiling; for long jobs")
     p.add_argument("--captions", metavar="FILE", help="write captions: .vtt (WebVTT) or .srt (SubRip)")
+    p.add_argument("--chapters", metavar="VTT",
+                   help="write WebVTT chapters, one per heading of the document, titled as it shows")
     p.add_argument("--timestamps", metavar="JSON",
                    help="write word timings (original text and span), and SSML <mark> times")
     p.set_defaults(func=cmd_speak)

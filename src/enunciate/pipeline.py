@@ -69,6 +69,7 @@ class Report:
     skipped: list[Skipped] = field(default_factory=list)
     dropped_symbols: dict[str, int] = field(default_factory=dict)
     marks: list[Mark] = field(default_factory=list)
+    headings: list[tuple[int, int]] = field(default_factory=list)  # spans of the document's headings
 
     def by_source(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
@@ -82,6 +83,9 @@ class Report:
     def add_paragraph(self, para: Paragraph) -> None:
         self.skipped += [Skipped(text, span, why) for text, span, why in para.skipped]
         self.marks += [Mark(name, span) for name, span in para.marks]
+        spoken = [t for t in para.tokens if t.spoken or t.phonemes is not None]
+        if para.kind == "heading" and spoken:
+            self.headings.append((spoken[0].span[0], spoken[-1].span[1]))
 
     def time_marks(self, words: Sequence[WordTiming], end_s: float | None = None) -> None:
         """Give the marks before each of `words` (in order) that word's start; with `end_s`, the
