@@ -626,6 +626,9 @@ GENERICS = [
     ("if a<b and c>d", "if A less than B and C greater than D"),   # a comparison, not a type
     ("x < y > z", "X less than Y greater than Z"),
     ("n<10 && m>5", "N less than ten and M greater than five"),
+    ("use &mut self", "use ref mut self"),            # "&" opening code is a reference
+    ("takes &[u8] or &self", "takes ref U eight or ref self"),
+    ("R&D and a & b", "R and D and A and B"),          # elsewhere it is "and"
 ]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from html.entities import name2codepoint
 
 from . import numbers as nw
 from . import patterns as P
@@ -260,6 +261,9 @@ def say_code(text: str, ctx: Context, path: bool = False) -> str:
             words.append(" ".join(["underscore"] * len(part)) if path else "")
         elif part == "^" and before[-1:].isalnum() and after.isdigit() and not path:  # "n^2"
             words.append("to the power of")
+        elif (not k and not path and (part in ("&[", "&'") or part == "&" and after[:1].isalpha())
+              and re.match(r"&(\w*)", text).group(1) not in name2codepoint):  # "&amp;" is no reference
+            words += ["ref", say_symbols(part[1:], names)]  # "&mut self", "&str", "&[u8]": a reference
         elif part[0].isalpha():
             words.append(say_word(part, ctx, code=True)[0])
         elif part.endswith("-") and after[:1].isdigit() and (len(part) > 1 or not k) and not path:
