@@ -93,9 +93,9 @@ def test_speech_report_names_what_rst_hides():
 
 
 def test_unknown_markup_is_a_clear_error():
-    choices = "markdown, rst, html, notebook, plain"
-    with pytest.raises(EnunciateError, match=f"unknown markup 'asciidoc'; choose one of {choices}"):
-        enunciate.phonemize("hello", markup="asciidoc")
+    choices = "markdown, rst, html, notebook, asciidoc, plain"
+    with pytest.raises(EnunciateError, match=f"unknown markup 'troff'; choose one of {choices}"):
+        enunciate.phonemize("hello", markup="troff")
 
 
 def test_cli_reads_rst_by_suffix(tmp_path):

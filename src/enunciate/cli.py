@@ -39,7 +39,7 @@ def _read_text(args) -> str:
 
 def _markup(args) -> str:
     """--plain, --rst or --html, else by the file's suffix (.rst, .rest: reStructuredText; .html,
-    .htm, .xhtml: HTML; .ipynb: a Jupyter notebook), else Markdown."""
+    .htm, .xhtml: HTML; .ipynb: a Jupyter notebook; .adoc, .asciidoc: AsciiDoc), else Markdown."""
     suffix = Path(args.file).suffix.lower() if args.file else ""
     if args.plain:
         return "plain"
@@ -49,6 +49,8 @@ def _markup(args) -> str:
         return "html"
     if suffix == ".ipynb":
         return "notebook"
+    if suffix in (".adoc", ".asciidoc", ".asc"):
+        return "asciidoc"
     return "markdown"
 
 
@@ -195,8 +197,8 @@ def cmd_demo(args) -> int:
 
 def _speech_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("text", nargs="?", help="text to speak (or use -f FILE, or standard input)")
-    p.add_argument("-f", "--file", help="read a plain-text, Markdown, reStructuredText (.rst), HTML (.html) or "
-                                        "Jupyter notebook (.ipynb) file ('-' for standard input)")
+    p.add_argument("-f", "--file", help="read a plain-text, Markdown, reStructuredText (.rst), HTML (.html), "
+                                        "Jupyter notebook (.ipynb) or AsciiDoc (.adoc) file ('-' for standard input)")
     p.add_argument("--voice", help="voice name (see `enunciate voices`), or speecht5:FOLDER for a SpeechT5 "
                                    "checkpoint you supply")
     p.add_argument("--lexicon", action="append", metavar="TSV",

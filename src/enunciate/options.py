@@ -7,7 +7,7 @@ from .errors import EnunciateError
 from .voices.registry import DEFAULT_VOICE
 
 MIN_SPEED, MAX_SPEED = 0.5, 2.0
-MARKUPS = ("markdown", "rst", "html", "notebook", "plain")
+MARKUPS = ("markdown", "rst", "html", "notebook", "asciidoc", "plain")
 
 
 @dataclass(frozen=True)
@@ -15,7 +15,7 @@ class SpeakOptions:
     voice: str = DEFAULT_VOICE
     speed: float = 1.0
     lexicons: tuple[str, ...] = ()        # user lexicon TSV files, searched before the built-in ones
-    markup: str = "markdown"              # "markdown", "rst", "html", "notebook" (.ipynb) or "plain" (as written)
+    markup: str = "markdown"              # "markdown", "rst", "html", "notebook", "asciidoc" or "plain"
     seed: int | None = 0                  # noise seed for voices that sample noise (hibari); None = random
     threads: int | None = None            # ONNX Runtime intra-op threads (None: ENUNCIATE_THREADS or <=4)
     sentence_pause_s: float = 0.12        # silence added between sentences of one paragraph

@@ -12,7 +12,8 @@ from .tokens import Paragraph, Token
 
 
 _HIDDEN = {"code": "code block", "comment": "HTML comment", "link_definition": "link definition",
-           "directive": "directive", "rst_comment": "comment", "math": "unclosed math block",
+           "directive": "directive", "rst_comment": "comment", "doc_comment": "comment",
+           "math": "unclosed math block",
            "page_chrome": "page navigation, header or footer (outside <main>)"}  # other kinds name themselves
 
 
@@ -45,8 +46,8 @@ def sniffed(text: str, markup: str) -> str:
 
 
 def document_blocks(text: str, markup: str = "markdown") -> Iterator[Block]:
-    """Blocks of a Markdown, reStructuredText, HTML, Jupyter notebook or plain document, offsets
-    kept; a whole HTML page or notebook given as Markdown is read as what it is (`sniffed`)."""
+    """Blocks of a Markdown, reStructuredText, HTML, Jupyter notebook, AsciiDoc or plain document,
+    offsets kept; a whole HTML page or notebook given as Markdown is read as what it is (`sniffed`)."""
     markup = sniffed(text, markup)
     if markup == "rst":
         from .rst import blocks as rst_blocks
@@ -60,12 +61,17 @@ def document_blocks(text: str, markup: str = "markdown") -> Iterator[Block]:
         from .notebook import blocks as notebook_blocks
 
         return notebook_blocks(text)
+    if markup == "asciidoc":
+        from .asciidoc import blocks as asciidoc_blocks
+
+        return asciidoc_blocks(text)
     return blocks(text, markdown=markup != "plain")
 
 
 def paragraphs(text: str, known: KnownWords, markup: str = "markdown", ssml: bool | None = None) -> Iterator[Paragraph]:
     """Lazily, one paragraph at a time (a 1 MB document streams). `markup`: "markdown", "rst"
-    (reStructuredText), "html", "notebook" (.ipynb) or "plain"; SSML is recognized by its <speak> root."""
+    (reStructuredText), "html", "notebook" (.ipynb), "asciidoc" or "plain"; SSML is recognized by its
+    <speak> root."""
     if ssml or (ssml is None and is_ssml(text)):
         from .ssml import ssml_paragraphs
 
