@@ -636,3 +636,13 @@ GENERICS = [
 def test_generic_types_read_of_their_arguments(text, spoken):
     assert said(text) == spoken
     check_spans(text, normalize(text))
+
+
+@pytest.mark.parametrize("text, spoken", [
+    ("a .env file", "a dot env file"),               # "a" before a path or variable is the article
+    ("a ~/.bashrc entry", "a tilde slash dot bashrc entry"),
+    ("a != b", "A not equal to B"),                   # before an operator it is the letter
+    ("a / b", "A slash B"),
+])
+def test_article_before_paths_and_variables(text, spoken):
+    assert said(text) == spoken

@@ -35,6 +35,7 @@ _URL = re.compile(r"\b(?:https?|ftp|irc)://[^\s\[]+\[([^\]]*)\]")
 _CROSS_REF = re.compile(r"<<([^,>]+)(?:,\s*([^>]+))?>>")
 _ANCHOR = re.compile(r"\[\[[^\]]*\]\]|\[#[^\]]*\]")
 _CONSTRAINED = re.compile(r"(?<![\w*_`#+])([*_`#+])(?=\S)(.+?)(?<=\S)\1(?![\w*_`#+])")
+_LITERAL_MONOSPACE = re.compile(r"`\+(.+?)\+`")
 _UNCONSTRAINED = re.compile(r"(\*\*|__|``|##|\+\+)(.+?)\1")
 _HARD_BREAK = re.compile(r"[ \t]\+$", re.M)
 _ADMONITION_NAMES = {"NOTE", "TIP", "IMPORTANT", "WARNING", "CAUTION"}
@@ -92,10 +93,13 @@ def clean_inline(line: str, values: dict[str, str], offset: int
         if m.group(1) in values:
             said.append((offset + m.start(), offset + m.end(), values[m.group(1)]))
             line = _blank(line, m.start(), m.end())
-    for pattern in (_UNCONSTRAINED, _CONSTRAINED):
-        for m in pattern.finditer(line):
-            n = len(m.group(1))
-            line = _blank(_blank(line, m.start(), m.start() + n), m.end() - n, m.end())
+    for m in _LITERAL_MONOSPACE.finditer(line):  # "`+*.war+`": monospace, its text as written
+        line = _blank(_blank(line, m.start(), m.start() + 2), m.end() - 2, m.end())
+    for _ in range(2):  # nested: "*_both_*"
+        for pattern in (_UNCONSTRAINED, _CONSTRAINED):
+            for m in pattern.finditer(line):
+                n = len(m.group(1))
+                line = _blank(_blank(line, m.start(), m.start() + n), m.end() - n, m.end())
     for m in _HARD_BREAK.finditer(line):  # "text +" ending a line: a line break, a pause
         line = line[:m.end() - 1] + "," + line[m.end():]
     return line, skips, said

@@ -94,6 +94,8 @@ def _is_article(word: str, ctx: Context) -> bool:
     letters."""
     following = ctx.next or ""
     if word == "a":  # an opening bracket or quote is its own piece: "a (" is an article too
+        if following[:1] in ("$", "~", "/", ".") and len(following) > 1:  # "a $JETTY_BASE", "a .env file"
+            return True
         return following[:1].isalnum() or (ctx.next is None and (ctx.after or "")[:1] in "([{\"'“‘" and bool(ctx.after))
     return word == "A" and following[:1].isalnum() and not following[:1].isupper() and \
         following.lower() not in P.LETTER_CONTEXT
