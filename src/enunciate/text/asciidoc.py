@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from .markdown import Block
+from .markdown import Block, assembled, line_starts
 
 _HEADING = re.compile(r"(={1,6}|#{1,6})\s+\S")
 _BLOCK_TITLE = re.compile(r"\.(?![.\s])\S")
@@ -108,9 +108,7 @@ def clean_inline(line: str, values: dict[str, str], offset: int
 def blocks(text: str) -> Iterator[Block]:
     """Yield blocks one paragraph, heading, list item, table row or skipped construct at a time."""
     lines = text.splitlines(keepends=True)
-    starts = [0]
-    for raw in lines:
-        starts.append(starts[-1] + len(raw))
+    starts = line_starts(lines)
     values = attributes(text)
     para: list[tuple[int, str]] = []
     kind = "paragraph"
@@ -118,11 +116,8 @@ def blocks(text: str) -> Iterator[Block]:
     def flush() -> Iterator[Block]:
         nonlocal para, kind
         if para:
-            start, end = para[0][0], para[-1][0] + len(para[-1][1])
-            chars = [c if c in "\r\n" else " " for c in text[start:end]]  # line ends kept: "text +" breaks
-            for off, line in para:
-                chars[off - start: off - start + len(line)] = line
-            cleaned, skips, said = clean_inline("".join(chars), values, start)
+            start, end, raw = assembled(text, para)  # line ends kept: "text +" breaks a line
+            cleaned, skips, said = clean_inline(raw, values, start)
             cleaned = re.sub(r"[\r\n]", " ", cleaned)
             if cleaned.strip() or skips or said:
                 yield Block(kind, start, end, cleaned, skips=skips, said_as=said)

@@ -74,6 +74,24 @@ class Block:
         return PAUSE_S.get(self.kind, 0.5)
 
 
+def line_starts(lines: list[str]) -> list[int]:
+    """The offset where each of `lines` (split with their ends kept) starts, and the text's end."""
+    starts = [0]
+    for raw in lines:
+        starts.append(starts[-1] + len(raw))
+    return starts
+
+
+def assembled(text: str, para: list[tuple[int, str]]) -> tuple[int, int, str]:
+    """A paragraph's cleaned lines ((offset, line), in order) laid over blanks at their offsets,
+    the line ends between them kept: (start, end, text of the same length as text[start:end])."""
+    start, end = para[0][0], para[-1][0] + len(para[-1][1])
+    chars = [c if c in "\r\n" else " " for c in text[start:end]]
+    for off, line in para:
+        chars[off - start: off - start + len(line)] = line
+    return start, end, "".join(chars)
+
+
 def _blank(s: str, a: int, b: int) -> str:
     """Markup becomes _GAP, not a space, while a paragraph is cleaned: "__[a link][ref]__" is still
     bold once the link's brackets are gone (emphasis may not open before a space)."""

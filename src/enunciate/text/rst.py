@@ -14,7 +14,7 @@ import re
 from typing import Iterator
 
 from .latex import INLINE_MATH, is_math, latex_words
-from .markdown import Block
+from .markdown import Block, assembled, line_starts
 
 _ADORNMENT = re.compile(r"([!-/:-@\[-`{-~])\1{2,}\s*")  # "=====", "-----", "~~~~" (3+ of one mark)
 _SIMPLE_TABLE_BORDER = re.compile(r"=+( +=+)+\s*")
@@ -296,9 +296,7 @@ def _table_blocks(text: str, rows: list[list[Cells]], header: int, substitutions
 def blocks(text: str) -> Iterator[Block]:
     """Yield blocks one paragraph, heading, list item or skipped construct at a time."""
     lines = text.splitlines(keepends=True)
-    starts = [0]
-    for raw in lines:
-        starts.append(starts[-1] + len(raw))
+    starts = line_starts(lines)
     substitutions = substitution_definitions(text)
     para: list[tuple[int, str]] = []
     kind = "paragraph"
@@ -308,11 +306,7 @@ def blocks(text: str) -> Iterator[Block]:
         """Inline markup is cleaned over the whole paragraph: a link or role may span a line break."""
         nonlocal para, kind
         if para:
-            start, end = para[0][0], para[-1][0] + len(para[-1][1])
-            chars = [c if c in "\r\n" else " " for c in text[start:end]]  # lines left out stay blank
-            for off, line in para:
-                chars[off - start: off - start + len(line)] = line
-            raw = "".join(chars)
+            start, end, raw = assembled(text, para)  # lines left out stay blank
             cleaned, skips, said = clean_inline(raw, substitutions, start)
             cleaned = re.sub(r"[\r\n]", " ", cleaned)
             if kind == "table_row":
