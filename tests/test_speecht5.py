@@ -63,6 +63,8 @@ def test_known_terms_are_respelled_and_words_kept(name):
     [text] = planned_text("nginx serves Python 3.12 on port 8080.", name)
     assert text.startswith("en-jun eks serves python three point twelve")  # nginx respelled, Python kept
     assert "eighty eighty" in text
+    [text] = planned_text("AKS and QXZ.", name)
+    assert text == "ay-kay-ess and Q X Z."  # a known acronym respelled, an unknown one letter by letter
 
 
 def test_same_seed_same_audio_and_speed_shortens(name):
