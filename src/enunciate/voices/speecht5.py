@@ -24,28 +24,28 @@ import numpy as np
 from ..errors import EnunciateError
 from .base import AudioChunk, VoiceInfo
 from .piper import keep_known
+from .registry import SPEECHT5
 
 log = logging.getLogger(__name__)
 
-PREFIX = "speecht5:"
 WORD_BOUNDARY = "▁"  # sentencepiece's space
 WEIGHTS = ("model.safetensors", "pytorch_model.bin")
 MAX_LEN_RATIO = 20.0  # decoder steps per input character at most (Hugging Face's default), x reduction
 
 
 def folder_of(name: str) -> Path:
-    return Path(name.removeprefix(PREFIX)).expanduser()
+    return Path(name.removeprefix(SPEECHT5)).expanduser()
 
 
 def check_folder(folder: Path) -> dict[str, Path]:
     """The files a SpeechT5 voice folder needs, or an EnunciateError naming every missing one."""
     files = {"model config": folder / "config.json", "tokenizer": folder / "spm_char.model",
              "vocoder config": folder / "vocoder" / "config.json", "speaker": folder / "speaker.npy"}
-    weights = [folder / w for w in WEIGHTS if (folder / w).exists()]
-    vocoder = [folder / "vocoder" / w for w in WEIGHTS if (folder / "vocoder" / w).exists()]
     if not folder.is_dir():
         raise EnunciateError(f"SpeechT5 voice folder {str(folder)!r} does not exist (see `enunciate speak --help`: "
                              "speecht5:<folder> with the model, vocoder/ and speaker.npy)")
+    weights = [folder / w for w in WEIGHTS if (folder / w).exists()]
+    vocoder = [folder / "vocoder" / w for w in WEIGHTS if (folder / "vocoder" / w).exists()]
     missing = [f"{what} ({path})" for what, path in files.items() if not path.exists()]
     missing += [] if weights else [f"model weights ({folder}/{' or '.join(WEIGHTS)})"]
     missing += [] if vocoder else [f"vocoder weights ({folder}/vocoder/{' or '.join(WEIGHTS)})"]
