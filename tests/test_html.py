@@ -83,6 +83,12 @@ def test_malformed_markup_still_reads():
         ("paragraph", "one two"), ("paragraph", "three &bogus; four < five")]
 
 
+def test_a_quoted_attribute_may_hold_a_closing_bracket():
+    page = """<p title="a > b" data-x='1>0'>Read <a href="/q?x>1">this</a> only.</p>"""
+    assert _read(page) == [("paragraph", "Read this only.")]
+    assert _read('<p>An <a href="x>unclosed</a> quote.</p>') == [("paragraph", "An unclosed quote.")]
+
+
 def test_captions_show_the_page_as_rendered():
     shown = rendered(PAGE, "html")
     assert len(shown) == len(PAGE) and "<h1>" not in shown and "kubectl" in shown
@@ -113,6 +119,9 @@ def test_heading_anchors_are_not_read():
 def test_escaped_generics_read_as_types():
     report = enunciate.phonemize("<p>written as <code>Vec&lt;T&gt;</code>, or <a>Vec</a>&lt;T&gt;.</p>", markup="html")
     assert [w.spoken for w in report.words] == ["written", "as", "vec of T", "or", "vec of T"]
+    assert [w.text for w in report.words][2::2] == ["Vec&lt;T&gt;", "Vec</a>&lt;T&gt;"]  # spans end after "&gt;"
+    assert [w.text for w in enunciate.phonemize("<p>a caf&eacute; &rarr; b</p>", markup="html").words] == [
+        "a", "caf&eacute;", "&rarr;", "b"]
 
 
 def test_a_page_piped_in_without_its_name_is_read_as_html():

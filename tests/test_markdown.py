@@ -250,6 +250,8 @@ def test_table_rows_spoken_with_names_and_timed_words():
 @pytest.mark.parametrize("md, spoken, span", [
     ("What&rsquo;s new", ["what's", "new"], "What&rsquo;s"),       # an entity inside a word
     ("The <b>o</b>utput", ["the", "output"], "o</b>utput"),        # an inline tag inside a word
+    ("The **o**utput is un*frigging*believable", ["the", "output", "is", "unfriggingbelievable"], "o**utput"),
+    ("x*y*z and 2*3*4", ["X star Y star Z", "and", "two star three star four"], "2*3*4"),  # not emphasis
     ("see [nginx](https://nginx.org)'s docs", ["see", "nginx's", "docs"], "nginx](https://nginx.org)'s"),
 ])
 def test_words_cut_by_markup_are_read_whole(md, spoken, span):

@@ -57,6 +57,15 @@ def test_escapes_and_string_sources():
     spoken = [w.spoken for w in report.words]
     assert spoken[:2] == ["it's", "a"] and "quoted" in spoken and "café" in " ".join(spoken).lower()
     assert [s.reason for s in report.skipped] == ["raw cell not read aloud"]
+    assert [w.text for w in report.words if w.spoken.lower() == "café"] == ["caf\\u00e9"]  # the whole escape
+
+
+def test_a_symbol_written_as_an_escape_is_placed_over_it():
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": "Launch \U0001F680 now \u2192 done."}]
+    text = json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, ensure_ascii=True)
+    report = enunciate.phonemize(text, markup="notebook")
+    assert [s.text for s in report.skipped] == ["\\ud83d\\ude80"]  # the emoji, reported over its surrogate pair
+    assert [(w.text, w.spoken) for w in report.words][1:3] == [("now", "now"), ("\\u2192", "to")]
 
 
 @pytest.mark.parametrize("text, message", [

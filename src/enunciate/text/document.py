@@ -85,6 +85,7 @@ def paragraphs(text: str, known: KnownWords, markup: str = "markdown", ssml: boo
         # block.text is aligned with the input from block.start, so spans index `text`.
         tokens = normalize(block.text, block.start, known=known)
         for t in tokens:  # block text may differ from the input in a mark ("|" read as ","): show the input's
+            t.span = (t.span[0], block.wide.get(t.span[1] - 1, t.span[1]))
             t.original = text[t.span[0]:t.span[1]]
         for a, b, said in block.said_as:
             _read_as(tokens, Token(text[a:b], (a, b), "", "word"), said, known)

@@ -17,7 +17,9 @@ from typing import Iterator
 
 from .markdown import _GAP, Block, join_split_words
 
-_MARKUP = re.compile(r"<!--.*?(?:-->|\Z)|<!\[CDATA\[.*?(?:\]\]>|\Z)|<[!?][^>]*>|</?[a-zA-Z][^>]*>", re.S)
+_MARKUP = re.compile(r"""<!--.*?(?:-->|\Z)|<!\[CDATA\[.*?(?:\]\]>|\Z)|<[!?][^>]*>"""
+                     r"""|</?[a-zA-Z](?:"[^"]*"|'[^']*'|[^>"'])*>"""  # a quoted value may hold ">"
+                     r"""|</?[a-zA-Z][^>]*>""", re.S)  # an unclosed quote: the tag ends at its first ">"
 _FOOTNOTE_MARK = re.compile(r"\[?\d{1,3}\]?")  # "1", "[2]": a link to a footnote, silent as in Markdown
 _ANCHOR_HREF = re.compile(r"""\shref\s*=\s*["']?#""")
 _NAME = re.compile(r"</?([a-zA-Z][\w:-]*)")
@@ -84,14 +86,16 @@ def _region(text: str, tags: list[_Tag]) -> tuple[int, int]:
     return 0, len(text)
 
 
-def _entities(shown: list[str], text: str, a: int, b: int) -> None:
+def _entities(shown: list[str], wide: dict[int, int], text: str, a: int, b: int) -> None:
     """Entities in text[a:b] become their character, padded with blanks that join a word
-    ("What&rsquo;s"), so offsets hold."""
+    ("What&rsquo;s"), so offsets hold; `wide` gets where each shown entity ends."""
     for m in _ENTITY.finditer(text, a, b):
         char = html.unescape(m.group())
         if len(char) == 1:
             pad = " " if char.isspace() else _GAP
             shown[m.start():m.end()] = [" " if char.isspace() else char] + [pad] * (m.end() - m.start() - 1)
+            if not char.isspace():
+                wide[m.start()] = m.end()
 
 
 def blocks(text: str) -> Iterator[Block]:
@@ -109,6 +113,7 @@ def blocks(text: str) -> Iterator[Block]:
     rows: list[_Row] = []  # the current table's rows
     headers: list[str] = []
     said: list[tuple[int, int, str]] = []
+    wide: dict[int, int] = {}
 
     def close(end: int) -> None:
         nonlocal start, said
@@ -118,7 +123,9 @@ def blocks(text: str) -> Iterator[Block]:
             b = max([start + len(body.rstrip()), *(s[1] for s in said)])
             kind = BLOCK_KINDS[open_blocks[-1]] if open_blocks else "paragraph"
             cleaned, joined = join_split_words("".join(shown[a:b]), said, a)
-            out.append(Block(kind, a, b, cleaned, said_as=said + joined))
+            joined = [(x, wide.get(y - 1, y), w) for x, y, w in joined]  # "Vec&lt;T&gt;" ends after "&gt;"
+            out.append(Block(kind, a, b, cleaned, said_as=said + joined,
+                             wide={k: v for k, v in wide.items() if a <= k < b}))
         start, said = end, []
 
     pos = lo
@@ -126,7 +133,7 @@ def blocks(text: str) -> Iterator[Block]:
     while k < len(tags) and tags[k].start < hi:
         tag = tags[k]
         shown[pos:tag.start] = text[pos:tag.start]
-        _entities(shown, text, pos, tag.start)
+        _entities(shown, wide, text, pos, tag.start)
         pos = tag.end
         if tag.name in SKIPPED and not tag.closing:
             close(tag.start)
@@ -188,6 +195,6 @@ def blocks(text: str) -> Iterator[Block]:
                     del open_blocks[len(open_blocks) - 1 - open_blocks[::-1].index(tag.name):]
         k += 1
     shown[pos:hi] = text[pos:hi]
-    _entities(shown, text, pos, hi)
+    _entities(shown, wide, text, pos, hi)
     close(hi)
     yield from sorted(out, key=lambda b: b.start)

@@ -43,6 +43,8 @@ _ESCAPE = re.compile(r"\\[!-/:-@\[-`{-~]")  # "\*args" is "*args"
 _GAP = "\x00"  # blanked markup until the paragraph is finished, then a space
 _HIDDEN = 0xE000  # an escaped character is moved to the private-use plane while markup is matched
 _EMPHASIS = re.compile(r"(?<![\w*])(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1(?![\w*])")
+# "**o**utput", "un*frigging*believable": a star may mark part of a word (not "x*y*z" or "2*3*4")
+_INTRAWORD_EMPHASIS = re.compile(r"(?<=[A-Za-z])(\*\*?)([A-Za-z]+)\1(?![*\d])|(?<![*\w])(\*\*?)([A-Za-z]+)\3(?=[A-Za-z])")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _HTML_TAG = re.compile(r"</?[a-zA-Z][^>\n]*>")
 _MEDIA_TAG = re.compile(r"<(img|svg|video|audio|picture|source|iframe)\b", re.IGNORECASE)
@@ -68,6 +70,8 @@ class Block:
     skipped: bool = False
     skips: list[tuple[int, int, str]] = field(default_factory=list)  # [start, end) not read, why
     said_as: list[tuple[int, int, str]] = field(default_factory=list)  # [start, end) read as this text
+    # a character written wider than one ("\\u2192" in a notebook): its offset -> the end of its writing
+    wide: dict[int, int] = field(default_factory=dict)
 
     @property
     def pause_s(self) -> float:
@@ -189,6 +193,11 @@ def _emphasis_and_escapes(text: str, escaped: list[int]) -> str:
     for _ in range(2):  # nested emphasis (***bold italic***)
         for m in _EMPHASIS.finditer(text):
             n = len(m.group(1))
+            text = _blank(_blank(text, m.start(), m.start() + n), m.end() - n, m.end())
+    for m in _INTRAWORD_EMPHASIS.finditer(text):
+        n = len(m.group(1) or m.group(3))
+        word = re.search(r"[A-Za-z]*\Z", text[:m.start()]).group() + (m.group(2) or m.group(4))
+        if len(word + re.match(r"[A-Za-z]*", text[m.end():]).group()) >= 4:
             text = _blank(_blank(text, m.start(), m.start() + n), m.end() - n, m.end())
     for i in escaped:
         shown = chr(ord(text[i + 1]) - _HIDDEN) if text[i] == "\\" else " "

@@ -114,4 +114,7 @@ def _placed(block: Block, text: str, chars: list[tuple[str, int, int]], where: l
 
     said = moved(block.said_as)
     placed, joined = join_split_words("".join(shown), said, start)
-    return Block(block.kind, start, end, placed, skips=moved(block.skips), said_as=said + joined)
+    wide = {where[i]: where[i] + chars[i][2] for i in range(block.start, block.end)
+            if chars[i][2] > 2}  # "\\u00e9", "\\ud83d\\ude80": a word or symbol ends after its escape
+    joined = [(a, wide.get(b - 1, b), word) for a, b, word in joined]
+    return Block(block.kind, start, end, placed, skips=moved(block.skips), said_as=said + joined, wide=wide)
