@@ -176,12 +176,42 @@ def test_run_together_package_names_split_into_known_parts():
     assert by_text["Satpy"].phonemes == "sˈæt pˌI" and by_text["xarray"].phonemes == "ˈɛks əɹˈA"
 
 
+@pytest.mark.parametrize("name, parts", [
+    ("threadpoolctl", "θɹˈɛd pˈul sˌi tˌi ˈɛl"),     # words, then a consonant run spelled
+    ("libsndfile", "lˈɪb ˌɛs ˌɛn dˈi fˈIl"),
+    ("tzinfo", "tˌi zˈi ˈɪnfO"),                      # a run before a vowel it could not open
+    ("fsspec", "ˌɛf ˈɛs spˈɛk"),
+    ("mdurl", "ˌɛm dˈi jˌuˌɑɹˈɛl"),
+    ("sdist", "ˌɛs dˈi ˈɪst"),                       # one letter opens a name
+    ("anyio", "ˈɛni ˌIˈO"),                           # a two-letter acronym ends one
+    ("pyupgrade", "pˈI ˈʌpɡɹˌAd"),
+    ("Nsight", "ˈɛn sˈIt"),
+])
+def test_names_run_together_from_words_and_letters_are_read_in_parts(name, parts):
+    (word,) = enunciate.phonemize(name).words
+    assert (word.source, word.phonemes) == ("compound", parts)
+
+
+@pytest.mark.parametrize("name", [
+    "pandera", "travis", "Brian", "Zhang", "Werner", "schwartz", "initializer", "shouldn", "llava", "Libera",
+    "Panos", "trange", "Peterson", "specified", "validator", "diarization",
+])
+def test_words_and_names_that_only_look_run_together_are_left_whole(name):
+    (word,) = enunciate.phonemize(name).words  # not "P and era", "T ravi S", "Z hang", "WER NER", "schwa R T Z"
+    assert word.source != "compound" and " " not in word.phonemes.strip()
+
+
 @pytest.mark.parametrize("text, spoken, phonemes", [
     # From package READMEs (faster-whisper, ctranslate2, httpx): a neutral sample of technical prose.
     ("OpenAI's", "OpenAI", "ˌOpən ˌAˈIz"),             # a term's possessive keeps the term, then /z/
     ("GPT-4o's", "GPT-4o", "ʤˌipˌitˌi fˈɔɹ ˈOz"),      # not "GPT-4o S"
     ("PyTorch's", "PyTorch", "pˈItˌɔɹʧᵻz"),
     ("PyAV", "py A V", "pˈI ˌA vˈi"),                    # Py, then the acronym
+    ("McFee", "mick fee", "mˈɪk fˈi"),                   # librosa's author: a name, not "M C fee"
+    ("GIL", "GIL", "ɡˈɪl"),                              # said as words, not letters
+    ("OpenBLAS", "OpenBLAS", "ˈOpən blˌæs"),
+    ("armv7l", "armv seven L", "ˈɑɹm vˈi sˈɛvən ˈɛl"),     # platform tags of wheels
+    ("ppc64le", "ppc64le", "pˌipˌisˈi sˈɪksti fˈɔɹ ˌɛlˈi"),
     ("PATH", "PATH", "pˈæθ"),                            # environment variables are words
     ("NOTE", "NOTE", "nˈOt"),
     ("libc", "libc", "lˈɪb sˈi"),

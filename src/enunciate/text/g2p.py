@@ -19,6 +19,11 @@ from .tokens import SOURCES, Token, Word
 
 _VOICELESS = set("ptkfθ")
 _SIBILANT = set("szʃʒʧʤ")
+_CONSONANTS = re.compile(r"[bcdfghjklmnpqrstvwxz]{1,4}")  # a run spelled inside a name: "ctl", "snd", "tz"
+_ONSETS = {"bl", "br", "cl", "cr", "dr", "fl", "fr", "gl", "gr", "pl", "pr", "sc", "sk", "sl", "sm", "sn", "sp",
+           "st", "sw", "tr", "tw", "th", "sh", "ch", "wh", "ph", "kn", "wr", "qu"}
+_DIGRAPHS = {"zh", "kh", "gh", "dh", "bh", "hw", "ng", "ck"}
+_DIGRAPH_IN = re.compile(r"[cstpwg]h")
 _WORD_EDGE = re.compile(r"^[\"'“”‘’(\[{<]+|[\"'“”‘’)\]}>]+$")
 
 
@@ -49,6 +54,26 @@ def _past(stem: str) -> str:
     if last in "td":
         return stem + "ᵻd"
     return stem + ("t" if last in _VOICELESS | {"s", "ʃ", "ʧ"} else "d")
+
+
+def _joinable(left: tuple[str, str, str], right: tuple[str, str, str], name: bool) -> bool:
+    """Whether two parts of a segmented name can meet where a reader would not hear one syllable
+    ("tz|info" and "lib|snd" can; "Z|hang", "t|ravi|s", "schwa|rtz", "lib|era" cannot). A single
+    spelled letter only opens a name ("s|dist", "c|types"). `name`: the word is capitalized, so
+    more likely a person's name ("Werner" is not WER NER, "Panos" not pan OS)."""
+    (a, _, kind_a), (b, _, kind_b) = left, right
+    kind_a, kind_b = (k.replace("acronym", "spelled") for k in (kind_a, kind_b))
+    if kind_b == "spelled" and (len(b) == 1 or a[-1] in "aeiouy" or (name and kind_a == "spelled")):
+        return False
+    if kind_a == "spelled":
+        if b[0] in "aeiouy":
+            return len(a) > 1 and a[-1] != a[-2] and a[-2:] not in _ONSETS
+        return (a[-1] + b[0]) not in _ONSETS | _DIGRAPHS and a != b[0]  # not "l|lava"
+    return not ((kind_b == "word" or name) and b[0] in "aeiou" and a[-1] not in "aeiouy")
+
+
+def _bare(phonemes: str) -> str:
+    return re.sub(r"[ˈˌ ]", "", phonemes)
 
 
 def spell(letters: str) -> str:
@@ -140,8 +165,9 @@ class G2P:
                 return grow(found[0]), found[1]
         return None
 
-    def word(self, word: str, prev: str | None = None, nxt: str | None = None) -> tuple[str, str]:
-        """One written word -> (phonemes, source)."""
+    def word(self, word: str, prev: str | None = None, nxt: str | None = None, name: bool = False) -> tuple[str, str]:
+        """One written word -> (phonemes, source). `name`: it was written capitalized (the
+        normalizer lowers "Werner"), so it may be a person's name."""
         found = self._lexicons(word, prev, nxt)
         if found:
             return found
@@ -159,9 +185,11 @@ class G2P:
             return " ".join(p for p, _ in parts), weakest
         if word.isupper() and 1 < len(word) <= 5 and word.isalpha() and all(map(letter_key, word)):
             return spell(word), "letters"
-        return self._compound(word) or (espeak_to_kokoro(phonemize_ipa(word)), "espeak")
+        name = name or (word[:1].isupper() and word[1:].islower())
+        return (self._compound(word, name) or self._segmented(word, name)
+                or (espeak_to_kokoro(phonemize_ipa(word)), "espeak"))
 
-    def _compound(self, word: str) -> tuple[str, str] | None:
+    def _compound(self, word: str, name: bool = False) -> tuple[str, str] | None:
         """A package name run together from a technical term and a word ("jsonschema",
         "gitignore", "gpustat"): both halves at least 3 letters, the first from the technical or
         user lexicons, the second from those or the general lexicon. Tried only where espeak-ng
@@ -193,8 +221,61 @@ class G2P:
                     splits.append((True, cut, head, tail))
         if not splits:
             return None
-        _, _, head, tail = max(splits, key=lambda s: s[:2])
+        _, cut, head, tail = max(splits, key=lambda s: s[:2])
+        if name and head[1] != "gold" and not self._segmented(word, name):
+            return None  # a name with a term in it: "Werner" is not WER NER, "Libera" not lib era
         return f"{head[0]} {tail[0]}", "compound"
+
+    def _segmented(self, word: str, name: bool = False) -> tuple[str, str] | None:
+        """A name run together from three or more parts, or from words and letter abbreviations
+        ("threadpoolctl": thread pool C T L, "libsndfile", "tzinfo", "fsspec", "mpmath",
+        "subcommands", "Logfire"), where espeak-ng would read one made-up word. Every part must be
+        a technical term (2+ letters), a gold word (3+; the last may be inflected) or a run of 1-4
+        consonants, spelled; at least one part is not spelled. Fewest parts win, a spelled run
+        counting more than a word."""
+        lower = word.lower()
+        if not (word.isalpha() and (word.islower() or word[1:].islower()) and len(word) >= 5):
+            return None
+        best: list[tuple[float, list[tuple[str, str, str]]] | None] = [None] * (len(lower) + 1)
+        best[0] = (0.0, [])
+        for i in range(len(lower)):
+            if best[i] is None:
+                continue
+            for j in range(i + 1, len(lower) + 1):
+                part = self._part(lower[i:j], last=j == len(lower))
+                if part is None:
+                    continue
+                cost = best[i][0] + (1.6 if part[2] == "spelled" else 1.0)
+                if best[j] is None or cost < best[j][0]:
+                    best[j] = (cost, best[i][1] + [part])
+        parts = best[-1][1] if best[-1] else []
+        kinds = [kind for _, _, kind in parts]
+        if len(parts) < 2 or all(kind == "spelled" for kind in kinds) or (name and "acronym" in kinds):
+            return None  # "Werner" is not WER NER
+        if all(kind == "word" for _, _, kind in parts) and (name or min(len(a) for a, _, _ in parts) < 4):
+            return None  # "Peterson", "pandera" (pand era): plain words alone are 4+ letters, not in a name
+        if not all(_joinable(a, b, name) for a, b in zip(parts, parts[1:])):
+            return None
+        return " ".join(phonemes for _, phonemes, _ in parts), "compound"
+
+    def _part(self, piece: str, last: bool) -> tuple[str, str, str] | None:
+        """One part of a segmented name: (letters, phonemes, "spelled" | "term" | "word") or None.
+        A consonant run is spelled unless it holds a digraph ("sch", "th"); an acronym of 3+
+        letters counts as spelled; one of 2 letters only ends a name ("anyio", "mistralai")."""
+        if _CONSONANTS.fullmatch(piece) and not _DIGRAPH_IN.search(piece):
+            return piece, spell(piece), "spelled"
+        if piece == "py":  # "pyupgrade": pie upgrade
+            return piece, "pˈI", "term"
+        if len(piece) >= 2:
+            found = self._lexicons(piece, None, None)
+            acronym = found and _bare(found[0]) == _bare(spell(piece))
+            if found and (len(piece) > 2 or (acronym and last)):  # "io"; not "et", not "ti" inside
+                return piece, found[0], "acronym" if acronym and len(piece) > 2 else "term"
+        if len(piece) >= 3:
+            found = _entry(self.gold.get(piece)) or (len(piece) >= 5 and (self._with_suffix(piece) or (None,))[0])
+            if found:
+                return piece, found, "word"
+        return None
 
     def tokens(self, tokens: Sequence[Token]) -> list[Word]:
         """Phonemize a sentence's tokens; runs of single letters inside a token are spelled as one
@@ -208,7 +289,9 @@ class G2P:
                 continue
             prev = spoken[k - 1][1] if k else None
             nxt = spoken[k + 1][1] if k + 1 < len(spoken) else None
-            phonemes, source = self.word(text, prev, nxt)
+            written = tok.original.strip()
+            name = written[:1].isupper() and written[1:].islower() and written.lower() == text
+            phonemes, source = self.word(text, prev, nxt, name=name)
             last_of_token = k + 1 == len(spoken) or spoken[k + 1][0] is not tok
             if last_of_token and tok.kind in ("acronym_plural", "term_plural"):
                 phonemes = _plural(phonemes)  # "GPUs": the letters, then /z/

@@ -137,6 +137,8 @@ def say_word(word: str, ctx: Context, code: bool = False) -> tuple[str, str]:
         if code and len(word) <= 4 and not set(word[1:] if word[0] == "y" else word) & P.VOWELS and word != "Py":
             return letters(word), "letters"
         return word.lower(), "word"
+    if re.fullmatch(r"Mc[A-Z][a-z]+", word):  # "McFee", "McKinney": a name, not "M C fee"
+        return f"mick {word[2:].lower()}", "word"
     if word.startswith("Py") and len(word) > 2 and word[2].isupper():  # "PyAV", "PyQt": py, then the rest
         rest = word[2:]
         return f"py {rest if ctx.knows(rest) else say_word(rest, ctx, code=True)[0]}", "word"
