@@ -112,12 +112,12 @@ def test_report_and_strict(tmp_path):
 
 def test_guessed_words_become_a_lexicon_that_makes_strict_pass(tmp_path):
     doc, lexicon = tmp_path / "doc.md", tmp_path / "guessed.tsv"
-    doc.write_text("Deploy Redpanda and zxqvbnt, then wscribe-editor and Redpanda again.\n", encoding="utf-8")
+    doc.write_text("Deploy Redpanda and zxqvbnt, then zorblat-editor and Redpanda again.\n", encoding="utf-8")
     assert run("phonemize", "-f", str(doc), "--strict").returncode == 2
     proc = run("phonemize", "-f", str(doc), "--guessed-lexicon", str(lexicon))
     assert proc.returncode == 0 and b"3 guessed word(s)" in proc.stderr
     rows = [r.split("\t")[0] for r in lexicon.read_text(encoding="utf-8").splitlines() if not r.startswith("#")]
-    assert rows == ["term", "Redpanda", "zxqvbnt", "wscribe-editor"]  # each once, as written
+    assert rows == ["term", "Redpanda", "zxqvbnt", "zorblat-editor"]  # each once, as written
     proc = run("phonemize", "-f", str(doc), "--lexicon", str(lexicon), "--strict")
     assert proc.returncode == 0, proc.stderr.decode()
 
