@@ -281,6 +281,12 @@ r/MachineLearning | R slash machine learning
 
 CODE = rows("""
 snake_case_name | snake case name
+commit 3f9a2b1c | commit three F nine A two B one C
+550e8400-e29b-41d4-a716-446655440000 | five five zero E eight four zero zero dash E two nine B dash four one D four dash A seven one six dash four four six six five five four four zero zero zero zero
+0xDEADBEEF or 0x1F | hex D E A D B E E F or hex one F
+#ff8800 and #FFF but #123 | hash F F eight eight zero zero and hash F F F but number one hundred twenty three
+sha256:9f86d081 | sha two fifty six colon nine F eight six D zero eight one
+1e100 and 1000000e and deadbeef | one E one hundred and one million E and deadbeef
 camelCase | camel case
 getUserName | get user name
 PascalCase | pascal case
@@ -361,6 +367,7 @@ I/O | I O
 """)
 
 ABBREVIATIONS_AND_SYMBOLS = rows("""
+Press ⌘K or ⌥⇧F, then ⏎ | press command K or option shift F then return
 e.g. this | for example this
 (finally 🎉). Next | finally next
 Thx! | thanks

@@ -133,6 +133,8 @@ SYMBOLS = {
     "±": "plus or minus", "≈": "approximately", "≠": "not equal to", "≤": "less than or equal to",
     "≥": "greater than or equal to", "∞": "infinity", "√": "square root of", "°": "degrees",
     "€": "euro", "£": "pound", "¥": "yen", "₹": "rupee",
+    "⌘": "command", "⌥": "option", "⇧": "shift", "⌃": "control", "⏎": "return", "↵": "return", "⌫": "delete",
+    "⇥": "tab", "⎋": "escape", "↑": "up", "↓": "down",
     "_": "", "-": "", "'": "", '"': "", "`": "", ",": "", ";": "", "()": "", "[]": "",
     "{}": "", "(": "", ")": "", "[": "", "]": "", "{": "", "}": "", "©": "", "®": "", "™": "",
     "•": "", "·": "", "¶": "", "†": "", "‡": "",
@@ -239,6 +241,13 @@ RE_URL = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.)\S+")
 RE_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 RE_WINDOWS_PATH = re.compile(r"[A-Za-z]:\\\S*")
 RE_FLAG = re.compile(r"--?[A-Za-z][\w-]*(?:=\S+)?")
+# Hexadecimal identifiers, read character by character: UUIDs, "0x" literals, CSS colours and
+# digests or commit hashes (7+ hex digits of one case, with two digits and two letters or more)
+RE_UUID = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
+RE_HEX_LITERAL = re.compile(r"0[xX](?P<hex>[0-9a-fA-F]+)")
+RE_HEX_COLOR = re.compile(r"#(?P<hex>(?=[0-9]*[a-fA-F])(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8}))")
+RE_HEX_DIGEST = re.compile(r"(?<![0-9A-Za-z])(?=(?:[a-f]*[0-9]){2})(?=(?:[0-9]*[a-f]){2})(?:[0-9a-f]{7,}|[0-9A-F]{7,})"
+                           r"(?![0-9A-Za-z])")
 RE_HANDLE = re.compile(r"(?P<sign>[#@])(?:(?P<name>[A-Za-z_][\w-]*)|(?P<number>\d+))")
 RE_HYPHENATED = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
 RE_SLASH_WORDS = re.compile(r"[^\W\d_]+/[^\W\d_]+")

@@ -17,7 +17,7 @@ from . import patterns as P
 from .quantities import COMBOS, Reading
 from .quantities import RULES as NUMBER_RULES
 from .tokens import Token
-from .words import Context, Item, letters, say_code, say_digits, say_path, say_symbols, say_word
+from .words import Context, Item, letters, say_code, say_digits, say_path, say_symbols, say_word, spell_hex
 
 __all__ = ["Context", "Item", "read_combo", "read_core"]
 
@@ -157,8 +157,25 @@ def _instance_type(c: str, ctx: Context) -> Reading:
     return f"{family} {said}", "code"
 
 
+def _hex(c: str, ctx: Context) -> Reading:
+    """Hexadecimal identifiers, character by character: a UUID group by group ("550e8400-e29b-...":
+    five five zero E eight four zero zero dash E two nine B ...), "0x1F" hex one F, "#ff8800"
+    hash F F eight eight zero zero, a digest or commit hash ("3f9a2b1c...") whole."""
+    if P.RE_UUID.fullmatch(c):
+        return " dash ".join(spell_hex(group) for group in c.split("-")), "code"
+    m = P.RE_HEX_LITERAL.fullmatch(c)
+    if m:
+        return f"hex {spell_hex(m['hex'])}", "code"
+    m = P.RE_HEX_COLOR.fullmatch(c)
+    if m:
+        return f"hash {spell_hex(m['hex'])}", "code"
+    if P.RE_HEX_DIGEST.fullmatch(c):
+        return spell_hex(c), "code"
+    return None
+
+
 _WHOLE: list[Rule] = [_abbreviation, _url, _email, _path, _instance_type]
-_RULES: list[Rule] = [_dotted_letters, *NUMBER_RULES, _flag, _handle, _hyphenated, _slash_words, _symbols]
+_RULES: list[Rule] = [_hex, _dotted_letters, *NUMBER_RULES, _flag, _handle, _hyphenated, _slash_words, _symbols]
 _PATH_PREFIXES = ("/", "~/", "./", "../")
 
 

@@ -242,6 +242,10 @@ def say_code(text: str, ctx: Context, path: bool = False) -> str:
             pieces += [say_code(text[pos:m.start()], ctx, path), say_scientific(m.group())]
             pos = m.end()
         return " ".join(p for p in [*pieces, say_code(text[pos:], ctx, path)] if p)
+    digest = P.RE_HEX_DIGEST.search(text)
+    if digest and not path:  # "sha256:9f86d081…", "commit=3f9a2b1": the hash character by character
+        return " ".join(w for w in (say_code(text[:digest.start()], ctx), spell_hex(digest.group()),
+                                    say_code(text[digest.end():], ctx)) if w)
     names = P.PATH_SEPARATORS if path else {}
     if "<" in text:
         text = P.RE_PLACEHOLDER.sub(r" \1 ", text)  # "<user>@<host>": user at host
@@ -276,6 +280,11 @@ def say_code(text: str, ctx: Context, path: bool = False) -> str:
             words.append(say_symbols(part, names))
         k += 1
     return " ".join(w for w in words if w)
+
+
+def spell_hex(hex_digits: str) -> str:
+    """"9f86d0" nine F eight six D zero: each digit and letter on its own."""
+    return " ".join(nw.ONES[int(ch)] if ch.isdigit() else ch.upper() for ch in hex_digits)
 
 
 def say_scientific(number: str) -> str:
