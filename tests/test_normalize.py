@@ -112,6 +112,10 @@ numpy>=1.26 | numpy greater than or equal to one point twenty six
 
 UNITS = rows("""
 35 ms | thirty five milliseconds
+a 35 ms delay and an 80 GB model | a thirty five millisecond delay and an eighty gigabyte model
+the 5000mAh battery, a 10-20 GB disk | the five thousand milliamp hour battery a ten to twenty gigabyte disk
+the 16GB are used, the 10 GB of data | the sixteen gigabytes are used the ten gigabytes of data
+p99 is 3/8/20 ms | P ninety nine is three slash eight slash twenty milliseconds
 1 ms | one millisecond
 12 GB | twelve gigabytes
 512MB | five hundred twelve megabytes
@@ -190,6 +194,8 @@ $0.50/GB | fifty cents per gigabyte
 """)
 
 ORDINALS_RANGES_FRACTIONS = rows("""
+10/10 would buy, 3/5 stars | ten out of ten would buy three out of five stars
+8/10 of the tests | eight tenths of the tests
 1st | first
 2nd | second
 3rd | third

@@ -230,6 +230,7 @@ SERIES_BEFORE = {"part", "step", "chapter", "page", "episode", "lesson", "phase"
 RE_PLACEHOLDER = re.compile(r"<([A-Za-z][\w.-]*)>")  # "<token>", "<user>@<host>"
 RE_RATING = re.compile(r"(\d{1,3}(?:\.\d{1,2})?)/(\d{1,3})")
 RATING_BEFORE = {"rating", "rated", "score", "scored", "scores", "verdict", "gets", "got", "gave", "give", "stars"}
+RATING_AFTER = {"stars", "star", "rating", "score", "overall", "would", "recommend", "recommended", "points"}
 RE_PHONE = re.compile(r"(?:\+\d{1,3}[-.])?(?:\(?\d{3}\)?[-.]\d{3}[-.]\d{4}|\d{3}-\d{4})")
 # Before a dotted number in code, these make it a version ("torch>=2.1") rather than a decimal.
 VERSION_PINS = {"==", ">=", "<=", "<", ">", "~=", "!=", "^", "~", "@"}
@@ -248,6 +249,7 @@ RE_HEX_LITERAL = re.compile(r"0[xX](?P<hex>[0-9a-fA-F]+)")
 RE_HEX_COLOR = re.compile(r"#(?P<hex>(?=[0-9]*[a-fA-F])(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8}))")
 RE_HEX_DIGEST = re.compile(r"(?<![0-9A-Za-z])(?=(?:[a-f]*[0-9]){2})(?=(?:[0-9]*[a-f]){2})(?:[0-9a-f]{7,}|[0-9A-F]{7,})"
                            r"(?![0-9A-Za-z])")
+RE_SLASH_NUMBERS = re.compile(r"\d+(?:\.\d+)?(?:/\d+(?:\.\d+)?){2,}")  # "3/8/20" before a unit
 RE_HANDLE = re.compile(r"(?P<sign>[#@])(?:(?P<name>[A-Za-z_][\w-]*)|(?P<number>\d+))")
 RE_HYPHENATED = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
 RE_SLASH_WORDS = re.compile(r"[^\W\d_]+/[^\W\d_]+")

@@ -199,9 +199,27 @@ def unit_reading(unit: str, attached: bool) -> tuple[str, str] | None:
     return None
 
 
-def say_quantity(num: str, unit: tuple[str, str]) -> str:
-    singular = num.lstrip("+-−") == "1"
+def say_quantity(num: str, unit: tuple[str, str], attributive: bool = False) -> str:
+    singular = attributive or num.lstrip("+-−") == "1"
     return f"{nw.quantity(num)} {unit[0] if singular else unit[1]}"
+
+
+_ARTICLES = {"a", "an"}
+_DETERMINERS = {"the", "this", "that", "each", "every", "its", "our", "your", "my", "their", "his", "her", "any",
+                "no", "one", "another"}
+_NOT_NOUNS = set("""is are was were be been being has have had do does did will would can could should may might
+must of in on at to for from by with as than and or but nor so it its that which who whom whose what when where
+while if then else also only just still too very more less most least faster slower longer shorter larger smaller
+higher lower better worse instead ago later earlier each per vs versus plus minus""".split())
+
+
+def _attributive(before: str | None, after: str | None) -> bool:
+    """A quantity before a noun is said in the singular: "a 35 ms delay" (a thirty five
+    millisecond delay), "the 5000mAh battery", "an 80 GB model"; not "the 16 GB are used"."""
+    if not before or not after or not after.isalpha():
+        return False
+    word = before.lower()
+    return (word in _ARTICLES or word in _DETERMINERS) and after.lower() not in _NOT_NOUNS
 
 
 def _quantity_unit(c: str, ctx: Context) -> Reading:
@@ -216,7 +234,7 @@ def _quantity_unit(c: str, ctx: Context) -> Reading:
     if m["unit"] == "s" and num.isdigit() and len(num) in (3, 4) and _grouped_context(ctx):
         return nw.plural(nw.grouped(num)), "number"  # "RTX 4090s": models, not seconds
     kind = "percent" if m["unit"] == "%" else "number" if unit[1] in P.SCALE_WORDS else "unit"
-    return say_quantity(m["num"], unit), kind
+    return say_quantity(m["num"], unit, kind == "unit" and _attributive(ctx.prev, ctx.next)), kind
 
 
 def _duration(c: str, ctx: Context) -> Reading:
@@ -260,9 +278,12 @@ def _range(c: str, ctx: Context) -> Reading:
 
 
 def _rating(c: str, ctx: Context) -> Reading:
-    """"4.5/5", "9.5/10", and "8/10" after "rated" or "score": a mark out of a maximum."""
+    """"4.5/5", "9.5/10", "8/10" after "rated" or "score" or before "stars", and "10/10": a mark
+    out of a maximum."""
     m = P.RE_RATING.fullmatch(c)
-    if not m or float(m[1]) > int(m[2]) or not ("." in m[1] or _word_before(ctx) in P.RATING_BEFORE):
+    if not m or float(m[1]) > int(m[2]) or not ("." in m[1] or _word_before(ctx) in P.RATING_BEFORE
+                                                 or (ctx.next or "").lower() in P.RATING_AFTER
+                                                 or m[1] == m[2] in ("5", "10", "100")):
         return None
     return f"{nw.quantity(m[1])} out of {nw.integer(m[2])}", "rating"
 
@@ -388,15 +409,21 @@ def _combo_quantity(items: list[Item], k: int) -> tuple | None:
     if not unit:
         return None
     kind = "percent" if u == "%" else "unit"
+    before = items[k - 1].text if k and not items[k - 1].punct else None
+    after = third.text if third is not None and not punct and not items[k + 1].punct else None
     if P.RE_DECIMAL.fullmatch(c):
-        return 2, say_quantity(c, unit), kind, punct
+        return 2, say_quantity(c, unit, kind == "unit" and _attributive(before, after)), kind, punct
+    listed = P.RE_SLASH_NUMBERS.fullmatch(c)
+    if listed:  # "p50/p95/p99 are 3/8/20 ms": three slash eight slash twenty milliseconds
+        return 2, " slash ".join(map(nw.quantity, c.split("/"))) + f" {unit[1]}", kind, punct
     scaled = P.RE_QUANTITY_UNIT.fullmatch(c)  # "10k requests/s", "1.5M tok/s"
     scale = scaled and unit_reading(scaled["unit"], attached=True)
     if scale and scale[1] in P.SCALE_WORDS:
         return 2, f"{nw.quantity(scaled['num'])} {scale[1]} {unit[1]}", kind, punct
     m = P.RE_RANGE.fullmatch(c)
     if m and not m["unit"]:
-        return 2, f"{nw.quantity(m['a'])} to {nw.quantity(m['b'])} {unit[1]}", "range", punct
+        said = unit[0] if kind == "unit" and _attributive(before, after) else unit[1]  # "a 10-20 GB disk"
+        return 2, f"{nw.quantity(m['a'])} to {nw.quantity(m['b'])} {said}", "range", punct
     return None
 
 
