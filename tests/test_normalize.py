@@ -113,6 +113,8 @@ numpy>=1.26 | numpy greater than or equal to one point twenty six
 UNITS = rows("""
 35 ms | thirty five milliseconds
 a 35 ms delay and an 80 GB model | a thirty five millisecond delay and an eighty gigabyte model
+requests 500m CPU, took 5m | requests five hundred milli C P U took five minutes
+1.2 TFLOP/s and 989 TFLOPS | one point two teraflops and nine hundred eighty nine teraflops
 the 5000mAh battery, a 10-20 GB disk | the five thousand milliamp hour battery a ten to twenty gigabyte disk
 the 16GB are used, the 10 GB of data | the sixteen gigabytes are used the ten gigabytes of data
 p99 is 3/8/20 ms | P ninety nine is three slash eight slash twenty milliseconds

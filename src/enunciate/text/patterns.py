@@ -44,7 +44,9 @@ UNITS: dict[str, tuple[str, str]] = {
     "px": ("pixel", "pixels"), "pt": ("point", "points"),
     "TFLOPS": ("teraflop", "teraflops"), "GFLOPS": ("gigaflop", "gigaflops"),
     "TFLOPs": ("teraflop", "teraflops"), "GFLOPs": ("gigaflop", "gigaflops"), "PFLOPs": ("petaflop", "petaflops"),
-    "FLOPs": ("flop", "flops"),
+    "FLOPs": ("flop", "flops"), "TFLOP/s": ("teraflop", "teraflops"), "GFLOP/s": ("gigaflop", "gigaflops"),
+    "PFLOP/s": ("petaflop", "petaflops"), "FLOP/s": ("flop", "flops"), "TFLOP": ("teraflop", "teraflops"),
+    "GFLOP": ("gigaflop", "gigaflops"), "PFLOP": ("petaflop", "petaflops"),
     "PFLOPS": ("petaflop", "petaflops"), "TOPS": ("tops", "tops"),
     "qps": ("query per second", "queries per second"), "QPS": ("query per second", "queries per second"),
 }
@@ -59,6 +61,7 @@ ATTACHED_UNITS: dict[str, tuple[str, str]] = {
 }
 SPACED_UNITS: dict[str, tuple[str, str]] = {"m": ("meter", "meters")}
 # Nouns counted per unit of time in rates such as "tok/s" or "it/s".
+CPU_WORDS = {"cpu", "cpus", "vcpu", "vcpus", "core", "cores"}  # "500m CPU": Kubernetes millicores
 RATE_NOUNS: dict[str, tuple[str, str]] = {
     "tok": ("token", "tokens"), "tokens": ("token", "tokens"), "it": ("iteration", "iterations"),
     "req": ("request", "requests"), "requests": ("request", "requests"), "ops": ("op", "ops"),

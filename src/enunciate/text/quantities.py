@@ -231,6 +231,8 @@ def _quantity_unit(c: str, ctx: Context) -> Reading:
     if not unit:
         return None
     num = m["num"]
+    if m["unit"] == "m" and (ctx.next or "").lower() in P.CPU_WORDS:  # "500m CPU": five hundred milli CPU
+        return f"{nw.quantity(num)} milli", "unit"
     if m["unit"] == "s" and num.isdigit() and len(num) in (3, 4) and _grouped_context(ctx):
         return nw.plural(nw.grouped(num)), "number"  # "RTX 4090s": models, not seconds
     kind = "percent" if m["unit"] == "%" else "number" if unit[1] in P.SCALE_WORDS else "unit"
