@@ -182,7 +182,9 @@ def test_run_together_package_names_split_into_known_parts():
     ("tzinfo", "tˌi zˈi ˈɪnfO"),                      # a run before a vowel it could not open
     ("fsspec", "ˌɛf ˈɛs spˈɛk"),
     ("mdurl", "ˌɛm dˈi jˌuˌɑɹˈɛl"),
-    ("sdist", "ˌɛs dˈi ˈɪst"),                       # one letter opens a name
+    ("ctypes", "sˈi tˈIps"),                          # one letter opens a name
+    ("setitem", "sˈɛt ˈIɾəm"),                        # code's short words run into names
+    ("onerror", "ˈɑn ˈɛɹəɹ"),
     ("anyio", "ˈɛni ˌIˈO"),                           # a two-letter acronym ends one
     ("pyupgrade", "pˈI ˈʌpɡɹˌAd"),
     ("Nsight", "ˈɛn sˈIt"),
@@ -194,7 +196,8 @@ def test_names_run_together_from_words_and_letters_are_read_in_parts(name, parts
 
 @pytest.mark.parametrize("name", [
     "pandera", "travis", "Brian", "Zhang", "Werner", "schwartz", "initializer", "shouldn", "llava", "Libera",
-    "Panos", "trange", "Peterson", "specified", "validator", "diarization",
+    "Panos", "trange", "Peterson", "specified", "validator", "diarization", "pluggable", "acknowledgements",
+    "settable",
 ])
 def test_words_and_names_that_only_look_run_together_are_left_whole(name):
     (word,) = enunciate.phonemize(name).words  # not "P and era", "T ravi S", "Z hang", "WER NER", "schwa R T Z"

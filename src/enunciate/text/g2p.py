@@ -22,6 +22,16 @@ _SIBILANT = set("szʃʒʧʤ")
 _CONSONANTS = re.compile(r"[bcdfghjklmnpqrstvwxz]{1,4}")  # a run spelled inside a name: "ctl", "snd", "tz"
 _ONSETS = {"bl", "br", "cl", "cr", "dr", "fl", "fr", "gl", "gr", "pl", "pr", "sc", "sk", "sl", "sm", "sn", "sp",
            "st", "sw", "tr", "tw", "th", "sh", "ch", "wh", "ph", "kn", "wr", "qu"}
+# short words that code runs into names ("setitem", "adduser", "endblock", "subpath", "onerror")
+_CODE_WORDS = set("get set has add del new old def sub pre non pop put run end top key var max min sum for out err "
+                  "log tmp src dst doc lib bin app buf cmd msg len str int ptr ref obj arr idx num val env dev "
+                  "pid uid gid dir net web on".split())
+# endings that are words too, but in a long word are its suffix ("acknowledge|ments")
+_SUFFIX_LIKE = set("ment ments ness able ible tion tions sion sions less ship ships hood ward wards wise ling "
+                   "lings ally ably ance ence ant ent ism isms ist ists ize izes ized ous ful".split())
+_DOUBLED_ENDINGS = {"able", "ible", "ing", "ings", "ed", "er", "ers", "est", "y", "ably"}
+_CODAS = {"ts", "ds", "st", "nt", "nd", "ng", "ck", "ks", "ps", "rt", "rd", "rk", "ls", "ms", "ns", "rs", "ld", "lt",
+          "mp", "nk", "ft", "pt", "ct", "lf", "lk", "lm", "rm", "rn", "rb", "rp", "sk", "sp", "th", "ch", "sh"}
 _DIGRAPHS = {"zh", "kh", "gh", "dh", "bh", "hw", "ng", "ck"}
 _DIGRAPH_IN = re.compile(r"[cstpwg]h")
 _WORD_EDGE = re.compile(r"^[\"'“”‘’(\[{<]+|[\"'“”‘’)\]}>]+$")
@@ -56,7 +66,7 @@ def _past(stem: str) -> str:
     return stem + ("t" if last in _VOICELESS | {"s", "ʃ", "ʧ"} else "d")
 
 
-def _joinable(left: tuple[str, str, str], right: tuple[str, str, str], name: bool) -> bool:
+def _joinable(left: tuple[str, str, str], right: tuple[str, str, str], name: bool, last: bool = False) -> bool:
     """Whether two parts of a segmented name can meet where a reader would not hear one syllable
     ("tz|info" and "lib|snd" can; "Z|hang", "t|ravi|s", "schwa|rtz", "lib|era" cannot). A single
     spelled letter only opens a name ("s|dist", "c|types"). `name`: the word is capitalized, so
@@ -69,6 +79,12 @@ def _joinable(left: tuple[str, str, str], right: tuple[str, str, str], name: boo
         if b[0] in "aeiouy":
             return len(a) > 1 and a[-1] != a[-2] and a[-2:] not in _ONSETS
         return (a[-1] + b[0]) not in _ONSETS | _DIGRAPHS and a != b[0]  # not "l|lava"
+    if kind_a == kind_b == "word" and a[-1] == b[0] and b[1:] in _DOUBLED_ENDINGS:  # "plug|gable": pluggable
+        return False
+    if a in _CODE_WORDS:  # "set|item", "on|error": code runs these words into names
+        return not name
+    if kind_b == "spelled" and last and b in _CODAS:  # "acknowledgemen|ts": a word's ending, not T S
+        return False
     return not ((kind_b == "word" or name) and b[0] in "aeiou" and a[-1] not in "aeiouy")
 
 
@@ -150,7 +166,7 @@ class G2P:
             return self._general(stem) or self._lexicons(stem, None, None)
 
         rules = [("'s", _plural), ("s'", lambda s: s), ("ies", None), ("es", _plural), ("s", _plural),
-                 ("ed", _past), ("d", _past), ("ing", lambda s: s + "ɪŋ")]
+                 ("d", _past), ("ed", _past), ("ing", lambda s: s + "ɪŋ")]  # "named" is name+d, not nam+ed
         for suffix, grow in rules:
             if not lower.endswith(suffix) or len(lower) <= len(suffix) + 2:
                 continue
@@ -160,7 +176,10 @@ class G2P:
                     return _plural(found[0]), found[1]
                 continue
             stem = lower[: -len(suffix)]
-            found = known(stem) or (suffix in ("ing", "d") and known(stem + "e")) or None
+            found = (suffix == "ing" and known(stem + "e")) or known(stem) or None  # "coding": code, not cod
+            if not found and suffix in ("ed", "ing") and len(stem) > 3 and stem[-1] == stem[-2] \
+                    and stem[-1] in "bdgmnprt":
+                found = known(stem[:-1])  # "outputted", "unmapped": the final consonant doubled
             if found:
                 return grow(found[0]), found[1]
         return None
@@ -217,7 +236,8 @@ class G2P:
             for cut in range(4, len(word) - 3):
                 head = self._general(word[:cut])
                 tail = head and (self._general(word[cut:]) or self._with_suffix(word[cut:]))
-                if tail and head[1] == "gold":
+                if tail and head[1] == "gold" and _joinable((word[:cut], "", "word"), (word[cut:], "", "word"), name) \
+                        and word[cut:] not in _SUFFIX_LIKE and not (tail[1] != "gold" and word[cut:][:-1] in _SUFFIX_LIKE):
                     splits.append((True, cut, head, tail))
         if not splits:
             return None
@@ -243,6 +263,8 @@ class G2P:
                 continue
             for j in range(i + 1, len(lower) + 1):
                 part = self._part(lower[i:j], last=j == len(lower))
+                if part is None and i == 0 and lower[:j] == "on" and not name:  # "onerror", "onclick"
+                    part = ("on", "ˈɑn", "word")
                 if part is None:
                     continue
                 cost = best[i][0] + (1.6 if part[2] == "spelled" else 1.0)
@@ -252,9 +274,10 @@ class G2P:
         kinds = [kind for _, _, kind in parts]
         if len(parts) < 2 or all(kind == "spelled" for kind in kinds) or (name and "acronym" in kinds):
             return None  # "Werner" is not WER NER
-        if all(kind == "word" for _, _, kind in parts) and (name or min(len(a) for a, _, _ in parts) < 4):
-            return None  # "Peterson", "pandera" (pand era): plain words alone are 4+ letters, not in a name
-        if not all(_joinable(a, b, name) for a, b in zip(parts, parts[1:])):
+        if all(kind == "word" for _, _, kind in parts) and (
+                name or any(len(a) < 4 and a not in _CODE_WORDS for a, _, _ in parts)):
+            return None  # "Peterson", "pandera" (pand era): plain words are 4+ letters or code's ("setitem")
+        if not all(_joinable(a, b, name, k == len(parts) - 2) for k, (a, b) in enumerate(zip(parts, parts[1:]))):
             return None
         return " ".join(phonemes for _, phonemes, _ in parts), "compound"
 
@@ -271,9 +294,12 @@ class G2P:
             acronym = found and _bare(found[0]) == _bare(spell(piece))
             if found and (len(piece) > 2 or (acronym and last)):  # "io"; not "et", not "ti" inside
                 return piece, found[0], "acronym" if acronym and len(piece) > 2 else "term"
-        if len(piece) >= 3:
-            found = _entry(self.gold.get(piece)) or (len(piece) >= 5 and (self._with_suffix(piece) or (None,))[0])
+        if len(piece) >= 3 and piece not in _SUFFIX_LIKE:
+            found = _entry(self.gold.get(piece)) or (len(piece) >= 5 and not piece.endswith("ss")
+                                                      and (self._with_suffix(piece) or (None,))[0])
             if found:
+                if "ˈ" not in found and "ˌ" not in found:  # "get" is weak in a sentence, not in a name
+                    found = re.sub(f"([{''.join(sorted(KOKORO_VOWELS))}])", "ˈ\\1", found, count=1)
                 return piece, found, "word"
         return None
 
