@@ -124,6 +124,13 @@ def test_escaped_generics_read_as_types():
         "a", "caf&eacute;", "&rarr;", "b"]
 
 
+def test_code_elements_read_as_code_not_prose():
+    page = ("<p>Use <code>&amp;</code> for an <code>Option&lt;&amp;T&gt;</code>; the <code>vec!</code> macro; "
+            "<code>Some(&amp;x)</code>.</p>")
+    assert [w.spoken for w in enunciate.phonemize(page, markup="html").words] == [
+        "use", "ampersand", "for", "an", "option of ref T", "the", "vec", "macro", "some ref X"]
+
+
 def test_a_page_piped_in_without_its_name_is_read_as_html():
     report = enunciate.phonemize(PAGE)  # markup defaults to Markdown: a whole page is seen for what it is
     assert "kubectl" in [w.text for w in report.words] and "analytics" not in " ".join(w.text for w in report.words)

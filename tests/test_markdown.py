@@ -264,3 +264,16 @@ def test_generic_types_are_not_html_tags():
     report = enunciate.phonemize("Use `Vec<T>` or HashMap<K, V> with <b>bold</b> and <token>.")
     assert [w.spoken for w in report.words] == ["use", "vec of T", "or", "hash map of K and V", "with", "bold",
                                                 "and", "token"]
+
+
+def test_code_spans_that_prose_would_misread_are_named():
+    report = enunciate.phonemize("Use `&` or `[]` and the `?` operator; the `vec!` macro builds one, `assert_eq!` checks.")
+    assert [w.spoken for w in report.words] == ["use", "ampersand", "or", "square brackets", "and", "the",
+                                                "question mark", "operator", "the", "vec", "macro", "builds", "one",
+                                                "assert eq", "checks"]
+    assert [w.text for w in report.words][1] == "&"  # the span is the code's
+    from enunciate.pipeline import frontend
+    from enunciate.text.document import paragraphs
+
+    [paragraph] = paragraphs("The `vec!` macro builds one, and `?` too.", frontend(()))
+    assert [t.punct for t in paragraph.tokens if t.punct] == [",", "."]  # no "!" or "?" ends a sentence

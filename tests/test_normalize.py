@@ -196,6 +196,7 @@ $0.50/GB | fifty cents per gigabyte
 """)
 
 ORDINALS_RANGES_FRACTIONS = rows("""
+Listing 8-1 and fig. 3-2, pages 10-20 | listing eight dash one and figure three dash two pages ten to twenty
 10/10 would buy, 3/5 stars | ten out of ten would buy three out of five stars
 8/10 of the tests | eight tenths of the tests
 1st | first
@@ -289,6 +290,7 @@ r/MachineLearning | R slash machine learning
 
 CODE = rows("""
 snake_case_name | snake case name
+Some(&element) and f(a,&b) | some ref element and F A ref B
 commit 3f9a2b1c | commit three F nine A two B one C
 550e8400-e29b-41d4-a716-446655440000 | five five zero E eight four zero zero dash E two nine B dash four one D four dash A seven one six dash four four six six five five four four zero zero zero zero
 0xDEADBEEF or 0x1F | hex D E A D B E E F or hex one F

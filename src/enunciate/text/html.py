@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from .markdown import _GAP, Block, join_split_words
+from .markdown import _GAP, Block, code_said, join_split_words
 
 _MARKUP = re.compile(r"""<!--.*?(?:-->|\Z)|<!\[CDATA\[.*?(?:\]\]>|\Z)|<[!?][^>]*>"""
                      r"""|</?[a-zA-Z](?:"[^"]*"|'[^']*'|[^>"'])*>"""  # a quoted value may hold ">"
@@ -114,6 +114,7 @@ def blocks(text: str) -> Iterator[Block]:
     headers: list[str] = []
     said: list[tuple[int, int, str]] = []
     wide: dict[int, int] = {}
+    quiet = -1  # where the text of a <code> read by its name starts
 
     def close(end: int) -> None:
         nonlocal start, said
@@ -132,9 +133,16 @@ def blocks(text: str) -> Iterator[Block]:
     k = next((j for j, t in enumerate(tags) if t.start >= lo), len(tags))
     while k < len(tags) and tags[k].start < hi:
         tag = tags[k]
-        shown[pos:tag.start] = text[pos:tag.start]
-        _entities(shown, wide, text, pos, tag.start)
+        if quiet != pos:  # a <code> said as a name ("vec!", "&amp;") leaves its text blank, read as `said`
+            shown[pos:tag.start] = text[pos:tag.start]
+            _entities(shown, wide, text, pos, tag.start)
         pos = tag.end
+        nxt = tags[k + 1] if k + 1 < len(tags) else None
+        if tag.name == "code" and not tag.closing and nxt is not None and nxt.name == "code" and nxt.closing:
+            spoken = code_said(html.unescape(text[tag.end:nxt.start]))
+            if spoken:
+                said.append((tag.end, nxt.start, spoken))
+                quiet = tag.end
         if tag.name in SKIPPED and not tag.closing:
             close(tag.start)
             j = _element_end(tags, k)

@@ -124,6 +124,32 @@ def _entities(line: str, code: list[tuple[int, int]]) -> str:
     return line
 
 
+_MACRO = re.compile(r"([A-Za-z_][\w:]*)!(?:\(\)|\[\]|\{\})?")  # "vec!", "println!()", "std::format!"
+# a code span of symbols alone names them ("`&`" is not the word "and", "`?`" not a question)
+_CODE_SYMBOL_NAMES = {"&": "ampersand", "&&": "double ampersand", "[]": "square brackets", "()": "parentheses",
+                      "{}": "curly braces", "<>": "angle brackets", "?": "question mark", "!": "bang", "|": "pipe",
+                      "||": "double pipe", "_": "underscore", "-": "dash", "--": "double dash", ",": "comma",
+                      ";": "semicolon", ".": "dot", "..": "dot dot", "...": "ellipsis", "'": "single quote",
+                      '"': "double quote", "#": "hash", "@": "at sign", "::": "double colon", "?.": "question dot",
+                      "??": "double question mark", "=>": "fat arrow", "->": "arrow", "*": "star", "**": "double star",
+                      "`": "backtick", "~": "tilde", "$": "dollar sign", "%": "percent sign", "^": "caret",
+                      "\\": "backslash", "/": "slash", ":": "colon", "=": "equals sign", "+": "plus", "<": "less than",
+                      ">": "greater than", "!=": "not equal", "==": "double equals", "===": "triple equals"}
+
+
+def code_said(code: str) -> str | None:
+    """What a code span says when the frontend would misread it as prose: a Rust macro is its name
+    ("`vec!`" vec, not the end of an exclaimed sentence), symbols alone are named ("`&`"
+    ampersand, "`[]`" square brackets, "`?`" question mark). None: read the code as it is."""
+    code = code.strip()
+    m = _MACRO.fullmatch(code)
+    if m:
+        return m.group(1)
+    if code and not any(ch.isalnum() for ch in code):
+        return _CODE_SYMBOL_NAMES.get(code) or " ".join(_CODE_SYMBOL_NAMES.get(ch, "") for ch in code).strip() or None
+    return None
+
+
 def clean_inline(line: str) -> tuple[str, list[tuple[int, int, str]], list[int], list[tuple[int, int, str]]]:
     """Blank inline markup (code ticks, links, HTML tags and comments, footnote marks) and decode
     HTML entities, keeping every offset. Returns the line, the spans it does not read aloud
@@ -163,6 +189,10 @@ def clean_inline(line: str) -> tuple[str, list[tuple[int, int, str]], list[int],
     for m in _CODE_SPAN.finditer(line):
         line = _blank(line, m.start(), m.start(1) + len(m.group(1)))
         line = _blank(line, m.end() - len(m.group(1)), m.end())
+        spoken = code_said(m.group(2))
+        if spoken:  # "`vec!`", "`&`": read as its name, over the span's code
+            said.append((m.start(2), m.end(2), spoken))
+            line = line[:m.start(2)] + " " * (m.end(2) - m.start(2)) + line[m.end(2):]
     for m in _LINK.finditer(line):  # a badge "[![alt](img)](href)" is blank by now: nothing is read
         if _is_override(m.group(2)):
             continue
@@ -205,7 +235,7 @@ def _emphasis_and_escapes(text: str, escaped: list[int]) -> str:
     return text
 
 
-_SPLIT_WORD = re.compile(r"[\w'’<>]+(?:\x00+[\w'’<>]+)+")  # a word markup cuts: "<b>o</b>utput", "Vec&lt;T&gt;"
+_SPLIT_WORD = re.compile(r"[\w'’<>&()]+(?:\x00+[\w'’<>&()]+)+")  # a word markup cuts: "<b>o</b>utput", "Vec&lt;T&gt;"
 
 
 def join_split_words(text: str, said: list[tuple[int, int, str]], offset: int = 0

@@ -233,6 +233,8 @@ SERIES_BEFORE = {"part", "step", "chapter", "page", "episode", "lesson", "phase"
 RE_PLACEHOLDER = re.compile(r"<([A-Za-z][\w.-]*)>")  # "<token>", "<user>@<host>"
 RE_RATING = re.compile(r"(\d{1,3}(?:\.\d{1,2})?)/(\d{1,3})")
 RATING_BEFORE = {"rating", "rated", "score", "scored", "scores", "verdict", "gets", "got", "gave", "give", "stars"}
+NUMBERED_LABELS = {"listing", "figure", "fig", "fig.", "table", "example", "exercise", "equation", "eq", "eq.",
+                   "snippet", "diagram", "algorithm", "theorem", "lemma", "definition", "appendix"}
 RATING_AFTER = {"stars", "star", "rating", "score", "overall", "would", "recommend", "recommended", "points"}
 RE_PHONE = re.compile(r"(?:\+\d{1,3}[-.])?(?:\(?\d{3}\)?[-.]\d{3}[-.]\d{4}|\d{3}-\d{4})")
 # Before a dotted number in code, these make it a version ("torch>=2.1") rather than a decimal.

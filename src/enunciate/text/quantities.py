@@ -265,6 +265,8 @@ def _range(c: str, ctx: Context) -> Reading:
     if not m:
         return None
     a, b = m["a"], m["b"]
+    if not m["unit"] and _word_before(ctx) in P.NUMBERED_LABELS and a.isdigit() and b.isdigit():
+        return f"{nw.integer(a)} dash {nw.integer(b)}", "number"  # "Listing 8-1" is a name, not a range
     unit = m["unit"] and unit_reading(m["unit"], attached=True)
     if m["unit"] and not unit:
         return None

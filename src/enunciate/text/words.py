@@ -272,6 +272,8 @@ def say_code(text: str, ctx: Context, path: bool = False) -> str:
         elif (not k and not path and (part in ("&[", "&'") or part == "&" and after[:1].isalpha())
               and re.match(r"&(\w*)", text).group(1) not in name2codepoint):  # "&amp;" is no reference
             words += ["ref", say_symbols(part[1:], names)]  # "&mut self", "&str", "&[u8]": a reference
+        elif k and not path and re.fullmatch(r"[(\[{,=<]+&", part) and after[:1].isalpha():
+            words += [say_symbols(part[:-1], names), "ref"]  # "Some(&element)", "f(a, &b)": a reference
         elif part[0].isalpha():
             words.append(say_word(part, ctx, code=True)[0])
         elif part.endswith("-") and after[:1].isdigit() and (len(part) > 1 or not k) and not path:
