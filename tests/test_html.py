@@ -129,6 +129,9 @@ def test_code_elements_read_as_code_not_prose():
             "<code>Some(&amp;x)</code>.</p>")
     assert [w.spoken for w in enunciate.phonemize(page, markup="html").words] == [
         "use", "ampersand", "for", "an", "option of ref T", "the", "vec", "macro", "some ref X"]
+    page = "<p>It returns a <code>Result&lt;T, E&gt;</code>, and <code>a &lt; b</code>.</p>"
+    assert [w.spoken for w in enunciate.phonemize(page, markup="html").words] == [
+        "it", "returns", "a", "result of T and E", "and", "A less than B"]  # code with entities read whole
 
 
 def test_a_page_piped_in_without_its_name_is_read_as_html():

@@ -107,6 +107,8 @@ def _read_as(tokens: list[Token], tok: Token, said: str, known: KnownWords) -> N
     tok.spoken = " ".join(t.spoken for t in normalize(said, known=known) if t.spoken)
     at = next((k for k, t in enumerate(tokens) if t.span[0] >= tok.span[1]), len(tokens))
     before = next((t for t in reversed(tokens[:at]) if t.spoken), None)
+    if before is not None and before.original == "a" and before.spoken == "A" and said[:1].isalpha():
+        before.spoken, before.kind = "a", "word"  # "a `Result<T, E>`": the article, not the letter
     after = tokens[at:next((k for k in range(at, len(tokens)) if tokens[k].spoken), len(tokens))]
     if before is not None and any(t.kind == "punct" and t.original.strip() for t in after):
         tok.punct, before.punct = before.punct, ""

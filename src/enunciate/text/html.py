@@ -139,7 +139,10 @@ def blocks(text: str) -> Iterator[Block]:
         pos = tag.end
         nxt = tags[k + 1] if k + 1 < len(tags) else None
         if tag.name == "code" and not tag.closing and nxt is not None and nxt.name == "code" and nxt.closing:
-            spoken = code_said(html.unescape(text[tag.end:nxt.start]))
+            code = text[tag.end:nxt.start]
+            spoken = code_said(html.unescape(code))
+            if not spoken and "&" in code and len(code) <= 80 and _ENTITY.search(code):
+                spoken = html.unescape(code)  # "Result&lt;T, E&gt;" is read as the code it shows
             if spoken:
                 said.append((tag.end, nxt.start, spoken))
                 quiet = tag.end
