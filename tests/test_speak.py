@@ -319,3 +319,10 @@ def test_frontend_survives_symbol_soup():
             enunciate.phonemize(text)
         except enunciate.EnunciateError:
             pass
+
+
+def test_short_words_in_capitals_are_words_unless_they_are_acronyms():
+    report = enunciate.phonemize("Set it to NEW or OLD; it is NOT supported, and OFF by default. GSM and GPU.")
+    said = {w.text: w.spoken for w in report.words}
+    assert [said[k] for k in ("NEW", "OLD", "NOT", "OFF")] == ["new", "old", "not", "off"]  # CMake's keywords
+    assert said["GSM"] == "G S M" and said["GPU"] == "GPU"  # no vowel; a technical term

@@ -199,8 +199,10 @@ def _say_capitals(word: str, ctx: Context, code: bool) -> tuple[str, str]:
     if ctx.known is not None:
         shouted = not code and any(n and len(n) >= 2 and n.isalpha() and n.isupper() for n in (ctx.prev, ctx.next))
         is_word = len(word) >= (3 if code else 2 if shouted else 5) and ctx.knows_word(word.lower())
-        # "This WILL fail": a 4-letter shouted word the general lexicon has and no technical one
-        is_word = is_word or (len(word) == 4 and ctx.knows(word.lower()) and not _is_tech_term(word, ctx))
+        # "This WILL fail", "set to NEW or OLD", "is NOT supported": a shouted or keyword word of 3-4
+        # letters the general lexicon has and no technical one (a 3-letter one has a vowel: not "GSM")
+        is_word = is_word or (len(word) in (3, 4) and (len(word) == 4 or bool(set(word) & set("AEIOU")))
+                              and ctx.knows(word.lower()) and not _is_tech_term(word, ctx))
     else:
         is_word = len(word) >= 5 and bool(set(word) & P.VOWELS)
     return (word.lower(), "word") if is_word else (letters(word), "acronym")
