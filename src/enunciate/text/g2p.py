@@ -236,8 +236,9 @@ class G2P:
             for cut in range(4, len(word) - 3):
                 head = self._general(word[:cut])
                 tail = head and (self._general(word[cut:]) or self._with_suffix(word[cut:]))
-                if tail and head[1] == "gold" and _joinable((word[:cut], "", "word"), (word[cut:], "", "word"), name) \
-                        and word[cut:] not in _SUFFIX_LIKE and not (tail[1] != "gold" and word[cut:][:-1] in _SUFFIX_LIKE):
+                doubled = word[cut - 1] == word[cut] and word[cut + 1:] in _DOUBLED_ENDINGS  # "plug|gable"
+                if tail and head[1] == "gold" and not doubled and word[cut:] not in _SUFFIX_LIKE \
+                        and not (tail[1] != "gold" and word[cut:][:-1] in _SUFFIX_LIKE):
                     splits.append((True, cut, head, tail))
         if not splits:
             return None
