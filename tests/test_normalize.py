@@ -88,6 +88,8 @@ USD 1.50 | U S D one point five zero
 """)
 
 VERSIONS = rows("""
+~1.2.3 but ~5 ms | tilde one point two point three but about five milliseconds
+the 0.1.z release | the zero point one point Z release
 v2.3.1 | version two point three point one
 v2 | version two
 v1.29+ | version one point twenty nine plus

@@ -153,6 +153,8 @@ def version(parts: list[str]) -> str:
     for k, part in enumerate(parts):
         if part in ("x", "X", "*"):
             words.append("X")
+        elif part in ("y", "Y", "z", "Z"):  # "0.1.z": a placeholder, as in SemVer's x.y.z
+            words.append(part.upper())
         elif k and (part == "0" or part[:1] == "0"):
             words.append(digits(part, zero="oh"))
         elif len(part) >= 5:  # a build or date stamp: "v20240930" twenty twenty four oh nine thirty

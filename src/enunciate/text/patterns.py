@@ -213,7 +213,7 @@ RE_SLASH_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 RE_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?(?P<ampm>[AaPp]\.?[Mm]\.?)?")
 RE_HOUR_AMPM = re.compile(r"(\d{1,2})(?P<ampm>[AaPp]\.?[Mm]\.?)")
 RE_RATIO = re.compile(r"(\d+):(\d+)")
-RE_VERSION = re.compile(r"(?P<v>v)?(?P<nums>\d+(?:\.(?:\d+|[xX*]))+|(?<=v)\d+)"
+RE_VERSION = re.compile(r"(?P<v>v)?(?P<nums>\d+(?:\.(?:\d+|[xyzXYZ*]))+|(?<=v)\d+)"
                         r"(?:[-+](?P<tag>[A-Za-z][A-Za-z0-9.+-]*))?")
 RE_SLASH_VERSION = re.compile(r"(?P<name>[A-Za-z][A-Za-z0-9]*)/(?P<nums>\d+(?:\.\d+)*)")
 RE_SCIENTIFIC = re.compile(r"(?P<mantissa>[-−]?\d+(?:\.\d+)?)[eE](?P<exp>[-+]?\d+)")

@@ -133,6 +133,8 @@ def _symbols(c: str, ctx: Context) -> Reading:
     if all(ch in P.PROSODY for ch in c):  # "?!", "!!!", "?.." in prose: the strongest mark
         return "", "punct", max((P.PROSODY[ch] for ch in c), key=P.PROSODY_STRENGTH.get)
     after = ctx.after or ""
+    if c == "~" and re.match(r"\d+\.\d+\.", after):  # "~1.2.3": Cargo's and npm's tilde requirement
+        return "tilde", "symbol"
     if c in P.APPROXIMATE and (after[:1].isdigit() or (after[:1] in P.CURRENCIES and after[1:2].isdigit())):
         # "~5 ms", "<10%", "~$5"
         return P.APPROXIMATE[c], "symbol"
