@@ -12,10 +12,11 @@ from enunciate.text.document import paragraphs, rendered
 PIECES = list("ab XY_.,:;`*|$\\^{}()[]<>#=-+~/!?'\"\n  ") + [
     ".. ", ":: ", "``", "`_", ":math:`", ":ref:`", "|x|", "$$", "\\frac", "\\sqrt", "- ", "1. ", "> ", "[!NOTE]",
     "<!--", "-->", "![a](b)", "[a][b]", "    ", "\t", "é", "🚀", ".. note::", ".. math::", ".. |x| replace:: y\n",
-    "====\n", "::\n\n    ", "<img src=x>", "- [x] ", "$5", "$O(n^2)$"]
+    "====\n", "::\n\n    ", "<img src=x>", "- [x] ", "$5", "$O(n^2)$", "`&`", "`vec!`", "**o**", "0x1F", "⌘",
+    "&lt;", "&amp;", "<code>", "</code>", "<p>", "Vec<T>", "550e8400-e29b-41d4-a716-446655440000", "threadpoolctl"]
 
 
-@pytest.mark.parametrize("markup", ["markdown", "rst", "plain"])
+@pytest.mark.parametrize("markup", ["markdown", "rst", "html", "asciidoc", "plain"])
 def test_markup_soup_keeps_every_offset(markup):
     g2p, rng = frontend(), random.Random(17)
     for _ in range(400):
