@@ -185,6 +185,7 @@ def test_run_together_package_names_split_into_known_parts():
     ("ctypes", "sˈi tˈIps"),                          # one letter opens a name
     ("setitem", "sˈɛt ˈIɾəm"),                        # code's short words run into names
     ("onerror", "ˈɑn ˈɛɹəɹ"),
+    ("cpplint", "sˌi pˌi pˈi lˈɪnt"),                 # a spelled run may meet a word's cluster
     ("anyio", "ˈɛni ˌIˈO"),                           # a two-letter acronym ends one
     ("pyupgrade", "pˈI ˈʌpɡɹˌAd"),
     ("Nsight", "ˈɛn sˈIt"),

@@ -25,7 +25,7 @@ _ONSETS = {"bl", "br", "cl", "cr", "dr", "fl", "fr", "gl", "gr", "pl", "pr", "sc
 # short words that code runs into names ("setitem", "adduser", "endblock", "subpath", "onerror")
 _CODE_WORDS = set("get set has add del new old def sub pre non pop put run end top key var max min sum for out err "
                   "log tmp src dst doc lib bin app buf cmd msg len str int ptr ref obj arr idx num val env dev "
-                  "pid uid gid dir net web on".split())
+                  "pid uid gid dir net web sep on".split())
 # endings that are words too, but in a long word are its suffix ("acknowledge|ments")
 _SUFFIX_LIKE = set("ment ments ness able ible tion tions sion sions less ship ships hood ward wards wise ling "
                    "lings ally ably ance ence ant ent ism isms ist ists ize izes ized ous ful".split())
@@ -78,7 +78,9 @@ def _joinable(left: tuple[str, str, str], right: tuple[str, str, str], name: boo
     if kind_a == "spelled":
         if b[0] in "aeiouy":
             return len(a) > 1 and a[-1] != a[-2] and a[-2:] not in _ONSETS
-        return (a[-1] + b[0]) not in _ONSETS | _DIGRAPHS and a != b[0]  # not "l|lava"
+        if len(a) == 1:  # "t|range" would be read "trange", "l|lava" "llava"
+            return (a + b[0]) not in _ONSETS | _DIGRAPHS and a != b[0]
+        return (a[-1] + b[0]) not in _DIGRAPHS and not a.startswith("mc")  # "cpp|lint", "msg|pack"; not "mcc|lure"
     if kind_a == kind_b == "word" and a[-1] == b[0] and b[1:] in _DOUBLED_ENDINGS:  # "plug|gable": pluggable
         return False
     if a in _CODE_WORDS:  # "set|item", "on|error": code runs these words into names
