@@ -134,3 +134,14 @@ def test_stream_wav_to_stdout():
     assert sr == 24000 and len(audio) / sr > 2.0 and abs(audio).max() > 0.05
     proc = run("speak", "🚀", "-o", "-")
     assert proc.returncode == 2 and proc.stdout == b""
+
+
+def test_markup_chooses_how_piped_input_is_read():
+    doc = b"= Deploy\n\n// a comment\nRun `kubectl apply`.\n"
+    as_adoc = run("phonemize", "--markup", "asciidoc", stdin=doc)
+    assert as_adoc.returncode == 0, as_adoc.stderr.decode()
+    words = [line.split("\t")[0] for line in as_adoc.stdout.decode().splitlines()]
+    assert words == ["Deploy (deploy)", "Run (run)", "kubectl", "apply"]  # the comment is not read
+    as_markdown = run("phonemize", stdin=doc)
+    assert "comment" in as_markdown.stdout.decode()
+    assert run("phonemize", "--markup", "docx", stdin=doc).returncode == 2  # argparse names the choices

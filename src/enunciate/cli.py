@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .audio import check_writable
 from .errors import EnunciateError
+from .options import MARKUPS
 from .evaluate.command import add_parser as add_eval_parsers
 
 EXIT_BAD_INPUT = 2
@@ -38,9 +39,11 @@ def _read_text(args) -> str:
 
 
 def _markup(args) -> str:
-    """--plain, --rst or --html, else by the file's suffix (.rst, .rest: reStructuredText; .html,
+    """--markup, --plain, --rst or --html, else by the file's suffix (.rst, .rest: reStructuredText; .html,
     .htm, .xhtml: HTML; .ipynb: a Jupyter notebook; .adoc, .asciidoc: AsciiDoc), else Markdown."""
     suffix = Path(args.file).suffix.lower() if args.file else ""
+    if getattr(args, "markup", None):
+        return args.markup
     if args.plain:
         return "plain"
     if args.rst or suffix in (".rst", ".rest"):
@@ -208,6 +211,9 @@ def _speech_args(p: argparse.ArgumentParser) -> None:
     markup.add_argument("--rst", action="store_true",
                         help="read the input as reStructuredText (auto for .rst files)")
     markup.add_argument("--html", action="store_true", help="read the input as an HTML page (auto for .html files)")
+    markup.add_argument("--markup", choices=MARKUPS,
+                        help="how to read the input, whatever its name (piped AsciiDoc: --markup asciidoc); "
+                             "default: by the file's suffix, else Markdown")
     p.add_argument("--ssml", action="store_true", help="parse the input as SSML (auto when it starts with <speak>)")
     p.add_argument("--report", action="store_true",
                    help="list words by pronunciation source and every span not spoken")
