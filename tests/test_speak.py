@@ -195,6 +195,11 @@ def test_names_run_together_from_words_and_letters_are_read_in_parts(name, parts
     assert (word.source, word.phonemes) == ("compound", parts)
 
 
+def test_a_huge_run_of_letters_is_not_segmented():
+    (word,) = enunciate.phonemize("threadpoolctl" * 400).words  # 5,200 letters: no name, no n² search
+    assert word.source == "espeak"
+
+
 @pytest.mark.parametrize("name", [
     "pandera", "travis", "Brian", "Zhang", "Werner", "schwartz", "initializer", "shouldn", "llava", "Libera",
     "Panos", "trange", "Peterson", "specified", "validator", "diarization", "pluggable", "acknowledgements",

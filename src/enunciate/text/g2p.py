@@ -257,8 +257,8 @@ class G2P:
         consonants, spelled; at least one part is not spelled. Fewest parts win, a spelled run
         counting more than a word."""
         lower = word.lower()
-        if not (word.isalpha() and (word.islower() or word[1:].islower()) and len(word) >= 5):
-            return None
+        if not (word.isalpha() and (word.islower() or word[1:].islower()) and 5 <= len(word) <= 40):
+            return None  # (a name is short; a longer run of letters is no name, and would cost n² lookups)
         best: list[tuple[float, list[tuple[str, str, str]]] | None] = [None] * (len(lower) + 1)
         best[0] = (0.0, [])
         for i in range(len(lower)):
