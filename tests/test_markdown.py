@@ -277,3 +277,15 @@ def test_code_spans_that_prose_would_misread_are_named():
 
     [paragraph] = paragraphs("The `vec!` macro builds one, and `?` too.", frontend(()))
     assert [t.punct for t in paragraph.tokens if t.punct] == [",", "."]  # no "!" or "?" ends a sentence
+
+
+
+def test_a_backslash_ending_a_line_is_a_line_break():
+    from enunciate.pipeline import frontend
+    from enunciate.text.document import paragraphs
+
+    text = "line one\\\nline two, and C:\\\\\nnext"  # the second is an escaped backslash, said
+    [paragraph] = paragraphs(text, frontend(()))
+    spoken = [(t.spoken, t.punct) for t in paragraph.tokens if t.spoken]
+    assert spoken[:2] == [("line", ""), ("one", ",")]  # a pause, not "backslash"
+    assert " ".join(s for s, _ in spoken) == "line one line two and C backslash next"

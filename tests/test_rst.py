@@ -242,3 +242,13 @@ def test_table_rows_are_spoken_with_their_names():
     assert "key voice meaning the voice a name" in spoken
     assert "speed value zero point five to two point zero or so" in spoken
     assert "options name kind name seed kind an int or none" in spoken.lower()
+
+
+def test_an_indented_shell_command_without_its_double_colon_is_code():
+    text = ("The following command creates a job:\n\n    aws iot create-job \\\n        --job-id \"job-04\" \\\n"
+            "        --target-selection CONTINUOUS\n\nFor more, see the guide.\n")
+    report = enunciate.phonemize(text, markup="rst")
+    assert "backslash" not in " ".join(w.spoken for w in report.words)
+    assert [s.reason for s in report.skipped] == ["code block not read aloud"]
+    quoted = "Said before:\n\n    A quoted line,\n    and another.\n"  # a block quote is still read
+    assert "quoted" in " ".join(w.spoken for w in enunciate.phonemize(quoted, markup="rst").words)

@@ -39,6 +39,7 @@ _AUTOLINK = re.compile(r"<((?:https?|ftp|file|mailto|ssh|git):[^<>\s]+|[\w.+-]+@
 _COMMENT = re.compile(r"<!--.*?-->")
 _COMMENT_OPEN = re.compile(r"^\s{0,3}<!--")
 _SHORTCODE = re.compile(r"(?<![\w:]):[a-z][a-z0-9_+-]*:(?![\w:])")  # GitHub's ":rocket:"
+_HARD_BREAK = re.compile(r"\\(?=\r?\n|$)")
 _ESCAPE = re.compile(r"\\[!-/:-@\[-`{-~]")  # "\*args" is "*args"
 _GAP = "\x00"  # blanked markup until the paragraph is finished, then a space
 _HIDDEN = 0xE000  # an escaped character is moved to the private-use plane while markup is matched
@@ -173,6 +174,9 @@ def clean_inline(line: str) -> tuple[str, list[tuple[int, int, str]], list[int],
             said.append((m.start(), m.end(), latex_words(m.group(2))))
             line = _blank(line, m.start(), m.end())
             code.append(m.span())  # nothing inside math is markup
+    for m in _HARD_BREAK.finditer(line):  # "line one\" at a line's end: a line break, read as a pause
+        if not in_code(m.start()) and (m.start() == 0 or line[m.start() - 1] != "\\"):
+            line = line[:m.start()] + "," + line[m.end():]
     # An escaped character is hidden from the markup patterns until the end, then shown.
     escaped = [m.start() for m in _ESCAPE.finditer(line) if not in_code(m.start())]
     for i in escaped:

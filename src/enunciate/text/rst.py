@@ -353,6 +353,12 @@ def blocks(text: str) -> Iterator[Block]:
                 yield hidden("code", i, j)
                 i = j
                 continue
+        if not para and indent > 0:
+            j = body_end(i, indent - 1)
+            if j - i >= 2 and any(lines[k].rstrip("\r\n").endswith(" \\") for k in range(i, j)):
+                yield hidden("code", i, j)  # a shell command continued with "\", its "::" forgotten
+                i = j
+                continue
         body = line[indent:]
         if _EXPLICIT.match(body):
             yield from flush()
