@@ -289,3 +289,10 @@ def test_a_backslash_ending_a_line_is_a_line_break():
     spoken = [(t.spoken, t.punct) for t in paragraph.tokens if t.spoken]
     assert spoken[:2] == [("line", ""), ("one", ",")]  # a pause, not "backslash"
     assert " ".join(s for s, _ in spoken) == "line one line two and C backslash next"
+
+
+def test_myst_roles_read_as_sphinx_shows_them():
+    report = enunciate.phonemize("Read {doc}`the installation page <installation>`, a {term}`wheel`, "
+                                 "{func}`~pkg.io.load` and {math}`x^2`.")
+    assert " ".join(w.spoken for w in report.words) == \
+        "read the installation page a wheel load and X squared"

@@ -151,6 +151,34 @@ def code_said(code: str) -> str | None:
     return None
 
 
+_MYST_ROLE = re.compile(r"\{([\w.+:-]+)\}(`+)(.+?)\2")  # MyST: "{doc}`installation`", "{term}`sdist <Source>`"
+
+
+def read_role(line: str, name: str, start: int, text: tuple[int, int], end: int, offset: int,
+              said: list[tuple[int, int, str]], fill: str = " ") -> str:
+    """Blank a Sphinx role's markup (":ref:`the guide <guide>`", MyST's "{ref}`...`") in `line`,
+    leaving the text Sphinx shows: the label before "<target>", the last name after "~"; ":math:"
+    goes to `said` as words. `text`: where the role's text lies, `offset`: where `line` starts,
+    `fill`: what blanked markup becomes."""
+
+    def _blank(s: str, i: int, j: int) -> str:
+        return s[:i] + fill * (j - i) + s[j:]
+
+    a, b = text
+    content = line[a:b]
+    if name == "math":  # ":math:`\\frac{a}{b}`": A over B
+        said.append((offset + start, offset + end, latex_words(content)))
+        return _blank(line, start, end)
+    target = re.search(r"\s*<[^>]+>$", content)
+    if target:  # ":ref:`the guide <guide>`": the label
+        line = _blank(line, a + target.start(), b)
+        content = content[:target.start()]
+    if content.startswith(("~", "!")):  # ":func:`~pkg.mod.load`": Sphinx shows "load"
+        last = content.rfind(".") + 1 if content.startswith("~") else 1
+        line = _blank(line, a, a + max(last, 1))
+    return _blank(_blank(line, start, a), b, end)
+
+
 def clean_inline(line: str) -> tuple[str, list[tuple[int, int, str]], list[int], list[tuple[int, int, str]]]:
     """Blank inline markup (code ticks, links, HTML tags and comments, footnote marks) and decode
     HTML entities, keeping every offset. Returns the line, the spans it does not read aloud
@@ -190,6 +218,8 @@ def clean_inline(line: str) -> tuple[str, list[tuple[int, int, str]], list[int],
     for m in _FOOTNOTE_REF.finditer(line):
         if not in_code(m.start()):
             line = _blank(line, m.start(), m.end())
+    for m in _MYST_ROLE.finditer(line):  # read as Sphinx shows it, not as code
+        line = read_role(line, m.group(1).split(":")[-1], m.start(), m.span(3), m.end(), 0, said, _GAP)
     for m in _CODE_SPAN.finditer(line):
         line = _blank(line, m.start(), m.start(1) + len(m.group(1)))
         line = _blank(line, m.end() - len(m.group(1)), m.end())

@@ -14,7 +14,7 @@ import re
 from typing import Iterator
 
 from .latex import INLINE_MATH, is_math, latex_words
-from .markdown import Block, assembled, line_starts
+from .markdown import Block, assembled, line_starts, read_role
 
 _ADORNMENT = re.compile(r"([!-/:-@\[-`{-~])\1{2,}\s*")  # "=====", "-----", "~~~~" (3+ of one mark)
 _SIMPLE_TABLE_BORDER = re.compile(r"=+( +=+)+\s*")
@@ -81,21 +81,7 @@ def clean_inline(line: str, substitutions: dict[str, tuple[str, str]] | None = N
     for m in _ROLE.finditer(line):
         if not free(m):
             continue
-        if m.group(1) == "math":  # ":math:`\\frac{a}{b}`": A over B
-            said.append((offset + m.start(), offset + m.end(), latex_words(m.group(2))))
-            line = _blank(line, m.start(), m.end())
-            continue
-        text_start, text_end = m.span(2)
-        content = m.group(2)
-        target = re.search(r"\s*<[^>]+>$", content)
-        if target:  # ":ref:`the guide <guide>`": the label
-            line = _blank(line, text_start + target.start(), text_end)
-            content = content[:target.start()]
-        if content.startswith(("~", "!")):  # ":func:`~pkg.mod.load`": Sphinx shows "load"
-            last = content.rfind(".") + 1 if content.startswith("~") else 1
-            line = _blank(line, text_start, text_start + max(last, 1))
-        line = _blank(line, m.start(), text_start)
-        line = _blank(line, text_end, m.end())
+        line = read_role(line, m.group(1), m.start(), m.span(2), m.end(), offset, said)
     for pattern in (_LINK, _NAMED):
         for m in pattern.finditer(line):
             if free(m):
