@@ -296,3 +296,15 @@ def test_myst_roles_read_as_sphinx_shows_them():
                                  "{func}`~pkg.io.load` and {math}`x^2`.")
     assert " ".join(w.spoken for w in report.words) == \
         "read the installation page a wheel load and X squared"
+
+
+def test_myst_admonitions_are_read_and_other_directives_reported():
+    text = ("```{note}\nPin with the `==` operator.\n```\n\n```{versionadded} 6.0\nThe `--user` flag.\n```\n\n"
+            "```{warning}\n:class: strong\nDo **not** run as root.\n```\n\n```{toctree}\n:hidden:\nintro\n```\n\n"
+            "```python\nprint(1)\n```\n")
+    report = enunciate.phonemize(text)
+    assert " ".join(w.spoken for w in report.words) == (
+        "note pin with the double equals operator versionadded six point oh the dash dash user flag "
+        "warning do not run as root")
+    assert [s.reason for s in report.skipped] == ["directive not read aloud", "code block not read aloud"]
+    assert all(text[slice(*w.span)] == w.text for w in report.words)

@@ -17,6 +17,12 @@ from .latex import INLINE_MATH, is_math, latex_words
 PAUSE_S = {"heading": 0.6, "paragraph": 0.5, "list_item": 0.3, "quote": 0.5, "table_row": 0.3}
 
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+# MyST's admonition fences ("```{note}", "```{versionadded} 6.0"): prose, read with its name first
+_MYST_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})\{([\w-]+)\}(.*)$")
+MYST_PROSE = {"note", "warning", "tip", "important", "hint", "caution", "danger", "attention", "error", "seealso",
+              "admonition", "versionadded", "versionchanged", "deprecated", "versionremoved", "topic", "sidebar"}
+_MYST_CODE = {"code", "code-block", "sourcecode", "code-cell", "literalinclude", "eval-rst", "doctest"}
+_DIRECTIVE_OPTION = re.compile(r"^\s*:[\w-]+:")  # ":class: tip" under a MyST or RST directive
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+")
 _LIST = re.compile(r"^\s*([-*+]|\d+[.)])\s+")
 _QUOTE = re.compile(r"^\s*>\s?")
@@ -336,6 +342,7 @@ def blocks(text: str, markdown: bool = True) -> Iterator[Block]:
     in_list = False  # indented lines after a list item continue it; elsewhere they are code
     last_row: list[str] = []  # the cells of the table row just read: the header, if a |---| line follows
     headers: list[str] = []  # the table's column names, said before each cell of its body rows
+    myst_close, myst_open = "", False  # the fence that closes an open MyST admonition; its first line
 
     def flush() -> Iterator[Block]:
         nonlocal para, skips, escaped, said
@@ -377,7 +384,7 @@ def blocks(text: str, markdown: bool = True) -> Iterator[Block]:
                 hidden_kind = ""
             continue
         if hidden_kind:
-            if (_FENCE.match(line) if hidden_kind == "code" else "-->" in line):
+            if (_FENCE.match(line) if hidden_kind in ("code", "directive") else "-->" in line):
                 yield hidden(hidden_kind, hidden_start, start + len(line))
                 hidden_kind = ""
             continue
@@ -399,10 +406,30 @@ def blocks(text: str, markdown: bool = True) -> Iterator[Block]:
             in_list = bool(_LIST.match(line))
         elif _LIST.match(line):
             in_list = True
+        if myst_close and re.match(rf"^\s{{0,3}}{re.escape(myst_close[0])}{{{len(myst_close)},}}\s*$", line):
+            yield from flush()  # the admonition's closing fence
+            myst_close, myst_open = "", False
+            continue
+        if myst_open and _DIRECTIVE_OPTION.match(line):  # its options are not read
+            continue
+        myst_open = False
+        myst = _MYST_FENCE.match(line)
+        if myst and myst.group(2).lower() in MYST_PROSE:  # "```{note}": "note," then its text
+            yield from flush()
+            name = myst.group(2).lower()
+            versioned = name.startswith("version") or name == "deprecated"  # new in version 6.0
+            head = " " * myst.start(2) + line[myst.start(2):myst.end(2)] + ("  " if versioned else ", ") + \
+                clean_inline(myst.group(3))[0]
+            para, para_kind = [(start, head)], "paragraph"
+            yield from flush()
+            myst_close, myst_open = myst.group(1), True
+            continue
         opens_comment = _COMMENT_OPEN.match(line)
         if _FENCE.match(line) or (opens_comment and "-->" not in line[opens_comment.end():]):
             yield from flush()
             hidden_kind, hidden_start = ("code" if _FENCE.match(line) else "comment"), start
+            if myst and myst.group(2).lower() not in _MYST_CODE:  # "```{toctree}", "```{image}"
+                hidden_kind = "directive"
             continue
         if para and para_kind == "paragraph" and _SETEXT.match(line):  # "Title" over "=====": a heading
             para_kind = "heading"
