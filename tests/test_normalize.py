@@ -635,6 +635,7 @@ def test_large_mixed_text_is_linear_and_spans_stay_valid():
 
 GENERICS = [
     ("a Vec<T> of items", "a vec of T of items"),
+    ("lib<name>.a, Array<string>", "lib name dot A array of string"),  # a placeholder is no type argument
     ("HashMap<String, Vec<u8>>", "hash map of string and vec of U eight"),
     ("Option<&'a mut str>", "option of ref mut str"),
     ("Cow<'a, str>", "cow of str"),                    # lifetimes are not read

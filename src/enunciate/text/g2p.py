@@ -28,10 +28,11 @@ _CODE_WORDS = set("get set has add del new old def sub pre non pop put run end t
                   "pid uid gid dir net web sep on".split())
 # endings that are words too, but in a long word are its suffix ("acknowledge|ments")
 _SUFFIX_LIKE = set("ment ments ness able ible tion tions sion sions less ship ships hood ward wards wise ling "
-                   "lings ally ably ance ence ant ent ism isms ist ists ize izes ized ous ful".split())
+                   "lings ally ably ance ence ant ent ism isms ist ists ize izes ized ous ful logy ology sed".split())
 _DOUBLED_ENDINGS = {"able", "ible", "ing", "ings", "ed", "er", "ers", "est", "y", "ably"}
 _CODAS = {"ts", "ds", "st", "nt", "nd", "ng", "ck", "ks", "ps", "rt", "rd", "rk", "ls", "ms", "ns", "rs", "ld", "lt",
-          "mp", "nk", "ft", "pt", "ct", "lf", "lk", "lm", "rm", "rn", "rb", "rp", "sk", "sp", "th", "ch", "sh"}
+          "mp", "nk", "ft", "pt", "ct", "lf", "lk", "lm", "rm", "rn", "rb", "rp", "sk", "sp", "th", "ch", "sh",
+          "gs", "bs", "vs", "ws"}
 _DIGRAPHS = {"zh", "kh", "gh", "dh", "bh", "hw", "ng", "ck"}
 _DIGRAPH_IN = re.compile(r"[cstpwg]h")
 _WORD_EDGE = re.compile(r"^[\"'“”‘’(\[{<]+|[\"'“”‘’)\]}>]+$")
@@ -85,7 +86,7 @@ def _joinable(left: tuple[str, str, str], right: tuple[str, str, str], name: boo
         return False
     if a in _CODE_WORDS:  # "set|item", "on|error": code runs these words into names
         return not name
-    if kind_b == "spelled" and last and b in _CODAS:  # "acknowledgemen|ts": a word's ending, not T S
+    if kind_b == "spelled" and last and (b in _CODAS or name):  # "acknowledgemen|ts", "Bran|dl": an ending
         return False
     return not ((kind_b == "word" or name) and b[0] in "aeiou" and a[-1] not in "aeiouy")
 
@@ -268,8 +269,8 @@ class G2P:
                 part = self._part(lower[i:j], last=j == len(lower))
                 if part is None and i == 0 and lower[:j] == "on" and not name:  # "onerror", "onclick"
                     part = ("on", "ˈɑn", "word")
-                if part is None:
-                    continue
+                if part is None or (best[i][1] and not _joinable(best[i][1][-1], part, name, j == len(lower))):
+                    continue  # (joinability is checked as the parts are laid, so another split can win)
                 cost = best[i][0] + (1.6 if part[2] == "spelled" else 1.0)
                 if best[j] is None or cost < best[j][0]:
                     best[j] = (cost, best[i][1] + [part])
@@ -292,7 +293,7 @@ class G2P:
             return piece, spell(piece), "spelled"
         if piece == "py":  # "pyupgrade": pie upgrade
             return piece, "pˈI", "term"
-        if len(piece) >= 2:
+        if len(piece) >= 2 and not (last and piece in _SUFFIX_LIKE):  # "recur|sed" is no name with sed in it
             found = self._lexicons(piece, None, None)
             acronym = found and _bare(found[0]) == _bare(spell(piece))
             if found and (len(piece) > 2 or (acronym and last)):  # "io"; not "et", not "ti" inside

@@ -134,11 +134,18 @@ def generic_types(text: str) -> list[tuple[int, int]]:
             elif not (ch.isalnum() or ch in "_:&',[];?*()+"):
                 break
             k += 1
-        if depth == 0 and text[k - 2] != "<" and (k == len(text) or not (text[k].isalnum() or text[k] in "_(")):
+        inner = text[m.end():k - 1]
+        placeholder = re.fullmatch(r"[a-z][a-z_-]{2,}", inner) and inner not in _TYPE_NAMES  # "lib<name>.a"
+        if (depth == 0 and text[k - 2] != "<" and not placeholder
+                and (k == len(text) or not (text[k].isalnum() or text[k] in "_("))):
             spans.append((m.start(), k))
     return spans
 
 
+# lower-case type names a generic may take ("Vec<u8>", "Promise<void>", "Array<string>"); another
+# lower-case word in brackets is a placeholder ("lib<name>.a", "path/<file>")
+_TYPE_NAMES = set("""str string int float bool boolean char byte bytes void any unknown never object number bigint
+symbol null undefined usize isize self dyn impl mut const long short double unsigned signed size_t""".split())
 _GENERIC_MARKS = {"()": "unit", "+": "plus", "<": "of", ",": "and", "&": "ref", "[": "slice of", "?": "maybe",
                   "]": "", ">": ""}
 
