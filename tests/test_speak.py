@@ -332,3 +332,8 @@ def test_short_words_in_capitals_are_words_unless_they_are_acronyms():
     said = {w.text: w.spoken for w in report.words}
     assert [said[k] for k in ("NEW", "OLD", "NOT", "OFF")] == ["new", "old", "not", "off"]  # CMake's keywords
     assert said["GSM"] == "G S M" and said["GPU"] == "GPU"  # no vowel; a technical term
+    report = enunciate.phonemize("Set NO_COLOR; see the NONINFRINGEMENT clause and SSLKEYLOGFILE.")
+    words = {w.text.strip(";."): w for w in report.words}
+    assert words["NO_COLOR"].spoken == "no color"  # a word inside a CONSTANT_NAME
+    assert words["NONINFRINGEMENT"].phonemes == "nˈɑn ɪnfɹˈɪnʤmənt"  # run together in capitals: in parts
+    assert words["SSLKEYLOGFILE"].source == "compound"

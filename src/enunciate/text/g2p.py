@@ -25,7 +25,7 @@ _ONSETS = {"bl", "br", "cl", "cr", "dr", "fl", "fr", "gl", "gr", "pl", "pr", "sc
 # short words that code runs into names ("setitem", "adduser", "endblock", "subpath", "onerror")
 _CODE_WORDS = set("get set has add del new old def sub pre non pop put run end top key var max min sum for out err "
                   "log tmp src dst doc lib bin app buf cmd msg len str int ptr ref obj arr idx num val env dev "
-                  "pid uid gid dir net web sep on".split())
+                  "pid uid gid dir net web sep on not all any".split())
 # endings that are words too, but in a long word are its suffix ("acknowledge|ments")
 _SUFFIX_LIKE = set("ment ments ness able ible tion tions sion sions less ship ships hood ward wards wise ling "
                    "lings ally ably ance ence ant ent ism isms ist ists ize izes ized ous ful logy ology sed".split())
@@ -129,10 +129,10 @@ class G2P:
 
     def knows_word(self, word: str) -> bool:
         """`knows`, or a silver word ("num", "len", "threads"), an inflection of a known one
-        ("devices", "retries") or a run-together name ("pythonhome"): for words in capitals,
-        which are said rather than spelled."""
+        ("devices", "retries") or a run-together name ("pythonhome", "sslkeylogfile"): for words in
+        capitals, which are said rather than spelled."""
         return (self.knows(word) or word in self.silver or self._with_suffix(word) is not None
-                or self._compound(word) is not None)
+                or self._compound(word) is not None or self._segmented(word) is not None)  # "NONINFRINGEMENT"
 
     @functools.cached_property
     def _special(self) -> list[str]:

@@ -145,6 +145,8 @@ SYMBOLS = {
 # Comparison marks written straight before a number: "~5 ms" about five milliseconds.
 APPROXIMATE = {"~": "about", "≈": "approximately", "<": "less than", ">": "more than",
                "<=": "at most", ">=": "at least", "≤": "at most", "≥": "at least", "±": "plus or minus"}
+# Two-letter words inside a CONSTANT_NAME that are words, not letters ("NO_COLOR": no color)
+CONSTANT_WORDS = {"NO", "ON", "OF", "TO", "IS", "IF", "IN", "AT", "BY", "OR", "UP", "AS", "DO", "GO", "MY", "WE"}
 # After a lone "A", these words mean it is a letter ("A vs. B"), not the article.
 LETTER_CONTEXT = {"vs", "vs.", "versus", "and", "or", "to", "through", "is", "and/or",
                   # math read aloud ("A over B", "A inverse", "A plus B")

@@ -197,6 +197,8 @@ def _say_capitals(word: str, ctx: Context, code: bool) -> tuple[str, str]:
     a lexicon, a word is one it knows in lower case, inflected ("DEVICES") or not; without one, five
     or more letters with a vowel."""
     if ctx.known is not None:
+        if code and word in P.CONSTANT_WORDS and not _is_tech_term(word, ctx):  # "NO_COLOR", "ON_ERROR"
+            return word.lower(), "word"
         shouted = not code and any(n and len(n) >= 2 and n.isalpha() and n.isupper() for n in (ctx.prev, ctx.next))
         is_word = len(word) >= (3 if code else 2 if shouted else 5) and ctx.knows_word(word.lower())
         # "This WILL fail", "set to NEW or OLD", "is NOT supported": a shouted or keyword word of 3-4
