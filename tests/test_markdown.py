@@ -267,7 +267,8 @@ def test_generic_types_are_not_html_tags():
 
 
 def test_code_spans_that_prose_would_misread_are_named():
-    report = enunciate.phonemize("Use `&` or `[]` and the `?` operator; the `vec!` macro builds one, `assert_eq!` checks.")
+    report = enunciate.phonemize("Use `&` or `[]` and the `?` operator; the `vec!` macro builds one, "
+                                 "`assert_eq!` checks.")
     assert [w.spoken for w in report.words] == ["use", "ampersand", "or", "square brackets", "and", "the",
                                                 "question mark", "operator", "the", "vec", "macro", "builds", "one",
                                                 "assert eq", "checks"]

@@ -294,7 +294,6 @@ CODE = rows("""
 snake_case_name | snake case name
 Some(&element) and f(a,&b) | some ref element and F A ref B
 commit 3f9a2b1c | commit three F nine A two B one C
-550e8400-e29b-41d4-a716-446655440000 | five five zero E eight four zero zero dash E two nine B dash four one D four dash A seven one six dash four four six six five five four four zero zero zero zero
 0xDEADBEEF or 0x1F | hex D E A D B E E F or hex one F
 #ff8800 and #FFF but #123 | hash F F eight eight zero zero and hash F F F but number one hundred twenty three
 sha256:9f86d081 | sha two fifty six colon nine F eight six D zero eight one
@@ -494,6 +493,12 @@ def test_paths_urls_emails(text, spoken):
 @pytest.mark.parametrize("text, spoken", CODE)
 def test_code(text, spoken):
     assert said(text) == spoken
+
+
+def test_a_uuid_is_read_group_by_group():
+    assert said("550e8400-e29b-41d4-a716-446655440000") == (
+        "five five zero E eight four zero zero dash E two nine B dash four one D four dash A seven one six dash "
+        "four four six six five five four four zero zero zero zero")
 
 
 @pytest.mark.parametrize("text, spoken", WORDS_AND_ACRONYMS)

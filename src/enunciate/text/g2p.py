@@ -245,18 +245,19 @@ class G2P:
                     splits.append((True, cut, head, tail))
         if not splits:
             return None
-        _, cut, head, tail = max(splits, key=lambda s: s[:2])
+        _, _, head, tail = max(splits, key=lambda s: s[:2])
         if name and head[1] != "gold" and not self._segmented(word, name):
             return None  # a name with a term in it: "Werner" is not WER NER, "Libera" not lib era
         return f"{head[0]} {tail[0]}", "compound"
 
     def _segmented(self, word: str, name: bool = False) -> tuple[str, str] | None:
         """A name run together from three or more parts, or from words and letter abbreviations
-        ("threadpoolctl": thread pool C T L, "libsndfile", "tzinfo", "fsspec", "mpmath",
-        "subcommands", "Logfire"), where espeak-ng would read one made-up word. Every part must be
-        a technical term (2+ letters), a gold word (3+; the last may be inflected) or a run of 1-4
-        consonants, spelled; at least one part is not spelled. Fewest parts win, a spelled run
-        counting more than a word."""
+        ("threadpoolctl": thread pool C T L, "libsndfile", "tzinfo", "fsspec", "mdurl", "setitem"),
+        where espeak-ng would read one made-up word. Every part must be a technical term (2+
+        letters), a gold word (3+, or an inflected one of 5+) or a run of 1-4 consonants, spelled;
+        not every part is spelled, and plain words are 4+ letters or code's short words. Fewest
+        parts win, a spelled run counting more than a word; `_joinable` must pass where parts
+        meet. `name`: written capitalized, so stricter (see `_joinable`)."""
         lower = word.lower()
         if not (word.isalpha() and (word.islower() or word[1:].islower()) and 5 <= len(word) <= 40):
             return None  # (a name is short; a longer run of letters is no name, and would cost n² lookups)

@@ -51,7 +51,8 @@ _GAP = "\x00"  # blanked markup until the paragraph is finished, then a space
 _HIDDEN = 0xE000  # an escaped character is moved to the private-use plane while markup is matched
 _EMPHASIS = re.compile(r"(?<![\w*])(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1(?![\w*])")
 # "**o**utput", "un*frigging*believable": a star may mark part of a word (not "x*y*z" or "2*3*4")
-_INTRAWORD_EMPHASIS = re.compile(r"(?<=[A-Za-z])(\*\*?)([A-Za-z]+)\1(?![*\d])|(?<![*\w])(\*\*?)([A-Za-z]+)\3(?=[A-Za-z])")
+_INTRAWORD_EMPHASIS = re.compile(r"(?<=[A-Za-z])(\*\*?)([A-Za-z]+)\1(?![*\d])"
+                                 r"|(?<![*\w])(\*\*?)([A-Za-z]+)\3(?=[A-Za-z])")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _HTML_TAG = re.compile(r"</?[a-zA-Z][^>\n]*>")
 _MEDIA_TAG = re.compile(r"<(img|svg|video|audio|picture|source|iframe)\b", re.IGNORECASE)
