@@ -292,6 +292,7 @@ r/MachineLearning | R slash machine learning
 
 CODE = rows("""
 snake_case_name | snake case name
+V8's heap, Python 3's typing, the 1990's | V eight's heap python three's typing the nineteen nineties
 Some(&element) and f(a,&b) | some ref element and F A ref B
 commit 3f9a2b1c | commit three F nine A two B one C
 0xDEADBEEF or 0x1F | hex D E A D B E E F or hex one F
