@@ -247,7 +247,8 @@ def read_core(c: str, i: int, ctx: Context) -> list[Token]:
             return [_tok(i, j, nw.decade(decade["short"] or decade["year"]), "year")]
         tokens = read_core(owned[1], i, ctx)
         tokens[-1].span = (tokens[-1].span[0], j)
-        tokens[-1].spoken += "'s"
+        if tokens[-1].spoken:
+            tokens[-1].spoken += "'s"
         return tokens
     if len(c) > P.MAX_PATTERN_LEN:  # only the rules that stay linear on any input
         reading = _url(c, ctx) or _email(c, ctx) or _path(c, ctx) or (say_code(c, ctx), "code")
