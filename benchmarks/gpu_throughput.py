@@ -40,6 +40,7 @@ import os
 import shutil
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -87,11 +88,16 @@ def machine(device: str, threads: int) -> dict:
 
 
 def unpacked_onnx(directory: Path) -> Path:
-    """kokoro.onnx in `directory`, decompressed from kokoro.onnx.xz once (it travels compressed)."""
-    onnx = directory / "kokoro.onnx"
+    """kokoro.onnx in `directory`, or decompressed once from kokoro.onnx.xz (it travels compressed)
+    into the temp folder: inside the carried folder it would push the next call over 64 MiB."""
+    if (directory / "kokoro.onnx").exists():
+        return directory / "kokoro.onnx"
+    packed = directory / "kokoro.onnx.xz"
+    stat = packed.stat()
+    onnx = Path(tempfile.gettempdir()) / f"enunciate_kokoro_{stat.st_size}_{stat.st_mtime_ns}.onnx"
     if not onnx.exists():
-        tmp = onnx.with_suffix(".onnx.tmp")
-        with lzma.open(directory / "kokoro.onnx.xz") as src, open(tmp, "wb") as dst:
+        tmp = onnx.with_suffix(f".{os.getpid()}.tmp")
+        with lzma.open(packed) as src, open(tmp, "wb") as dst:
             shutil.copyfileobj(src, dst, 1 << 24)
         tmp.replace(onnx)
     return onnx
@@ -312,10 +318,19 @@ def fidelity_cell(f: dict | None) -> str:
     return f"{durations}, {f['mcd_db_max']:.2f}{snr}"
 
 
+def stem(result: dict, out_dir: Path) -> Path:
+    """gpu_throughput_cpu, or on a GPU gpu_throughput_cuda_<card> (h100, h200): cards keep their own tables."""
+    name = f"gpu_throughput_{result['args']['device']}"
+    if result["args"]["device"] != "cpu":
+        words = result["machine"]["device"].replace("NVIDIA", "").split()
+        name += "_" + next((w for w in words if any(c.isdigit() for c in w)), "_".join(words)).lower()
+    return out_dir / name
+
+
 def write(result: dict, out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = out_dir / f"gpu_throughput_{result['args']['device']}"
-    stem.with_suffix(".json").write_text(json.dumps(result, indent=1))
+    path = stem(result, out_dir)
+    path.with_suffix(".json").write_text(json.dumps(result, indent=1))
     m = result["machine"]
     commands = result.get("commands") or [result["command"]]
     lines = [f"Device: {m['device']}; torch {m['torch']}" + (f", CUDA {m['cuda']}" if m.get("cuda") else ""),
@@ -335,7 +350,7 @@ def write(result: dict, out_dir: Path) -> None:
         lines.append(f"| {r['voice']} | {r['dtype']} | {r['mode']} | {r['batch']} | {r['audio_s_per_s']:.1f} "
                      f"| {r['latency_ms_per_request']:.1f} | {vs} | {r['compile_s'] or ''} | {mem} | {busy} "
                      f"| {fidelity_cell(r.get('fidelity'))} |")
-    stem.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    path.with_suffix(".md").write_text("\n".join(lines) + "\n")
 
 
 def merge(paths: list[str], out_dir: Path, notes: list[str]) -> dict:
@@ -385,9 +400,7 @@ def main() -> int:
     ap.add_argument("--note", action="append", default=[], help="with --merge: a line to print under the commands")
     args = ap.parse_args()
     if args.merge:
-        merge(args.merge, Path(args.out), args.note)
-        print((Path(args.out) / f"gpu_throughput_{json.loads(Path(args.merge[0]).read_text())['args']['device']}.md")
-              .read_text())
+        print(stem(merge(args.merge, Path(args.out), args.note), Path(args.out)).with_suffix(".md").read_text())
         return 0
     if args.write_inputs:
         INPUTS.write_text(json.dumps({a: dev_set_phonemes(a) for a in ("espeak", "kokoro")}, ensure_ascii=False))
@@ -414,7 +427,7 @@ def main() -> int:
             result["rows"] += [{"voice": name, "dtype": d, "batch": batch, "mode": m, "error": repr(e)}
                                for d, m in variants]
         write(result, Path(args.out))
-    print((Path(args.out) / f"gpu_throughput_{args.device}.md").read_text())
+    print(stem(result, Path(args.out)).with_suffix(".md").read_text())
     return 0
 
 

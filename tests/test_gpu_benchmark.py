@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from importlib import resources
 from pathlib import Path
 
@@ -38,15 +39,22 @@ def _load_script():
     return module
 
 
-def test_kokoro_onnx_is_unpacked_once_from_xz(tmp_path):
+def test_kokoro_onnx_is_unpacked_once_from_xz_outside_the_carried_folder(tmp_path, monkeypatch):
+    """Unpacked next to the .xz, the 88 MiB ONNX would travel with the next device call and
+    push it over the 64 MiB limit: it goes to the temp folder, once."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    carried = tmp_path / "kokoro"
+    carried.mkdir()
     payload = os.urandom(1000) * 50
-    with lzma.open(tmp_path / "kokoro.onnx.xz", "wb") as f:
+    with lzma.open(carried / "kokoro.onnx.xz", "wb") as f:
         f.write(payload)
-    unpacked = _load_script().unpacked_onnx(tmp_path)
-    assert unpacked == tmp_path / "kokoro.onnx" and unpacked.read_bytes() == payload
+    unpacked = _load_script().unpacked_onnx(carried)
+    assert unpacked.parent == tmp_path / "tmp" and unpacked.read_bytes() == payload
+    assert [p.name for p in carried.iterdir()] == ["kokoro.onnx.xz"]
     mtime = unpacked.stat().st_mtime_ns
-    assert _load_script().unpacked_onnx(tmp_path).stat().st_mtime_ns == mtime  # reused, not redone
-    assert not list(tmp_path.glob("*.tmp"))
+    assert _load_script().unpacked_onnx(carried).stat().st_mtime_ns == mtime  # reused, not redone
+    assert not list((tmp_path / "tmp").glob("*.tmp"))
 
 
 @pytest.mark.slow
@@ -123,6 +131,25 @@ def test_runs_of_one_device_merge_into_one_table(tmp_path):
     paths[1].write_text(json.dumps(other))
     with pytest.raises(SystemExit, match="different devices"):
         script.merge([str(p) for p in paths], tmp_path / "out", [])
+
+
+def test_each_card_keeps_its_own_table(tmp_path):
+    """GPU results are named by card, so an H200 run does not overwrite the H100's table; the
+    committed results of both cards are what the README quotes."""
+    script = _load_script()
+    for device, card in (("NVIDIA H100 80GB HBM3", "h100"), ("NVIDIA H200", "h200"),
+                         ("NVIDIA GeForce RTX 4090", "4090")):
+        result = {"args": {"device": "cuda"}, "machine": {"device": device}}
+        assert script.stem(result, tmp_path) == tmp_path / f"gpu_throughput_cuda_{card}"
+    assert script.stem({"args": {"device": "cpu"}, "machine": {"device": "CPU: AMD EPYC"}},
+                       tmp_path) == tmp_path / "gpu_throughput_cpu"
+    readme = (ROOT / "README.md").read_text()
+    for card in ("h100", "h200"):
+        committed = json.loads((ROOT / "benchmarks" / "results" / f"gpu_throughput_cuda_{card}.json").read_text())
+        assert card.upper() in committed["machine"]["device"]
+        assert f"gpu_throughput_cuda_{card}." in readme
+        best = max((r for r in committed["rows"] if "error" not in r), key=lambda r: r["audio_s_per_s"])
+        assert f"{best['audio_s_per_s']:,.0f}" in readme
 
 
 def test_configurations_run_uncompiled_first_and_onnx_at_fp32_only():

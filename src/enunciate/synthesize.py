@@ -94,7 +94,7 @@ def phonemize(text: str, options: SpeakOptions = SpeakOptions(), ssml: bool | No
 
 def default_batch_size(voice) -> int:
     """16 on a GPU: on the H100, batch 8 and 32 gave joe (fp32) 1,224 and 2,291 audio-s/s and Kokoro
-    398 and 660 (benchmarks/results/gpu_throughput_cuda.md); 16 keeps memory to a few GiB on smaller
+    398 and 660 (benchmarks/results/gpu_throughput_cuda_h100.md); 16 keeps memory to a few GiB on smaller
     cards. 1 on the CPU, where padded batches are slower per item: one at a time joe made
     20.8 audio-s/s and Kokoro 4.5, in batches of 8 11.9 and 2.5 (benchmarks/results/
     gpu_throughput_cpu.md, 2 threads). Larger activations fall out of cache, so convolutions and
