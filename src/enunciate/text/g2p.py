@@ -161,22 +161,22 @@ class G2P:
         return None
 
     def _with_suffix(self, word: str) -> tuple[str, str] | None:
-        """An inflection of a known word: "devices", "retries", and of a technical term too
-        ("tuples", "backends", "mutexes", "deserialized" from tuple, backend, mutex, deserialize)."""
+        """An inflection of a known word: "devices", "retries", "specified", and of a technical term
+        too ("tuples", "backends", "mutexes", "deserialized" from tuple, backend, mutex, deserialize)."""
         lower = word.lower()
 
         def known(stem: str) -> tuple[str, str] | None:
             return self._general(stem) or self._lexicons(stem, None, None)
 
-        rules = [("'s", _plural), ("s'", lambda s: s), ("ies", None), ("es", _plural), ("s", _plural),
+        rules = [("'s", _plural), ("s'", lambda s: s), ("ies", _plural), ("ied", _past), ("es", _plural), ("s", _plural),
                  ("d", _past), ("ed", _past), ("ing", lambda s: s + "ɪŋ")]  # "named" is name+d, not nam+ed
         for suffix, grow in rules:
             if not lower.endswith(suffix) or len(lower) <= len(suffix) + 2:
                 continue
-            if suffix == "ies":
+            if suffix in ("ies", "ied"):  # "retries", "specified": retry, specify
                 found = known(lower[:-3] + "y")
                 if found:
-                    return _plural(found[0]), found[1]
+                    return grow(found[0]), found[1]
                 continue
             stem = lower[: -len(suffix)]
             found = (suffix == "ing" and known(stem + "e")) or known(stem) or None  # "coding": code, not cod
