@@ -49,6 +49,23 @@ def test_words_cut_by_tags_or_entities_are_read_whole():
     assert report.words[1].text == "o</b>utput"  # the span is the input's
 
 
+def test_superscripts_are_powers_and_subscripts_indices():
+    """The Rust reference's "2<sup>8</sup>-1" is two to the power of eight minus one, not twenty
+    eight one; a superscript after a word stays a footnote number."""
+    page = ("<table><tr><th>Type</th><th>Maximum</th></tr><tr><td><code>i8</code></td><td>2<sup>7</sup>-1</td></tr>"
+            "</table><p>About 10<sup>-3</sup> s, -(2<sup>7</sup>), x<sup>2</sup>, x<sub>i</sub>, 10 km<sup>2</sup>"
+            " and H<sub>2</sub>O.</p>")
+    words = enunciate.phonemize(page, markup="html").words
+    table_end = page.index("</table>")
+    row = " ".join(w.spoken for w in words if w.span[0] < table_end)
+    para = " ".join(w.spoken for w in words if w.span[0] > table_end)
+    assert row.endswith("maximum two to the power of seven minus one")
+    assert para == ("about ten to the power of minus three seconds minus two to the power of seven X squared X i "
+                    "ten square kilometers and H two O")
+    (power,) = [w for w in words if w.text.startswith("10<sup>")]
+    assert power.text == "10<sup>-3</sup> s"  # the span is the input's
+
+
 def test_table_cells_are_read_after_their_header_cells():
     rows = [b for b in blocks(PAGE) if b.kind == "table_row"]
     assert len(rows) == 3 and rows[0].said_as == []

@@ -325,11 +325,25 @@ PR #4512 | P R number forty five twelve
 __init__ | init
 a1b2c3d | A one B two C three D
 lr=3e-4 | L R equals three E minus four
-x^2 | X to the power of two
+x^2 | X squared
 O(1) | O of one
 ssh <user>@<host> | ssh user at host
 Bearer <token> | bearer token
 x = a + b | X equals A plus B
+a[i-1] and n-1 workers | A I minus one and N minus one workers
+len(x)-1 | len X minus one
+2**31-1 and x**2 | two to the power of thirty one minus one and X squared
+2^8-1 | two to the power of eight minus one
+10^-3 s | ten to the power of minus three seconds
+-(a + b) | minus A plus B
+5 - 3 and x - y | five minus three and X minus Y
+10 - 2 = 8 | ten minus two equals eight
+(a + b) - c | A plus B minus C
+pages 5 - 10 | pages five to ten
+2019 - 2023 | twenty nineteen to twenty twenty three
+5 – 10 GB | five to ten gigabytes
+Tip - use this | tip use this
+W-2 and B-52 | W two and B fifty two
 """)
 
 WORDS_AND_ACRONYMS = rows("""
@@ -422,6 +436,15 @@ café | café
 wait… what | wait what
 a — b | A B
 a – b | A B
+5 − 3 and a − b | five minus three and A minus B
+− item | item
+2⁸−1 | two to the power of eight minus one
+x² and 2³ | X squared and two cubed
+10 m² and 3 m³ of water | ten square meters and three cubic meters of water
+9.8 m/s² | nine point eight meters per second squared
+c = 3 × 10⁸ m/s | C equals three times ten to the power of eight meters per second
+10⁻³ s | ten to the power of minus three seconds
+1990 – 1995 | nineteen ninety to nineteen ninety five
 """)
 
 KNOWN_ROWS = rows("""

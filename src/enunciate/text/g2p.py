@@ -168,8 +168,9 @@ class G2P:
         def known(stem: str) -> tuple[str, str] | None:
             return self._general(stem) or self._lexicons(stem, None, None)
 
-        rules = [("'s", _plural), ("s'", lambda s: s), ("ies", _plural), ("ied", _past), ("es", _plural), ("s", _plural),
-                 ("d", _past), ("ed", _past), ("ing", lambda s: s + "ɪŋ")]  # "named" is name+d, not nam+ed
+        # "named" is name+d, not nam+ed
+        rules = [("'s", _plural), ("s'", lambda s: s), ("ies", _plural), ("ied", _past), ("es", _plural),
+                 ("s", _plural), ("d", _past), ("ed", _past), ("ing", lambda s: s + "ɪŋ")]
         for suffix, grow in rules:
             if not lower.endswith(suffix) or len(lower) <= len(suffix) + 2:
                 continue

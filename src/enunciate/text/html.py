@@ -1,12 +1,13 @@
 """HTML pages (saved documentation, rendered READMEs) -> the same blocks as Markdown, offsets kept.
 
 Read as a browser shows the page to someone listening: when the page has a <main> (or else an
-<article>), only that is read and the navigation, headers and footers around it are reported as
-not read. Headings, paragraphs, list items, quotes and table rows are blocks; tags are blanked to
-spaces and entities become their character, so every offset in a block's text is an offset in the
-input. Scripts, styles, preformatted code, forms, SVG, MathML, media and images are skipped and
-reported. In a table with header cells (<th>), each cell is read after its column's name, timed on
-the cell's tag, as a screen reader does.
+<article>), only that is read and the navigation, headers and footers around it are reported as not
+read. Headings, paragraphs, list items, quotes and table rows are blocks; tags are blanked to spaces
+and entities become their character, so every offset in a block's text is an offset in the input (a
+power written <sup>, "2<sup>8</sup>", shows as "2^8" inside the tags' span). Scripts, styles,
+preformatted code, forms, SVG, MathML, media and images are skipped and reported. In a table with
+header cells (<th>), each cell is read after its column's name, timed on the cell's tag, as a screen
+reader does.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from .markdown import _GAP, Block, code_said, join_split_words
+from .patterns import takes_power
 
 _MARKUP = re.compile(r"""<!--.*?(?:-->|\Z)|<!\[CDATA\[.*?(?:\]\]>|\Z)|<[!?][^>]*>"""
                      r"""|</?[a-zA-Z](?:"[^"]*"|'[^']*'|[^>"'])*>"""  # a quoted value may hold ">"
@@ -23,6 +25,7 @@ _MARKUP = re.compile(r"""<!--.*?(?:-->|\Z)|<!\[CDATA\[.*?(?:\]\]>|\Z)|<[!?][^>]*
 _FOOTNOTE_MARK = re.compile(r"\[?\d{1,3}\]?")  # "1", "[2]": a link to a footnote, silent as in Markdown
 _ANCHOR_HREF = re.compile(r"""\shref\s*=\s*["']?#""")
 _NAME = re.compile(r"</?([a-zA-Z][\w:-]*)")
+_SCRIPT = re.compile(r"[-−+]?\d{1,3}|[-−]?[a-zA-Z]")  # a superscript's exponent, a subscript's index
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
 # elements whose content is not read: the skipped block's kind, as the report names it
 SKIPPED = {"script": "script", "style": "style", "pre": "code", "template": "template", "svg": "image",
@@ -98,6 +101,21 @@ def _entities(shown: list[str], wide: dict[int, int], text: str, a: int, b: int)
                 wide[m.start()] = m.end()
 
 
+def _script(text: str, shown: list[str], tag: _Tag, nxt: _Tag | None, lo: int) -> str | None:
+    """A short <sup> after a number, a variable or a unit is a power ("2<sup>8</sup>": "^8"); a
+    letter in <sub> is an index ("x<sub>i</sub>": " i"). Else None: the tags are blanked as usual
+    (a footnote number, "H<sub>2</sub>O")."""
+    if tag.name not in ("sup", "sub") or tag.closing or nxt is None or nxt.name != tag.name or not nxt.closing:
+        return None
+    content = html.unescape(text[tag.end:nxt.start]).strip()
+    if not _SCRIPT.fullmatch(content):
+        return None
+    if tag.name == "sub":
+        return " " + content if content.isalpha() else None
+    before = "".join(shown[max(lo, tag.start - 16):tag.start]).replace(_GAP, "")
+    return "^" + content if takes_power(before) else None
+
+
 def blocks(text: str) -> Iterator[Block]:
     """Yield the page's blocks in order: read ones with their text, skipped ones flagged."""
     tags = _tags(text)
@@ -146,6 +164,12 @@ def blocks(text: str) -> Iterator[Block]:
             if spoken:
                 said.append((tag.end, nxt.start, spoken))
                 quiet = tag.end
+        script = _script(text, shown, tag, nxt, lo)
+        if script:  # "2<sup>8</sup>" shows as "2^8", "x<sub>i</sub>" as "x i": the tags' span holds them
+            shown[tag.start:nxt.end] = list(script) + [_GAP] * (nxt.end - tag.start - len(script))
+            pos = nxt.end
+            k += 2
+            continue
         if tag.name in SKIPPED and not tag.closing:
             close(tag.start)
             j = _element_end(tags, k)

@@ -276,7 +276,8 @@ def _emphasis_and_escapes(text: str, escaped: list[int]) -> str:
     return text
 
 
-_SPLIT_WORD = re.compile(r"[\w'’<>&()]+(?:\x00+[\w'’<>&()]+)+")  # a word markup cuts: "<b>o</b>utput", "Vec&lt;T&gt;"
+# a word markup cuts: "<b>o</b>utput", "Vec&lt;T&gt;", "2<sup>8</sup>-1"
+_SPLIT_WORD = re.compile(r"[\w'’<>&()^-]+(?:\x00+[\w'’<>&()^-]+)+")
 
 
 def join_split_words(text: str, said: list[tuple[int, int, str]], offset: int = 0

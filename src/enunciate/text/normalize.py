@@ -51,6 +51,7 @@ _FOLD = {"‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "“": '"',
          "«": '"', "»": '"', "‐": "-", "‑": "-", "‒": "-", "–": "-", "−": "-", "―": "—", "⁄": "/",
          "…": "…", "™": "™", "©": "©", "®": "®", "℃": "°C", "℉": "°F", "µ": "μ"}
 _SOLO = set("—…©®™•¶†‡→←↑↓⇒")
+_SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+"))  # "2⁸", "10⁻³", "x²", "m²": exponents
 _ASCII_MARK = re.compile(r"\b[A-Z][A-Za-z0-9]+(\((R|TM)\))(?![\w(])")  # "Intel(R)", "Foo(TM)"; not "f(R)"
 _SPLIT_CATEGORIES = {"So", "Sk", "Co", "Cn", "Cs", "Cc", "Cf"}
 _CHUNK_RE = re.compile(r"[—…]|[^\s—…]+")
@@ -232,6 +233,16 @@ def _fold(text: str, start: int, end: int) -> _Folded:
             continue
         if ch.isascii() and (k + 1 == end or text[k + 1].isascii()):  # nothing can join it
             chars.append(ch)
+            starts.append(k)
+            ends.append(k + 1)
+            k += 1
+            continue
+        if ch in _SUPERSCRIPTS or (ch in "−–" and text[k - 1:k].strip() == "" and text[k + 1:k + 2].strip() == ""):
+            if ch in _SUPERSCRIPTS and text[k - 1:k] not in _SUPERSCRIPTS and P.takes_power("".join(chars)):
+                chars.append("^")  # "2⁸": 2^8, read as a power
+                starts.append(k)
+                ends.append(k + 1)
+            chars.append(_SUPERSCRIPTS.get(ch, ch))  # "−", "–" on their own: a minus, a range or a pause
             starts.append(k)
             ends.append(k + 1)
             k += 1

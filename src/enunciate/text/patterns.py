@@ -60,6 +60,7 @@ ATTACHED_UNITS: dict[str, tuple[str, str]] = {
     "Ti": ("tebibyte", "tebibytes"),
 }
 SPACED_UNITS: dict[str, tuple[str, str]] = {"m": ("meter", "meters")}
+LENGTH_UNITS = {"m", "km", "cm", "mm", "nm", "μm", "ft"}  # "m²", "km^2": square, cubic
 # Nouns counted per unit of time in rates such as "tok/s" or "it/s".
 CPU_WORDS = {"cpu", "cpus", "vcpu", "vcpus", "core", "cores"}  # "500m CPU": Kubernetes millicores
 RATE_NOUNS: dict[str, tuple[str, str]] = {
@@ -133,7 +134,7 @@ SYMBOLS = {
     "$": "dollar", "~": "tilde", "^": "caret", "|": "pipe", "\\": "backslash", "/": "slash",
     ".": "dot", ":": "colon", "::": "colon colon", "?": "question mark", "*": "star",
     "**": "star star", "!": "bang", "§": "section", "×": "times", "÷": "divided by",
-    "±": "plus or minus", "≈": "approximately", "≠": "not equal to", "≤": "less than or equal to",
+    "±": "plus or minus", "−": "minus", "≈": "approximately", "≠": "not equal to", "≤": "less than or equal to",
     "≥": "greater than or equal to", "∞": "infinity", "√": "square root of", "°": "degrees",
     "€": "euro", "£": "pound", "¥": "yen", "₹": "rupee",
     "⌘": "command", "⌥": "option", "⇧": "shift", "⌃": "control", "⏎": "return", "↵": "return", "⌫": "delete",
@@ -206,7 +207,7 @@ AM_PM = {"am": "A M", "pm": "P M", "a.m.": "A M", "p.m.": "P M"}
 MAX_PATTERN_LEN = 256
 NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
 RE_DECIMAL = re.compile(rf"[-−]?(?:{NUM})")
-RE_QUANTITY_UNIT = re.compile(rf"(?P<num>[-−]?(?:{NUM}))(?P<unit>[A-Za-zμ°%×][A-Za-zμ°/]*)")
+RE_QUANTITY_UNIT = re.compile(rf"(?P<num>[-−]?(?:{NUM}))(?P<unit>[A-Za-zμ°%×][A-Za-zμ°/]*(?:\^[23])?)")
 RE_RANGE = re.compile(rf"(?P<a>[-−]?(?:{NUM}))[-–](?P<b>{NUM})(?P<unit>[A-Za-zμ°%][A-Za-zμ°/]*)?")
 RE_ORDINAL = re.compile(r"(\d+)(st|nd|rd|th)", re.IGNORECASE)
 RE_DECADE = re.compile(r"'(?P<short>\d0)s|(?P<year>1\d\d0|20\d0)s")
@@ -220,7 +221,7 @@ RE_VERSION = re.compile(r"(?P<v>v)?(?P<nums>\d+(?:\.(?:\d+|[xyzXYZ*]))+|(?<=v)\d
 RE_SLASH_VERSION = re.compile(r"(?P<name>[A-Za-z][A-Za-z0-9]*)/(?P<nums>\d+(?:\.\d+)*)")
 RE_SCIENTIFIC = re.compile(r"(?P<mantissa>[-−]?\d+(?:\.\d+)?)[eE](?P<exp>[-+]?\d+)")
 RE_SCIENTIFIC_IN_CODE = re.compile(r"(?<![\w.])\d+(?:\.\d+)?[eE][-+]?\d+(?![\w.])")  # "lr=3e-4"
-RE_POWER = re.compile(r"(?P<base>\d+)\^(?P<exp>\d{1,3})")  # "2^32"
+RE_POWER = re.compile(r"(?P<base>\d+)(?:\^|\*\*)(?P<exp>[-−]?\d{1,3})")  # "2^32", "2**31", "10^-3"
 RE_INSTANCE_TYPE = re.compile(r"(?P<family>[a-z]{1,4}\d+[a-z]*(?:-flex)?)\."
                               r"(?P<count>\d+)?(?P<x>x)?(?P<size>large|medium|small|micro|nano|metal)")
 RE_IP = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
@@ -268,3 +269,13 @@ RE_CODE_PART = re.compile(r"\d+(?:\.\d+)+|[^\W\d_]+|\d+|_+|[^\w\s]+")
 RE_OVERRIDE = re.compile(r"\[(?P<word>[^\[\]\n]{1,100})\]\((?:/(?P<ipa>[^/()\n]{1,300})/|"
                          r"kokoro:(?P<kokoro>[^()\n]{1,300}))\)")
 VOWELS = set("aeiouyAEIOUY")
+
+
+def takes_power(before: str) -> bool:
+    """Whether a superscript after `before` is an exponent: after a digit, a bracket, a one-letter
+    variable or a unit ("2⁸", "(n+1)²", "x²", "km²", "m/s²"); after a word it is a footnote mark."""
+    if before[-1:].isdigit() or before[-1:] in ")]":
+        return True
+    word = re.search(r"[A-Za-zμ]*$", before).group()
+    head = before[:len(before) - len(word)]
+    return bool(word) and (len(word) == 1 or word in LENGTH_UNITS or head.endswith("/"))

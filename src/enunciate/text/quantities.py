@@ -11,7 +11,8 @@ import re
 
 from . import numbers as nw
 from . import patterns as P
-from .words import Context, Item, is_capitalized, is_mixed_case, say_code, say_digits, say_scientific
+from .words import (Context, Item, is_capitalized, is_mixed_case, power_words, say_code, say_digits,
+                    say_scientific)
 
 Reading = tuple | None  # (spoken, kind) or (spoken, kind, punct)
 
@@ -179,9 +180,9 @@ def _scientific(c: str, ctx: Context) -> Reading:
 
 
 def _power(c: str, ctx: Context) -> Reading:
-    """"2^32": two to the power of thirty two."""
+    """"2^32": two to the power of thirty two; "10^-3", "2**31"."""
     m = P.RE_POWER.fullmatch(c)
-    return (f"{nw.integer(m['base'])} to the power of {nw.integer(m['exp'])}", "number") if m else None
+    return (f"{nw.integer(m['base'])} {power_words(m['exp'])}", "number") if m else None
 
 
 def unit_reading(unit: str, attached: bool) -> tuple[str, str] | None:
@@ -192,10 +193,16 @@ def unit_reading(unit: str, attached: bool) -> tuple[str, str] | None:
     if unit in P.UNITS:
         return P.UNITS[unit]
     base, slash, per = unit.partition("/")
+    if not slash and unit[-2:] in ("^2", "^3") and unit[:-2] in P.LENGTH_UNITS:  # "m²", "km^2": area, volume
+        size = "square" if unit[-1] == "2" else "cubic"
+        noun = P.SPACED_UNITS.get(unit[:-2]) or P.UNITS[unit[:-2]]
+        return f"{size} {noun[0]}", f"{size} {noun[1]}"
+    squared = " squared" if per.endswith("^2") else ""  # "m/s²": meters per second squared
+    per = per.removesuffix("^2")
     if slash and per in P.PER_UNITS:
-        noun = P.UNITS.get(base) or P.RATE_NOUNS.get(base)
+        noun = P.UNITS.get(base) or P.SPACED_UNITS.get(base) or P.RATE_NOUNS.get(base)  # "5m/s": meters
         if noun:
-            return f"{noun[0]} per {P.PER_UNITS[per]}", f"{noun[1]} per {P.PER_UNITS[per]}"
+            return f"{noun[0]} per {P.PER_UNITS[per]}{squared}", f"{noun[1]} per {P.PER_UNITS[per]}{squared}"
     return None
 
 
@@ -417,6 +424,9 @@ def _combo_quantity(items: list[Item], k: int) -> tuple | None:
     after = third.text if third is not None and not punct and not items[k + 1].punct else None
     if P.RE_DECIMAL.fullmatch(c):
         return 2, say_quantity(c, unit, kind == "unit" and _attributive(before, after)), kind, punct
+    power = P.RE_POWER.fullmatch(c)
+    if power and kind == "unit":  # "10^-3 s", "10⁹ Hz"
+        return 2, f"{_power(c, Context.bare(None, {}))[0]} {unit[1]}", kind, punct
     listed = P.RE_SLASH_NUMBERS.fullmatch(c)
     if listed:  # "p50/p95/p99 are 3/8/20 ms": three slash eight slash twenty milliseconds
         return 2, " slash ".join(map(nw.quantity, c.split("/"))) + f" {unit[1]}", kind, punct
@@ -433,4 +443,20 @@ def _combo_quantity(items: list[Item], k: int) -> tuple | None:
 
 RULES = [_currency, _percent, _ordinal, _decade, _date, _time, _ratio, _ip, _version, _slash_version,
          _scientific, _power, _quantity_unit, _duration, _dimensions, _phone, _range, _rating, _fraction, _number]
-COMBOS = [_combo_date, _combo_time, _combo_quantity]
+def _combo_spaced_range(items: list[Item], k: int) -> tuple | None:
+    """"2019 - 2023", "pages 5 – 10": numbers around a spaced dash that rise (or an en dash) are
+    read as the range written without spaces (years as years); "5 - 3" falls to the minus."""
+    if k + 2 >= len(items) or items[k + 1].text not in ("-", "–") or items[k + 2].punct:
+        return None
+    a, b = items[k].text, items[k + 2].text
+    if not (a.isdigit() and b.isdigit()) or (items[k + 1].text == "-" and int(b) <= int(a)):
+        return None
+    after = items[k + 3] if k + 3 < len(items) and not items[k + 3].punct else None
+    unit = after and unit_reading(after.text, attached=False)
+    if unit:  # "5 - 10 GB"
+        return 4, f"{nw.quantity(a)} to {nw.quantity(b)} {unit[1]}", "range"
+    reading = _range(f"{a}-{b}", Context.bare(None, {}))
+    return (3, *reading) if reading else None
+
+
+COMBOS = [_combo_date, _combo_time, _combo_spaced_range, _combo_quantity]

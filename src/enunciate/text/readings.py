@@ -125,9 +125,40 @@ def _slash_words(c: str, ctx: Context) -> Reading:
     return " ".join(say_word(p, ctx)[0] for p in c.split("/")), "word"
 
 
+def _operand(word: str, other: str) -> bool:
+    """A number, a power or a one-letter variable: what stands on either side of a minus. The
+    article "a" and the pronoun "I" count only beside another such operand ("a - b")."""
+    if P.RE_DECIMAL.fullmatch(word) or P.RE_POWER.fullmatch(word):
+        return True
+    if word in ("a", "A", "I"):
+        return len(other) == 1 and other.isalpha() or bool(P.RE_DECIMAL.fullmatch(other))
+    return len(word) == 1 and word.isalpha()
+
+
+def _spaced_dash(c: str, ctx: Context) -> Reading:
+    """A "-" or "−" between spaces, between operands: "5 - 3", "x - y", "(a + b) - c" are minus;
+    "pages 5 - 10", "2019 - 2023" rise, so they are a range, as is an en dash between numbers
+    ("5 – 10"). Elsewhere a dash is a pause."""
+    a, b = ctx.before, ctx.after
+    if not a or not b or not ((a in ")]" or _operand(a, b)) and (b in "([" or _operand(b, a))):
+        return None
+    numbers = P.RE_DECIMAL.fullmatch(a) and P.RE_DECIMAL.fullmatch(b)
+    if c == "–":  # an en dash: a range between numbers ("5 – 10"), else a pause
+        return ("to", "range") if numbers else None
+    if c == "-" and numbers and float(b.replace(",", "")) > float(a.replace(",", "")):
+        return "to", "range"
+    return "minus", "symbol"
+
+
 def _symbols(c: str, ctx: Context) -> Reading:
     if any(ch.isalnum() for ch in c):
         return None
+    if c in ("-", "−", "–"):
+        said = _spaced_dash(c, ctx)
+        if said:
+            return said
+        if c == "−":
+            return "", "punct", ","
     if c in P.PROSODY:
         return "", "punct", P.PROSODY[c]
     if all(ch in P.PROSODY for ch in c):  # "?!", "!!!", "?.." in prose: the strongest mark

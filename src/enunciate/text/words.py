@@ -271,8 +271,13 @@ def say_code(text: str, ctx: Context, path: bool = False) -> str:
             words.append(say_digits(part))
         elif part[0] == "_":
             words.append(" ".join(["underscore"] * len(part)) if path else "")
-        elif part == "^" and before[-1:].isalnum() and after.isdigit() and not path:  # "n^2"
-            words.append("to the power of")
+        elif part in ("^", "**", "^-", "**-") and before[-1:].isalnum() and after.isdigit() and not path:
+            words.append(power_words(part.lstrip("^*") + after))  # "n^2", "2**31", "10^-3"
+            k += 1
+        elif (part == "-" and after.isdigit() and not path and k >= 1
+              and (len(before) == 1 and before.islower() or before[-1:] in ")]"
+                   or before.isdigit() and k >= 2 and parts[k - 2] in ("^", "**"))):
+            words.append("minus")  # "a[i-1]", "len(x)-1", "2^8-1": arithmetic, not a dash
         elif (not k and not path and (part in ("&[", "&'") or part == "&" and after[:1].isalpha())
               and re.match(r"&(\w*)", text).group(1) not in name2codepoint):  # "&amp;" is no reference
             words += ["ref", say_symbols(part[1:], names)]  # "&mut self", "&str", "&[u8]": a reference
@@ -280,12 +285,22 @@ def say_code(text: str, ctx: Context, path: bool = False) -> str:
             words += [say_symbols(part[:-1], names), "ref"]  # "Some(&element)", "f(a, &b)": a reference
         elif part[0].isalpha():
             words.append(say_word(part, ctx, code=True)[0])
+        elif part in ("-(", "-[") and not k and not path:  # "-(a + b)", "-(2^7)": negated
+            words.append("minus")
         elif part.endswith("-") and after[:1].isdigit() and (len(part) > 1 or not k) and not path:
             words += [say_symbols(part[:-1], names), "minus"]  # "nargs=-1", "[-1]": a negative number
         else:
             words.append(say_symbols(part, names))
         k += 1
     return " ".join(w for w in words if w)
+
+
+def power_words(exponent: str) -> str:
+    """"2": squared, "3": cubed, "-3": to the power of minus three."""
+    if exponent in ("2", "3"):
+        return "squared" if exponent == "2" else "cubed"
+    sign = "minus " if exponent[:1] in "-−" else ""
+    return f"to the power of {sign}{nw.integer(exponent.lstrip('+-−'))}"
 
 
 def spell_hex(hex_digits: str) -> str:
