@@ -66,6 +66,14 @@ def test_superscripts_are_powers_and_subscripts_indices():
     assert power.text == "10<sup>-3</sup> s"  # the span is the input's
 
 
+def test_a_footnote_in_a_header_cell_is_not_part_of_the_column_name():
+    page = ("<table><tr><th>Kind</th><th><code>#</code> sets<sup class='footnote-reference'>"
+            "<a href='#footnote-nsets'>1</a></sup></th><th>Area (m<sup>2</sup>)</th></tr>"
+            "<tr><td>raw</td><td>&lt;256</td><td>5</td></tr></table>")
+    spoken = " ".join(w.spoken for w in enunciate.phonemize(page, markup="html").words)
+    assert spoken.endswith("kind raw hash sets less than two hundred fifty six area M squared five")
+
+
 def test_table_cells_are_read_after_their_header_cells():
     rows = [b for b in blocks(PAGE) if b.kind == "table_row"]
     assert len(rows) == 3 and rows[0].said_as == []

@@ -344,6 +344,9 @@ pages 5 - 10 | pages five to ten
 5 – 10 GB | five to ten gigabytes
 Tip - use this | tip use this
 W-2 and B-52 | W two and B fifty two
+x = 1_000_000 and 98_222 | X equals one million and ninety eight thousand two hundred twenty two
+my_var_123 | my var one twenty three
+the # of requests | the number of requests
 """)
 
 WORDS_AND_ACRONYMS = rows("""

@@ -22,6 +22,8 @@ from .patterns import takes_power
 _MARKUP = re.compile(r"""<!--.*?(?:-->|\Z)|<!\[CDATA\[.*?(?:\]\]>|\Z)|<[!?][^>]*>"""
                      r"""|</?[a-zA-Z](?:"[^"]*"|'[^']*'|[^>"'])*>"""  # a quoted value may hold ">"
                      r"""|</?[a-zA-Z][^>]*>""", re.S)  # an unclosed quote: the tag ends at its first ">"
+_SUP_NUMBER = re.compile(r"<sup\b[^>]*>\s*<a\b[^>]*>\s*\[?\d{1,3}\]?\s*</a>\s*</sup>", re.I)  # a linked footnote
+_SUP_POWER = re.compile(r"(?<=[\w)])<sup>\s*([-−+]?\d{1,3})\s*</sup>", re.I)
 _FOOTNOTE_MARK = re.compile(r"\[?\d{1,3}\]?")  # "1", "[2]": a link to a footnote, silent as in Markdown
 _ANCHOR_HREF = re.compile(r"""\shref\s*=\s*["']?#""")
 _NAME = re.compile(r"</?([a-zA-Z][\w:-]*)")
@@ -210,7 +212,9 @@ def blocks(text: str) -> Iterator[Block]:
         elif tag.name in CELLS and not tag.closing and rows:
             row = rows[-1]
             end = next((j for j in range(k + 1, len(tags)) if tags[j].name in ROW_PARTS), len(tags) - 1)
-            cell = " ".join(html.unescape(_MARKUP.sub(" ", text[tag.end:tags[end].start])).split())
+            raw = _SUP_NUMBER.sub(" ", text[tag.end:tags[end].start])  # a footnote's number is not in a name
+            raw = _SUP_POWER.sub(r"^\1", raw)  # "m<sup>2</sup>": m^2
+            cell = " ".join(html.unescape(_MARKUP.sub(" ", raw)).split())
             column = len(row.cells)
             row.cells.append((tag, cell))
             name = headers[column] if column < len(headers) and tag.name == "td" else ""

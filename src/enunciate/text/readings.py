@@ -153,6 +153,8 @@ def _spaced_dash(c: str, ctx: Context) -> Reading:
 def _symbols(c: str, ctx: Context) -> Reading:
     if any(ch.isalnum() for ch in c):
         return None
+    if c == "#" and (ctx.next or "").lower() == "of":  # "the # of requests"
+        return "number", "symbol"
     if c in ("-", "−", "–"):
         said = _spaced_dash(c, ctx)
         if said:

@@ -259,7 +259,11 @@ def say_code(text: str, ctx: Context, path: bool = False) -> str:
     while k < len(parts):
         part = parts[k]
         before, after = parts[k - 1] if k else "", parts[k + 1] if k + 1 < len(parts) else ""
-        if part[0].isdigit() and "." in part:
+        if part.isdigit() and len(part) <= 3 and not path and _digit_groups(parts, k) > k:
+            end = _digit_groups(parts, k)  # "1_000_000", "98_222": Rust's and Python's digit separators
+            words.append(nw.integer("".join(parts[k:end + 1:2])))
+            k = end
+        elif part[0].isdigit() and "." in part:
             words.append(_say_dotted_number(part, before, path))
         elif part[0].isdigit() and len(after) > 1 and after in P.UNITS:  # not "k8s"
             unit = P.UNITS[after]
@@ -293,6 +297,14 @@ def say_code(text: str, ctx: Context, path: bool = False) -> str:
             words.append(say_symbols(part, names))
         k += 1
     return " ".join(w for w in words if w)
+
+
+def _digit_groups(parts: list[str], k: int) -> int:
+    """Index of the last part of a number grouped by underscores that starts at parts[k], else k."""
+    end = k
+    while end + 2 < len(parts) and parts[end + 1] == "_" and len(parts[end + 2]) == 3 and parts[end + 2].isdigit():
+        end += 2
+    return end
 
 
 def power_words(exponent: str) -> str:
