@@ -207,6 +207,7 @@ AM_PM = {"am": "A M", "pm": "P M", "a.m.": "A M", "p.m.": "P M"}
 MAX_PATTERN_LEN = 256
 NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+"
 RE_DECIMAL = re.compile(rf"[-−]?(?:{NUM})")
+RE_UNDERSCORED_NUMBER = re.compile(r"\d+(?:_\d+)+(?:\.\d+(?:_\d+)*)?|\d+\.\d+(?:_\d+)+")  # "1_000", "0.000_001"
 RE_QUANTITY_UNIT = re.compile(rf"(?P<num>[-−]?(?:{NUM}))(?P<unit>[A-Za-zμ°%×][A-Za-zμ°/]*(?:\^[23])?)")
 RE_RANGE = re.compile(rf"(?P<a>[-−]?(?:{NUM}))[-–](?P<b>{NUM})(?P<unit>[A-Za-zμ°%][A-Za-zμ°/]*)?")
 RE_ORDINAL = re.compile(r"(\d+)(st|nd|rd|th)", re.IGNORECASE)

@@ -238,6 +238,8 @@ def _quantity_unit(c: str, ctx: Context) -> Reading:
     if not unit:
         return None
     num = m["num"]
+    if c in ("0x", "0X"):  # the hex prefix, not "zero times"
+        return "zero X", "code"
     if m["unit"] == "m" and (ctx.next or "").lower() in P.CPU_WORDS:  # "500m CPU": five hundred milli CPU
         return f"{nw.quantity(num)} milli", "unit"
     if m["unit"] == "s" and num.isdigit() and len(num) in (3, 4) and _grouped_context(ctx):

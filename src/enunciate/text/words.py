@@ -250,6 +250,8 @@ def say_code(text: str, ctx: Context, path: bool = False) -> str:
     if digest and not path:  # "sha256:9f86d081…", "commit=3f9a2b1": the hash character by character
         return " ".join(w for w in (say_code(text[:digest.start()], ctx), spell_hex(digest.group()),
                                     say_code(text[digest.end():], ctx)) if w)
+    if not path and P.RE_UNDERSCORED_NUMBER.fullmatch(text):  # "0.000_001", "1_000.5": digit separators
+        return nw.quantity(text.replace("_", ""))
     names = P.PATH_SEPARATORS if path else {}
     if "<" in text:
         text = P.RE_PLACEHOLDER.sub(r" \1 ", text)  # "<user>@<host>": user at host
