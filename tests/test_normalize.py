@@ -450,6 +450,9 @@ x² and 2³ | X squared and two cubed
 c = 3 × 10⁸ m/s | C equals three times ten to the power of eight meters per second
 10⁻³ s | ten to the power of minus three seconds
 1990 – 1995 | nineteen ninety to nineteen ninety five
+Δt and αβ | delta T and alpha beta
+σ² | sigma squared
+the "µs" suffix | the microseconds suffix
 """)
 
 KNOWN_ROWS = rows("""

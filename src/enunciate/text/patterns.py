@@ -277,6 +277,6 @@ def takes_power(before: str) -> bool:
     variable or a unit ("2⁸", "(n+1)²", "x²", "km²", "m/s²"); after a word it is a footnote mark."""
     if before[-1:].isdigit() or before[-1:] in ")]":
         return True
-    word = re.search(r"[A-Za-zμ]*$", before).group()
+    word = re.search(r"[^\W\d_]*$", before).group()
     head = before[:len(before) - len(word)]
     return bool(word) and (len(word) == 1 or word in LENGTH_UNITS or head.endswith("/"))

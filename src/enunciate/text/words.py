@@ -112,7 +112,7 @@ def say_word(word: str, ctx: Context, code: bool = False) -> tuple[str, str]:
     if not code and word in P.PROSE_ABBREVIATIONS:  # "eg" and "ie" without their dots, in prose only
         return P.PROSE_ABBREVIATIONS[word], "abbreviation"
     if not is_latin(word):
-        return P.GREEK.get(word, ""), "symbol"
+        return _say_non_latin(word, ctx)
     if word in ("IT", "US") and _in_shouted_phrase(ctx):  # "IT IS DONE": the word, not I T
         return word.lower(), "word"
     stem = word[:-2] if word[-2:] in ("'s", "’s") else None
@@ -152,6 +152,33 @@ def say_word(word: str, ctx: Context, code: bool = False) -> tuple[str, str]:
         return word.lower(), "word"
     said = [say_word(h, ctx, code=True)[0] for h in humps]
     return " ".join(h for h in said if h), "code" if word[0].islower() else "word"
+
+
+def _say_non_latin(word: str, ctx: Context) -> tuple[str, str]:
+    """Greek letters by name, also inside a name ("Δt": delta T); a unit symbol by its name ("µs":
+    microseconds). Other scripts have no reading here: "" (the report lists the word as not read)."""
+    if word in P.UNITS:
+        return P.UNITS[word][1], "unit"
+    said = []
+    for run in _script_runs(word):
+        if is_latin(run):
+            said.append(say_word(run, ctx, code=True)[0])
+        elif all(ch in P.GREEK for ch in run):
+            said += [P.GREEK[ch] for ch in run]
+        else:
+            return "", "symbol"
+    return " ".join(said), "symbol"
+
+
+def _script_runs(word: str) -> list[str]:
+    """"Δt" -> ["Δ", "t"]: runs of Latin and of other letters."""
+    runs: list[str] = []
+    for ch in word:
+        if runs and is_latin(runs[-1][-1]) == is_latin(ch):
+            runs[-1] += ch
+        else:
+            runs.append(ch)
+    return runs
 
 
 def _is_tech_term(word: str, ctx: Context) -> bool:
