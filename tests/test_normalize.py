@@ -348,6 +348,12 @@ x = 1_000_000 and 98_222 | X equals one million and ninety eight thousand two hu
 my_var_123 | my var one twenty three
 0.000_001 and 1_000.5 | zero point zero zero zero zero zero one and one thousand point five
 prefixes 0x, 0o or 0b | prefixes zero X zero O or zero B
+-pi/2 and π/2 | minus pi over two and pi over two
+1/sqrt(2π) | one over the square root of two pi
+x.sqrt() and -inf | X dot square root and minus inf
+e^(self) | E to the power of self
+x/2 and 1/x | X over two and one over X
+-v and -rf | dash V and dash R F
 the # of requests | the number of requests
 """)
 

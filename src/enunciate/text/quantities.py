@@ -169,7 +169,7 @@ def _version(c: str, ctx: Context) -> Reading:
 
 def _slash_version(c: str, ctx: Context) -> Reading:
     m = P.RE_SLASH_VERSION.fullmatch(c)
-    if not m:
+    if not m or len(m["name"]) == 1:  # "curl/8.1" is a version; "x/2" a quotient
         return None
     name = m["name"] if ctx.knows(m["name"]) else say_code(m["name"], ctx)
     return f"{name} {nw.version(m['nums'].split('.'))}", "version"

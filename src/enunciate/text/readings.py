@@ -79,7 +79,7 @@ def _dotted_letters(c: str, ctx: Context) -> Reading:
 
 
 def _flag(c: str, ctx: Context) -> Reading:
-    if not P.RE_FLAG.fullmatch(c):
+    if not P.RE_FLAG.fullmatch(c) or c[1:].lower() in P.MATH_WORDS:  # "-pi", "-inf": negative, not flags
         return None
     dashes = len(c) - len(c.lstrip("-"))
     name, eq, value = c[dashes:].partition("=")
@@ -120,6 +120,8 @@ def _slash_words(c: str, ctx: Context) -> Reading:
     if not P.RE_SLASH_WORDS.fullmatch(c):
         return None
     first, _, rest = c.partition("/")
+    if (first.isdigit() and len(rest) == 1) or (rest.isdigit() and len(first) == 1):
+        return None  # "x/2", "1/x": a quotient, read "over" as code
     if first in ("r", "u") and len(rest) >= 3:
         return f"{first.upper()} slash {say_word(rest, ctx)[0]}", "word"
     return " ".join(say_word(p, ctx)[0] for p in c.split("/")), "word"

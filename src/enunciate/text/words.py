@@ -316,16 +316,32 @@ def say_code(text: str, ctx: Context, path: bool = False) -> str:
             words += ["ref", say_symbols(part[1:], names)]  # "&mut self", "&str", "&[u8]": a reference
         elif k and not path and re.fullmatch(r"[(\[{,=<]+&", part) and after[:1].isalpha():
             words += [say_symbols(part[:-1], names), "ref"]  # "Some(&element)", "f(a, &b)": a reference
+        elif part == "sqrt" and not path:
+            words.append("the square root of" if after.startswith("(") and after != "()" else "square root")
         elif part[0].isalpha():
             words.append(say_word(part, ctx, code=True)[0])
         elif part in ("-(", "-[") and not k and not path:  # "-(a + b)", "-(2^7)": negated
             words.append("minus")
+        elif part == "-" and not k and not path and after.lower() in P.MATH_WORDS:  # "-pi/2", "-inf"
+            words.append("minus")
+        elif part in ("/", "/(") and not path and _mathy(before) and _mathy(after) and (
+                before.isdigit() or after.isdigit() or before.lower() in P.MATH_WORDS
+                or after.lower() in P.MATH_WORDS or not is_latin(before + after)):
+            words.append("over")  # "π/2", "1/sqrt(2)", "x/2": a quotient
+        elif part == "^(" and before[-1:].isalnum() and not path:  # "e^(self)"
+            words.append("to the power of")
         elif part.endswith("-") and after[:1].isdigit() and (len(part) > 1 or not k) and not path:
             words += [say_symbols(part[:-1], names), "minus"]  # "nargs=-1", "[-1]": a negative number
         else:
             words.append(say_symbols(part, names))
         k += 1
     return " ".join(w for w in words if w)
+
+
+def _mathy(part: str) -> bool:
+    """A number, a one-letter variable, a Greek letter or a math word: what a "/" divides."""
+    return (part.isdigit() or (len(part) == 1 and part.isalpha()) or part.lower() in P.MATH_WORDS
+            or bool(part) and all(ch in P.GREEK for ch in part))
 
 
 def _digit_groups(parts: list[str], k: int) -> int:
