@@ -110,6 +110,9 @@ Ubuntu 22.04 | ubuntu twenty two point oh four
 0.9.1 | zero point nine point one
 torch==2.3.1 | torch equals equals two point three point one
 numpy>=1.26 | numpy greater than or equal to one point twenty six
+3.15.0a8 and 3.14.5rc1 | three point fifteen point oh alpha eight and three point fourteen point five R C one
+2.1.0.dev3 and 1.2.post1 | two point one point oh dev three and one point two post one
+0.5b3 | zero point five beta three
 """)
 
 UNITS = rows("""
@@ -288,6 +291,11 @@ dev@example.com | dev at example dot com
 first.last+tag@my-site.io | first dot last plus tag at my dash site dot io
 (see https://x.io/a). | see X dot io slash A
 r/MachineLearning | R slash machine learning
+in https://github.com/pyenv/pyenv/pull/3442 | in pyenv pull request thirty four forty two
+https://github.com/python/cpython/issues/12345#x | cpython issue twelve three forty five
+https://gitlab.com/group/sub/proj/-/merge_requests/17 | proj merge request seventeen
+https://github.com/org/repo/commit/3f9a2b1c0d | repo commit three F nine A two B one
+https://github.com/a/b/compare/v2.6...v2.7 | B changes from version two point six to version two point seven
 """)
 
 CODE = rows("""

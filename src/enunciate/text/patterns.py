@@ -218,7 +218,17 @@ RE_SLASH_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 RE_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?(?P<ampm>[AaPp]\.?[Mm]\.?)?")
 RE_HOUR_AMPM = re.compile(r"(\d{1,2})(?P<ampm>[AaPp]\.?[Mm]\.?)")
 RE_RATIO = re.compile(r"(\d+):(\d+)")
+# A link to a pull request, issue or commit on GitHub or GitLab, as release notes write them
+RE_FORGE_REF = re.compile(r"(?:https?://)?(?:www\.)?(?:github|gitlab)\.com/(?:[\w.-]+/)+?(?P<repo>[\w.-]+)/(?:-/)?"
+                          r"(?P<kind>pull|issues|merge_requests|discussions|commit)/(?P<ref>\d+|[0-9a-f]{7,40})/?"
+                          r"(?:#[\w-]*)?")
+RE_FORGE_COMPARE = re.compile(r"(?:https?://)?(?:www\.)?(?:github|gitlab)\.com/(?:[\w.-]+/)+?(?P<repo>[\w.-]+)/(?:-/)?"
+                              r"compare/(?P<a>[\w.-]+?)\.\.\.?(?P<b>[\w.-]+)/?")
+FORGE_REFS = {"pull": "pull request", "issues": "issue", "merge_requests": "merge request",
+              "discussions": "discussion", "commit": "commit"}
+PRE_RELEASES = {"a": "alpha", "b": "beta", "rc": "R C"}
 RE_VERSION = re.compile(r"(?P<v>v)?(?P<nums>\d+(?:\.(?:\d+|[xyzXYZ*]))+|(?<=v)\d+)"
+                        r"(?P<pep>(?:a|b|rc)\d+)?(?P<release>\.(?:post|dev)\d+)?"  # PEP 440: "3.15.0a8", ".dev3"
                         r"(?:[-+](?P<tag>[A-Za-z][A-Za-z0-9.+-]*))?")
 RE_SLASH_VERSION = re.compile(r"(?P<name>[A-Za-z][A-Za-z0-9]*)/(?P<nums>\d+(?:\.\d+)*)")
 RE_SCIENTIFIC = re.compile(r"(?P<mantissa>[-−]?\d+(?:\.\d+)?)[eE](?P<exp>[-+]?\d+)")

@@ -159,9 +159,15 @@ def _version(c: str, ctx: Context) -> Reading:
         return None
     parts = m["nums"].split(".")
     wildcard = any(p in ("x", "X", "*") for p in parts)
-    if not (m["v"] or len(parts) >= 3 or m["tag"] or wildcard or _version_context(ctx)):
+    if not (m["v"] or len(parts) >= 3 or m["tag"] or m["pep"] or m["release"] or wildcard or _version_context(ctx)):
         return None
     spoken = ("version " if m["v"] else "") + nw.version(parts)
+    if m["pep"]:  # "3.15.0a8": alpha eight, "b1" beta one, "rc1" R C one
+        stage = m["pep"].rstrip("0123456789")
+        spoken += f" {P.PRE_RELEASES[stage]} {nw.integer(m['pep'][len(stage):])}"
+    if m["release"]:  # "2.1.0.dev3": dev three, ".post1": post one
+        word = m["release"][1:].rstrip("0123456789")
+        spoken += f" {word} {nw.integer(m['release'][1 + len(word):])}"
     if m["tag"]:
         spoken += " " + _tag(m["tag"], ctx)
     return spoken, "version"

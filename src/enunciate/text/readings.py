@@ -35,6 +35,17 @@ def _sentence_ends(ctx: Context) -> bool:
 def _url(c: str, ctx: Context) -> Reading:
     if not P.RE_URL.fullmatch(c):
         return None
+    ref = P.RE_FORGE_REF.fullmatch(c)
+    if ref:  # "https://github.com/pyenv/pyenv/pull/3442": pyenv pull request thirty four forty two
+        kind = P.FORGE_REFS[ref["kind"]]
+        number = ref["ref"]
+        said = (spell_hex(number[:7]) if kind == "commit" else
+                say_digits(number) if len(number) in (4, 5) else nw.integer(number))
+        return f"{say_code(ref['repo'], ctx)} {kind} {said}", "url"
+    compare = P.RE_FORGE_COMPARE.fullmatch(c)
+    if compare:  # ".../compare/v2.6.29...v2.6.30": the changes from one tag to the other
+        a, b = (read_core(compare[side], 0, ctx)[0].spoken for side in ("a", "b"))
+        return f"{say_code(compare['repo'], ctx)} changes from {a} to {b}", "url"
     body = re.sub(r"^[A-Za-z][A-Za-z0-9+.-]*://", "", c).rstrip("/")
     return say_path(body, ctx), "url"
 
