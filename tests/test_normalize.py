@@ -296,6 +296,7 @@ https://github.com/python/cpython/issues/12345#x | cpython issue twelve three fo
 https://gitlab.com/group/sub/proj/-/merge_requests/17 | proj merge request seventeen
 https://github.com/org/repo/commit/3f9a2b1c0d | repo commit three F nine A two B one
 https://github.com/a/b/compare/v2.6...v2.7 | B changes from version two point six to version two point seven
+nodejs/node#58188 and org/repo#42 | node number fifty eight one eighty eight and repo number forty two
 """)
 
 CODE = rows("""
@@ -362,6 +363,10 @@ x.sqrt() and -inf | X dot square root and minus inf
 e^(self) | E to the power of self
 x/2 and 1/x | X over two and one over X
 -v and -rf | dash V and dash R F
+(a + b) - (c + d) | A plus B minus C plus D
+[`5014f22332`] - lib: fix | five zero one four F two two three three two lib fix
+(CVE-2025-55132) | CVE twenty twenty five fifty five one thirty two
+1e100000 | one E one hundred thousand
 the # of requests | the number of requests
 """)
 

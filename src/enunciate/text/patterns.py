@@ -269,8 +269,10 @@ RE_HEX_LITERAL = re.compile(r"0[xX](?P<hex>[0-9a-fA-F]+)")
 RE_HEX_COLOR = re.compile(r"#(?P<hex>(?=[0-9]*[a-fA-F])(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8}))")
 RE_HEX_DIGEST = re.compile(r"(?<![0-9A-Za-z])(?=(?:[a-f]*[0-9]){2})(?=(?:[0-9]*[a-f]){2})(?:[0-9a-f]{7,}|[0-9A-F]{7,})"
                            r"(?![0-9A-Za-z])")
+RE_COMMIT = re.compile(r"(?=[0-9]*[a-f])[0-9a-f]{7,40}")  # a bracketed commit ("[`662998787a`]") may hold one letter
 RE_SLASH_NUMBERS = re.compile(r"\d+(?:\.\d+)?(?:/\d+(?:\.\d+)?){2,}")  # "3/8/20" before a unit
-RE_HANDLE = re.compile(r"(?P<sign>[#@])(?:(?P<name>[A-Za-z_][\w-]*)|(?P<number>\d+))")
+RE_HANDLE = re.compile(r"(?:[\w.-]+/(?P<repo>[\w.-]+))?(?P<sign>[#@])(?:(?P<name>[A-Za-z_][\w-]*)|(?P<number>\d+))")
+RE_CVE = re.compile(r"CVE-(?P<year>\d{4})-(?P<number>\d{4,7})")
 RE_HYPHENATED = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
 RE_SLASH_WORDS = re.compile(r"[^\W\d_]+/[^\W\d_]+")
 RE_DOTTED_LETTERS = re.compile(r"(?:[A-Za-z]\.){2,}")

@@ -110,11 +110,20 @@ def _handle(c: str, ctx: Context) -> Reading:
         return None
     if m["number"]:
         digits = m["number"]  # "#4512": forty five twelve, "#14247": fourteen two forty seven, as PRs are said
-        return f"number {say_digits(digits) if len(digits) in (4, 5) else nw.integer(digits)}", "hashtag"
+        repo = f"{say_code(m['repo'], ctx)} " if m["repo"] and m["sign"] == "#" else ""  # "nodejs/node#123"
+        return f"{repo}number {say_digits(digits) if len(digits) in (4, 5) else nw.integer(digits)}", "hashtag"
+    if m["repo"]:
+        return None
     name = say_code(m["name"], ctx)
     if m["sign"] == "@":
         return f"at {name}", "mention"
     return ("hash " if m["name"].lower() in P.HASH_WORDS else "hashtag ") + name, "hashtag"
+
+
+def _cve(c: str, ctx: Context) -> Reading:
+    """"CVE-2025-55132": CVE twenty twenty five, fifty five one thirty two, as advisories are said."""
+    m = P.RE_CVE.fullmatch(c)
+    return (f"CVE {nw.year(m['year'])} {say_digits(m['number'])}", "code") if m else None
 
 
 def _hyphenated(c: str, ctx: Context) -> Reading:
@@ -154,6 +163,8 @@ def _spaced_dash(c: str, ctx: Context) -> Reading:
     ("5 – 10"). Elsewhere a dash is a pause."""
     a, b = ctx.before, ctx.after
     if not a or not b or not ((a in ")]" or _operand(a, b)) and (b in "([" or _operand(b, a))):
+        return None
+    if a == "]" and b in "([":  # "[`8f9ba3f623`] - (CVE-…) lib: …": a changelog's separator
         return None
     numbers = P.RE_DECIMAL.fullmatch(a) and P.RE_DECIMAL.fullmatch(b)
     if c == "–":  # an en dash: a range between numbers ("5 – 10"), else a pause
@@ -217,13 +228,14 @@ def _hex(c: str, ctx: Context) -> Reading:
     m = P.RE_HEX_COLOR.fullmatch(c)
     if m:
         return f"hash {spell_hex(m['hex'])}", "code"
-    if P.RE_HEX_DIGEST.fullmatch(c):
+    bracketed = ctx.before in ("[", "`") and ctx.after in ("]", "`")
+    if P.RE_HEX_DIGEST.fullmatch(c) or (bracketed and P.RE_COMMIT.fullmatch(c)):
         return spell_hex(c), "code"
     return None
 
 
 _WHOLE: list[Rule] = [_abbreviation, _url, _email, _path, _instance_type]
-_RULES: list[Rule] = [_hex, _dotted_letters, *NUMBER_RULES, _flag, _handle, _hyphenated, _slash_words, _symbols]
+_RULES: list[Rule] = [_cve, _hex, _dotted_letters, *NUMBER_RULES, _flag, _handle, _hyphenated, _slash_words, _symbols]
 _PATH_PREFIXES = ("/", "~/", "./", "../")
 _DIGIT_POSSESSIVE = re.compile(r"([A-Za-z0-9.]*\d)['’]s")  # "V8's", "3's", "1990's"
 
