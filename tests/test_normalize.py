@@ -113,6 +113,7 @@ numpy>=1.26 | numpy greater than or equal to one point twenty six
 3.15.0a8 and 3.14.5rc1 | three point fifteen point oh alpha eight and three point fourteen point five R C one
 2.1.0.dev3 and 1.2.post1 | two point one point oh dev three and one point two post one
 0.5b3 | zero point five beta three
+cpu: 250m and timeout: 5m | cpu two hundred fifty millicores and timeout five minutes
 """)
 
 UNITS = rows("""

@@ -246,8 +246,9 @@ def _quantity_unit(c: str, ctx: Context) -> Reading:
     num = m["num"]
     if c in ("0x", "0X"):  # the hex prefix, not "zero times"
         return "zero X", "code"
-    if m["unit"] == "m" and (ctx.next or "").lower() in P.CPU_WORDS:  # "500m CPU": five hundred milli CPU
-        return f"{nw.quantity(num)} milli", "unit"
+    if m["unit"] == "m" and ((ctx.next or "").lower() in P.CPU_WORDS or (ctx.key or "").lower() in P.CPU_WORDS):
+        # "500m CPU": five hundred milli CPU; "cpu: 250m": two hundred fifty millicores, not minutes
+        return f"{nw.quantity(num)} {'milli' if (ctx.next or '').lower() in P.CPU_WORDS else 'millicores'}", "unit"
     if m["unit"] == "s" and num.isdigit() and len(num) in (3, 4) and _grouped_context(ctx):
         return nw.plural(nw.grouped(num)), "number"  # "RTX 4090s": models, not seconds
     kind = "percent" if m["unit"] == "%" else "number" if unit[1] in P.SCALE_WORDS else "unit"

@@ -35,14 +35,16 @@ class Context:
     after: str | None
     known: object | None  # KnownWords
     terms: dict
+    key: str | None = None  # the word before a colon just before this piece ("cpu: 250m"): a YAML key
 
     @classmethod
     def around(cls, items: list[Item], k: int, known, terms) -> Context:
         before = items[k - 1] if k else None
         after = items[k + 1] if k + 1 < len(items) else None
+        key = items[k - 2].text if k >= 2 and before.text == ":" and not items[k - 2].punct else None
         return cls(before.text if before and not before.punct else None,
                    after.text if after and not after.punct else None,
-                   before.text if before else None, after.text if after else None, known, terms)
+                   before.text if before else None, after.text if after else None, known, terms, key)
 
     @classmethod
     def bare(cls, known, terms) -> Context:
