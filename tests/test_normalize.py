@@ -472,6 +472,7 @@ c = 3 × 10⁸ m/s | C equals three times ten to the power of eight meters per s
 1990 – 1995 | nineteen ninety to nineteen ninety five
 Δt and αβ | delta T and alpha beta
 σ² | sigma squared
+as shown¹ here, Python³ | as shown here python
 the "µs" suffix | the microseconds suffix
 """)
 

@@ -238,11 +238,17 @@ def _fold(text: str, start: int, end: int) -> _Folded:
             k += 1
             continue
         if ch in _SUPERSCRIPTS or (ch in "−–" and text[k - 1:k].strip() == "" and text[k + 1:k + 2].strip() == ""):
-            if ch in _SUPERSCRIPTS and text[k - 1:k] not in _SUPERSCRIPTS and P.takes_power("".join(chars)):
-                chars.append("^")  # "2⁸": 2^8, read as a power
-                starts.append(k)
-                ends.append(k + 1)
-            chars.append(_SUPERSCRIPTS.get(ch, ch))  # "−", "–" on their own: a minus, a range or a pause
+            folded = _SUPERSCRIPTS.get(ch, ch)  # "−", "–" on their own: a minus, a range or a pause
+            if ch in _SUPERSCRIPTS and text[k - 1:k] not in _SUPERSCRIPTS:
+                if P.takes_power("".join(chars)):
+                    chars.append("^")  # "2⁸": 2^8, read as a power
+                    starts.append(k)
+                    ends.append(k + 1)
+                elif chars and chars[-1].isalpha():
+                    folded = "†"  # "shown¹": a footnote mark, not said (reported as not spoken)
+            elif ch in _SUPERSCRIPTS and chars and chars[-1] == "†":
+                folded = "†"
+            chars.append(folded)
             starts.append(k)
             ends.append(k + 1)
             k += 1
