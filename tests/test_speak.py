@@ -260,6 +260,7 @@ def test_names_as_package_readmes_write_them(text, spoken, phonemes):
     # Misread in the held-out package-README set (tests/data/package_readmes.tsv), fixed after it was measured.
     ("inside a (libc Debian) container", "inside a libc debian container"),  # the article, not the letter A
     ("part 1/4 of the model", "part one of four of the model"),             # one of a series, not a quarter
+    ("a list of {Buffer}s or {TypedArray}s", "a list of buffers or typed arrays"),  # Node's docs: a type's plural
 ])
 def test_readings_from_package_readmes(text, spoken):
     assert " ".join(w.spoken for w in enunciate.phonemize(text).words) == spoken

@@ -120,6 +120,15 @@ def _handle(c: str, ctx: Context) -> Reading:
     return ("hash " if m["name"].lower() in P.HASH_WORDS else "hashtag ") + name, "hashtag"
 
 
+def _braced_plural(c: str, ctx: Context) -> Reading:
+    """Node's docs pluralize a type in braces: "{string}s", "{URL}s", "{TypedArray}s" are strings,
+    U R Ls, typed arrays."""
+    m = re.fullmatch(r"([A-Za-z][A-Za-z0-9]*)\}s", c)
+    if not m or ctx.before != "{":
+        return None
+    return say_word(m[1] + "s", ctx)
+
+
 def _cve(c: str, ctx: Context) -> Reading:
     """"CVE-2025-55132": CVE twenty twenty five, fifty five one thirty two, as advisories are said."""
     m = P.RE_CVE.fullmatch(c)
@@ -235,7 +244,8 @@ def _hex(c: str, ctx: Context) -> Reading:
 
 
 _WHOLE: list[Rule] = [_abbreviation, _url, _email, _path, _instance_type]
-_RULES: list[Rule] = [_cve, _hex, _dotted_letters, *NUMBER_RULES, _flag, _handle, _hyphenated, _slash_words, _symbols]
+_RULES: list[Rule] = [_braced_plural, _cve, _hex, _dotted_letters, *NUMBER_RULES, _flag, _handle, _hyphenated,
+                      _slash_words, _symbols]
 _PATH_PREFIXES = ("/", "~/", "./", "../")
 _DIGIT_POSSESSIVE = re.compile(r"([A-Za-z0-9.]*\d)['’]s")  # "V8's", "3's", "1990's"
 
