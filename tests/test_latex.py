@@ -49,3 +49,15 @@ def test_display_math_blocks():
         assert text[words[2].span[0]:words[2].span[1]].strip().startswith(("$$", ".. math::"))
     unclosed = enunciate.phonemize("Intro.\n\n$$\nx^2\n")
     assert [s.reason for s in unclosed.skipped] == ["unclosed math block not read aloud"]
+
+
+def test_layout_commands_are_not_read():
+    """torch.optim's docstrings write their algorithms in an aligned block with rules, spaces and
+    bold keywords: the layout is silent, line breaks are pauses, "\\leftarrow" is assignment."""
+    from enunciate.text.latex import latex_words
+
+    tex = (r"\begin{aligned} &\rule{110mm}{0.4pt} \\ &\textbf{input} : \gamma \text{(lr)}, \: \beta_1 \\"
+           r" &\hspace{13mm} m_0 \leftarrow 0 \end{aligned}")
+    said = latex_words(tex)
+    assert said == ", input : gamma lr , beta sub 1 , M sub 0 gets 0"
+    assert not any(word in said for word in ("begin", "aligned", "rule", "110", "hspace", "textbf", "and"))

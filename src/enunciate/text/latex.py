@@ -15,7 +15,7 @@ _NAMES = {name: name for name in GREEK.values()} | {
     "le": "less than or equal to", "leq": "less than or equal to", "ge": "greater than or equal to",
     "geq": "greater than or equal to", "ne": "not equal to", "neq": "not equal to", "approx": "approximately",
     "sim": "on the order of", "propto": "proportional to", "equiv": "equivalent to", "in": "in",
-    "notin": "not in", "subset": "subset of", "to": "to", "rightarrow": "to", "leftarrow": "from",
+    "notin": "not in", "subset": "subset of", "to": "to", "rightarrow": "to", "leftarrow": "gets",
     "mapsto": "maps to", "infty": "infinity", "ldots": "and so on", "cdots": "and so on", "dots": "and so on",
     "sum": "the sum", "prod": "the product", "int": "the integral", "lim": "the limit", "partial": "partial",
     "nabla": "nabla", "forall": "for all", "exists": "there exists", "log": "log", "ln": "natural log",
@@ -23,7 +23,13 @@ _NAMES = {name: name for name in GREEK.values()} | {
     "arg": "arg", "argmax": "arg max", "argmin": "arg min", "det": "determinant", "Pr": "probability",
     "mathbb": "", "mathbf": "", "mathrm": "", "mathcal": "", "boldsymbol": "", "text": "", "operatorname": "",
     "left": "", "right": "", "big": "", "Big": "", "quad": "", "qquad": "", "displaystyle": "",
+    "textbf": "", "textit": "", "emph": "", "textrm": "", "mathit": "", "hline": "", "noindent": "",
+    ",": "", ";": "", ":": "", "!": "", " ": "",  # thin and wide spaces
 }
+# Layout, not content: their arguments are skipped ("\hspace{13mm}", "\rule{110mm}{0.4pt}", an
+# environment's name after \begin and \end)
+_LAYOUT = {"hspace": 1, "vspace": 1, "rule": 2, "begin": 1, "end": 1, "phantom": 1, "label": 1,
+           "hspace*": 1, "vspace*": 1}
 _SYMBOLS = {"=": " equals ", "+": " plus ", "-": " minus ", "<": " less than ", ">": " greater than ",
             "*": " times ", "/": " over ", ",": ", ", "!": " factorial ", "'": " prime "}
 _COMMAND = re.compile(r"\\([A-Za-z]+|[,;:! ])")
@@ -61,13 +67,25 @@ def latex_words(tex: str) -> str:
         elif tex.startswith("\\sqrt", i):
             arg, i = _group(tex, i + 5)
             out.append(f" the square root of {latex_words(arg)} ")
+        elif tex.startswith("\\\\", i):  # a line break in an aligned block: a pause
+            out.append(", ")
+            i += 2
         elif ch == "\\":
             m = _COMMAND.match(tex, i)
             if not m:
                 i += 1
                 continue
-            out.append(f" {_NAMES.get(m.group(1), m.group(1))} ")
             i = m.end()
+            if m.group(1) in _LAYOUT:
+                for _ in range(_LAYOUT[m.group(1)]):
+                    _, i = _group(tex, i)
+                if m.group(1) == "begin" and i < len(tex) and tex[i] == "{":
+                    _, i = _group(tex, i)  # "\begin{array}{ll}": the column spec too
+                continue
+            out.append(f" {_NAMES.get(m.group(1), m.group(1))} ")
+        elif ch == "&":  # an alignment point
+            out.append(" ")
+            i += 1
         elif ch in "^_":
             arg, i = _group(tex, i + 1)
             said = latex_words(arg).strip()
