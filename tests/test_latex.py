@@ -61,3 +61,17 @@ def test_layout_commands_are_not_read():
     said = latex_words(tex)
     assert said == ", input : gamma lr , beta sub 1 , M sub 0 gets 0"
     assert not any(word in said for word in ("begin", "aligned", "rule", "110", "hspace", "textbf", "and"))
+
+
+@pytest.mark.parametrize("tex, spoken", [
+    (r"\sum_{k = 0}^{C_{in} - 1} w_k", "the sum from K equals 0 to C sub in minus 1 W sub K"),  # torch's Conv2d
+    (r"\int_0^1 f(x) dx", "the integral from 0 to 1 F X dx"),
+    (r"\lim_{n \to \infty} a_n", "the limit as N to infinity A sub N"),
+    (r"\max_{\theta} L(\theta)", "max over theta L theta"),
+    (r"(*)", "star"),                                           # PyTorch's shapes: any number of dimensions
+    (r"a * b", "A times B"),
+])
+def test_big_operators_read_their_limits(tex, spoken):
+    from enunciate.text.latex import latex_words
+
+    assert latex_words(tex) == spoken

@@ -309,3 +309,11 @@ def test_myst_admonitions_are_read_and_other_directives_reported():
         "warning do not run as root")
     assert [s.reason for s in report.skipped] == ["directive not read aloud", "code block not read aloud"]
     assert all(text[slice(*w.span)] == w.text for w in report.words)
+
+
+def test_a_suffix_glued_to_a_code_span_joins_it():
+    """"`Node.js`-based" renders as one word: it is read as Node.js based, not "node, js based" or
+    "dash based"."""
+    for text, spoken in (("a `Node.js`-based tool", ["a", "Node.js based", "tool"]),
+                         ("the `async`-aware API", ["the", "async aware", "API"])):
+        assert [w.spoken for w in enunciate.phonemize(text).words] == spoken

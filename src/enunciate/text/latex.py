@@ -38,6 +38,15 @@ INLINE_MATH = re.compile(r"(?<![\\$\w])(\$\$?)(?=\S)([^$\n]+?)(?<=\S)\1(?![\d$\w
 _POWER_WORDS = {"2": "squared", "3": "cubed", "T": "transposed", "-1": "inverse"}
 
 
+_BIG_OPERATORS = {"sum", "prod", "int", "lim", "max", "min", "argmax", "argmin", "bigcup", "bigcap"}
+
+
+def _between_operands(tex: str, i: int) -> bool:
+    """Whether the "*" at tex[i] stands between two operands ("a * b"), not alone ("(*)")."""
+    left, right = tex[:i].rstrip()[-1:], tex[i + 1:].lstrip()[:1]
+    return bool(left) and bool(right) and (left.isalnum() or left in ")}") and (right.isalnum() or right in "({\\")
+
+
 def _group(s: str, i: int) -> tuple[str, int]:
     """The argument at s[i]: a {braced group} or one character (or command); returns it and the end."""
     if i < len(s) and s[i] == "{":
@@ -83,6 +92,19 @@ def latex_words(tex: str) -> str:
                     _, i = _group(tex, i)  # "\begin{array}{ll}": the column spec too
                 continue
             out.append(f" {_NAMES.get(m.group(1), m.group(1))} ")
+            if m.group(1) in _BIG_OPERATORS and tex[i:i + 1] in ("_", "^"):  # "\sum_{k=0}^{n}": from k = 0 to n
+                limits = {}
+                while tex[i:i + 1] in ("_", "^") and tex[i] not in limits:
+                    limits[tex[i]], i = _group(tex, i + 1)
+                if "_" in limits:
+                    word = {"lim": "as"}.get(m.group(1), "over" if "max" in m.group(1) or "min" in m.group(1)
+                                             else "from")  # "\lim_{n \to \infty}", "\max_\theta"
+                    out.append(f" {word} {latex_words(limits['_'])} ")
+                if "^" in limits:
+                    out.append(f" to {latex_words(limits['^'])} ")
+        elif ch == "*" and not _between_operands(tex, i):  # "(*)": PyTorch's any number of dimensions
+            out.append(" star ")
+            i += 1
         elif ch == "&":  # an alignment point
             out.append(" ")
             i += 1
