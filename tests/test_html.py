@@ -74,6 +74,12 @@ def test_a_footnote_in_a_header_cell_is_not_part_of_the_column_name():
     assert spoken.endswith("kind raw hash sets less than two hundred fifty six area M squared five")
 
 
+def test_an_issue_link_before_a_bracket_keeps_its_hash():
+    """rustdoc's "(<code>name</code>&nbsp;<a href=…>#91913</a>)": the issue's number, not "hash"."""
+    page = "<p>API. (<code>try_with_capacity</code>&nbsp;<a href='https://x.io/issues/91913'>#91913</a>)</p>"
+    assert [w.spoken for w in enunciate.phonemize(page, markup="html").words][-1] == "number ninety one nine thirteen"
+
+
 def test_table_cells_are_read_after_their_header_cells():
     rows = [b for b in blocks(PAGE) if b.kind == "table_row"]
     assert len(rows) == 3 and rows[0].said_as == []

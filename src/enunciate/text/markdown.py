@@ -276,8 +276,8 @@ def _emphasis_and_escapes(text: str, escaped: list[int]) -> str:
     return text
 
 
-# a word markup cuts: "<b>o</b>utput", "Vec&lt;T&gt;", "2<sup>8</sup>-1"
-_SPLIT_WORD = re.compile(r"-?[\w'’<>&()^.]*[\w'’<>&()^](?:\x00+-?[\w'’<>&()^.]*[\w'’<>&()^])+")
+# a word markup cuts: "<b>o</b>utput", "Vec&lt;T&gt;", "2<sup>8</sup>-1", "<a>#91913</a>)"
+_SPLIT_WORD = re.compile(r"[-#@]?[\w'’<>&()^.]*[\w'’<>&()^](?:\x00+-?[\w'’<>&()^.]*[\w'’<>&()^])+")
 
 
 def join_split_words(text: str, said: list[tuple[int, int, str]], offset: int = 0
