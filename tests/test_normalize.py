@@ -350,6 +350,7 @@ len(x)-1 | len X minus one
 10 - 2 = 8 | ten minus two equals eight
 (a + b) - c | A plus B minus C
 pages 5 - 10 | pages five to ten
+Version 1.1 - 26 February 2007 | version one point one the twenty sixth of february two thousand seven
 2019 - 2023 | twenty nineteen to twenty twenty three
 5 – 10 GB | five to ten gigabytes
 Tip - use this | tip use this

@@ -60,7 +60,7 @@ ATTACHED_UNITS: dict[str, tuple[str, str]] = {
     "Ti": ("tebibyte", "tebibytes"),
 }
 SPACED_UNITS: dict[str, tuple[str, str]] = {"m": ("meter", "meters")}
-MATH_WORDS = {"pi", "π", "inf", "infinity", "nan", "sqrt", "self", "e", "ln", "log", "exp", "tau", "τ"}
+MATH_WORDS = {"pi", "π", "inf", "infinity", "nan", "sqrt", "self", "tau", "τ"}  # not "e": "-e" is a flag
 LENGTH_UNITS = {"m", "km", "cm", "mm", "nm", "μm", "ft"}  # "m²", "km^2": square, cubic
 # Nouns counted per unit of time in rates such as "tok/s" or "it/s".
 CPU_WORDS = {"cpu", "cpus", "vcpu", "vcpus", "core", "cores"}  # "500m CPU": Kubernetes millicores

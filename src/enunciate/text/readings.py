@@ -178,6 +178,8 @@ def _spaced_dash(c: str, ctx: Context) -> Reading:
     numbers = P.RE_DECIMAL.fullmatch(a) and P.RE_DECIMAL.fullmatch(b)
     if c == "–":  # an en dash: a range between numbers ("5 – 10"), else a pause
         return ("to", "range") if numbers else None
+    if numbers and ("." in a) != ("." in b):  # "Version 1.1 - 26 February 2007": a separator
+        return None
     if c == "-" and numbers and float(b.replace(",", "")) > float(a.replace(",", "")):
         return "to", "range"
     return "minus", "symbol"
