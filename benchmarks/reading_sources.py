@@ -28,6 +28,13 @@ RESULTS = Path(__file__).parent / "results"
 MARKUPS = {".md": "markdown", ".rst": "rst", ".html": "html", ".adoc": "asciidoc", ".ipynb": "notebook"}
 
 
+def documents(globs: list[str], limit: int) -> list[str]:
+    """The documents the globs match (known markups only), at most `limit`, drawn with a fixed seed."""
+    files = sorted({f for g in globs for f in glob.glob(g, recursive=True) if Path(f).suffix in MARKUPS})
+    random.Random(0).shuffle(files)
+    return sorted(files[:limit])
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--glob", action="append", required=True, help="documents to read (repeatable; ** recurses)")
@@ -39,9 +46,7 @@ def main() -> int:
     import enunciate
     from tqdm import tqdm
 
-    files = sorted({f for g in args.glob for f in glob.glob(g, recursive=True) if Path(f).suffix in MARKUPS})
-    random.Random(0).shuffle(files)
-    files = sorted(files[:args.limit])
+    files = documents(args.glob, args.limit)
     sources: collections.Counter = collections.Counter()
     guessed: collections.Counter = collections.Counter()  # in how many documents each guessed word occurs
     read, start = 0, time.perf_counter()

@@ -474,6 +474,7 @@ c = 3 × 10⁸ m/s | C equals three times ten to the power of eight meters per s
 Δt and αβ | delta T and alpha beta
 σ² | sigma squared
 as shown¹ here, Python³ | as shown here python
+(2ⁿ-1) and 2²ⁿ⁻² - 1 | two to the power of N minus one and two to the power of two N minus two minus one
 the "µs" suffix | the microseconds suffix
 """)
 

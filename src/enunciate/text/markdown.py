@@ -277,7 +277,7 @@ def _emphasis_and_escapes(text: str, escaped: list[int]) -> str:
 
 
 # a word markup cuts: "<b>o</b>utput", "Vec&lt;T&gt;", "2<sup>8</sup>-1", "<a>#91913</a>)"
-_SPLIT_WORD = re.compile(r"[-#@]?[\w'’<>&()^.-]*[\w'’<>&()^](?:\x00+-?[\w'’<>&()^.-]*[\w'’<>&()^])+")
+_SPLIT_WORD = re.compile(r"[-#@]?[\w'’<>&()^./:-]*[\w'’<>&()^/](?:\x00+-?[\w'’<>&()^./:-]*[\w'’<>&()^/])+")
 
 
 def join_split_words(text: str, said: list[tuple[int, int, str]], offset: int = 0

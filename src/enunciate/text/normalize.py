@@ -51,7 +51,7 @@ _FOLD = {"‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "“": '"',
          "«": '"', "»": '"', "‐": "-", "‑": "-", "‒": "-", "–": "-", "−": "-", "―": "—", "⁄": "/",
          "…": "…", "™": "™", "©": "©", "®": "®", "℃": "°C", "℉": "°F", "µ": "μ"}
 _SOLO = set("—…©®™•¶†‡→←↑↓⇒")
-_SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+"))  # "2⁸", "10⁻³", "x²", "m²": exponents
+_SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺ⁿⁱ", "0123456789-+ni"))  # "2⁸", "10⁻³", "x²", "m²": exponents
 _ASCII_MARK = re.compile(r"\b[A-Z][A-Za-z0-9]+(\((R|TM)\))(?![\w(])")  # "Intel(R)", "Foo(TM)"; not "f(R)"
 _SPLIT_CATEGORIES = {"So", "Sk", "Co", "Cn", "Cs", "Cc", "Cf"}
 _CHUNK_RE = re.compile(r"[—…]|[^\s—…]+")
@@ -237,18 +237,24 @@ def _fold(text: str, start: int, end: int) -> _Folded:
             ends.append(k + 1)
             k += 1
             continue
-        if ch in _SUPERSCRIPTS or (ch in "−–" and text[k - 1:k].strip() == "" and text[k + 1:k + 2].strip() == ""):
-            folded = _SUPERSCRIPTS.get(ch, ch)  # "−", "–" on their own: a minus, a range or a pause
-            if ch in _SUPERSCRIPTS and text[k - 1:k] not in _SUPERSCRIPTS:
-                if P.takes_power("".join(chars)):
-                    chars.append("^")  # "2⁸": 2^8, read as a power
-                    starts.append(k)
-                    ends.append(k + 1)
-                elif chars and chars[-1].isalpha():
-                    folded = "†"  # "shown¹": a footnote mark, not said (reported as not spoken)
-            elif ch in _SUPERSCRIPTS and chars and chars[-1] == "†":
-                folded = "†"
-            chars.append(folded)
+        if ch in _SUPERSCRIPTS:  # a run of superscripts: a power ("2⁸", "2²ⁿ⁻²") or a footnote mark
+            m = k
+            while m < end and text[m] in _SUPERSCRIPTS:
+                m += 1
+            run = "".join(_SUPERSCRIPTS[c] for c in text[k:m])
+            if P.takes_power("".join(chars)):
+                run = "^" + (run if re.fullmatch(r"[-+]?\d+|[a-z]", run) else f"({run})")  # "2²ⁿ⁻²": 2^(2n-2)
+            elif chars and chars[-1].isalpha():
+                run = "†" * (m - k)  # "shown¹": a footnote mark, not said (reported as not spoken)
+            for n, c in enumerate(run):  # each folded character maps to the superscript it came from
+                source = k + min(max(n - (len(run) - (m - k)), 0), m - k - 1)
+                chars.append(c)
+                starts.append(source)
+                ends.append(source + 1)
+            k = m
+            continue
+        if ch in "−–" and text[k - 1:k].strip() == "" and text[k + 1:k + 2].strip() == "":
+            chars.append(ch)  # "−", "–" on their own: a minus, a range or a pause, not a hyphen
             starts.append(k)
             ends.append(k + 1)
             k += 1

@@ -159,8 +159,8 @@ def _slash_words(c: str, ctx: Context) -> Reading:
 def _operand(word: str, other: str) -> bool:
     """A number, a power or a one-letter variable: what stands on either side of a minus. The
     article "a" and the pronoun "I" count only beside another such operand ("a - b")."""
-    if P.RE_DECIMAL.fullmatch(word) or P.RE_POWER.fullmatch(word):
-        return True
+    if P.RE_DECIMAL.fullmatch(word) or P.RE_POWER.fullmatch(word) or re.fullmatch(r"\w+\^\S+", word):
+        return True  # "5", "2^8", "2^(2n)"
     if word in ("a", "A", "I"):
         return len(other) == 1 and other.isalpha() or bool(P.RE_DECIMAL.fullmatch(other))
     return len(word) == 1 and word.isalpha()

@@ -309,6 +309,8 @@ def say_code(text: str, ctx: Context, path: bool = False) -> str:
         elif part in ("^", "**", "^-", "**-") and before[-1:].isalnum() and after.isdigit() and not path:
             words.append(power_words(part.lstrip("^*") + after))  # "n^2", "2**31", "10^-3"
             k += 1
+        elif part == "^" and before[-1:].isalnum() and len(after) == 1 and after.isalpha() and not path:
+            words.append("to the power of")  # "2^n", "x^i"
         elif (part == "-" and after.isdigit() and not path and k >= 1
               and (len(before) == 1 and before.islower() or before[-1:] in ")]"
                    or before.isdigit() and k >= 2 and parts[k - 2] in ("^", "**"))):
