@@ -114,6 +114,7 @@ numpy>=1.26 | numpy greater than or equal to one point twenty six
 2.1.0.dev3 and 1.2.post1 | two point one point oh dev three and one point two post one
 0.5b3 | zero point five beta three
 cpu: 250m and timeout: 5m | cpu two hundred fifty millicores and timeout five minutes
+127.0.0.0/8 | one hundred twenty seven dot zero dot zero dot zero slash eight
 """)
 
 UNITS = rows("""
@@ -357,6 +358,7 @@ Tip - use this | tip use this
 W-2 and B-52 | W two and B fifty two
 x = 1_000_000 and 98_222 | X equals one million and ninety eight thousand two hundred twenty two
 my_var_123 | my var one twenty three
+Location::file's docs | location colon colon file's docs
 0.000_001 and 1_000.5 | zero point zero zero zero zero zero one and one thousand point five
 prefixes 0x, 0o or 0b | prefixes zero X zero O or zero B
 -pi/2 and π/2 | minus pi over two and pi over two

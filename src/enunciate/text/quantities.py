@@ -136,10 +136,14 @@ def _ratio(c: str, ctx: Context) -> Reading:
 
 def _ip(c: str, ctx: Context) -> Reading:
     address, colon, port = c.partition(":")  # "0.0.0.0:8080"
+    address, slash, prefix = address.partition("/")  # "127.0.0.0/8": a CIDR block
     if (not P.RE_IP.fullmatch(address) or any(int(p) > 255 for p in address.split("."))
-            or (colon and not (port.isdigit() and len(port) <= 5))):
+            or (colon and not (port.isdigit() and len(port) <= 5))
+            or (slash and not (prefix.isdigit() and int(prefix) <= 32)) or (slash and colon)):
         return None
     spoken = " dot ".join(nw.integer(p) for p in address.split("."))
+    if slash:
+        spoken += f" slash {nw.integer(prefix)}"
     return spoken + (f" colon {say_digits(port)}" if colon else ""), "ip"
 
 

@@ -249,7 +249,8 @@ _WHOLE: list[Rule] = [_abbreviation, _url, _email, _path, _instance_type]
 _RULES: list[Rule] = [_braced_plural, _cve, _hex, _dotted_letters, *NUMBER_RULES, _flag, _handle, _hyphenated,
                       _slash_words, _symbols]
 _PATH_PREFIXES = ("/", "~/", "./", "../")
-_DIGIT_POSSESSIVE = re.compile(r"([A-Za-z0-9.]*\d)['’]s")  # "V8's", "3's", "1990's"
+_OWNER_POSSESSIVE = re.compile(r"([A-Za-z0-9.]*\d|\w[\w.]*(?:::\w+)+|\w+(?:\.\w+)*\(\))['’]s")
+# "V8's", "3's", "1990's"; code's: "Location::file's", "close()'s"
 
 
 def _split_terms(c: str, ctx: Context) -> list[tuple[int, int, str | None, bool]]:
@@ -310,7 +311,7 @@ def read_core(c: str, i: int, ctx: Context) -> list[Token]:
     j = i + len(c)
     if not any(ch.isalnum() for ch in c) and not (len(c) > 1 and c.startswith(_PATH_PREFIXES)):
         return [_tok(i, j, *_symbols(c, ctx))]
-    owned = _DIGIT_POSSESSIVE.fullmatch(c) if len(c) <= P.MAX_PATTERN_LEN else None
+    owned = _OWNER_POSSESSIVE.fullmatch(c) if len(c) <= P.MAX_PATTERN_LEN else None
     if owned:  # "the 1990's" is a decade; "V8's", "Python 3's" the owner's
         decade = P.RE_DECADE.fullmatch(owned[1] + "s") or P.RE_DECADE.fullmatch("'" + owned[1] + "s")
         if decade:
