@@ -358,6 +358,7 @@ Tip - use this | tip use this
 W-2 and B-52 | W two and B fifty two
 x = 1_000_000 and 98_222 | X equals one million and ninety eight thousand two hundred twenty two
 my_var_123 | my var one twenty three
+peek/peek_mut and src/my_mod/lib.rs | peek slash peek mut and S R C slash my underscore mod slash lib dot R S
 Location::file's docs | location colon colon file's docs
 0.000_001 and 1_000.5 | zero point zero zero zero zero zero one and one thousand point five
 prefixes 0x, 0o or 0b | prefixes zero X zero O or zero B

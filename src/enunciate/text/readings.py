@@ -64,7 +64,7 @@ def _path(c: str, ctx: Context) -> Reading:
         return None
     segments = c.rstrip("/").split("/")
     has_file = bool(re.search(r"[A-Za-z0-9_-]\.[A-Za-z][A-Za-z0-9]{0,7}$", segments[-1]))
-    if len(segments) >= 3 or c.endswith("/") or has_file or any("_" in s for s in segments):
+    if len(segments) >= 3 or c.endswith("/") or has_file:  # "peek/peek_mut" is two names, not a path
         return say_path(c, ctx), "path"
     return None
 
