@@ -62,8 +62,8 @@ ATTACHED_UNITS: dict[str, tuple[str, str]] = {
 SPACED_UNITS: dict[str, tuple[str, str]] = {"m": ("meter", "meters")}
 MATH_WORDS = {"pi", "π", "inf", "infinity", "nan", "sqrt", "self", "tau", "τ"}  # not "e": "-e" is a flag
 LENGTH_UNITS = {"m", "km", "cm", "mm", "nm", "μm", "ft"}  # "m²", "km^2": square, cubic
-# Nouns counted per unit of time in rates such as "tok/s" or "it/s".
 CPU_WORDS = {"cpu", "cpus", "vcpu", "vcpus", "core", "cores"}  # "500m CPU": Kubernetes millicores
+# Nouns counted per unit of time in rates such as "tok/s" or "it/s".
 RATE_NOUNS: dict[str, tuple[str, str]] = {
     "tok": ("token", "tokens"), "tokens": ("token", "tokens"), "it": ("iteration", "iterations"),
     "req": ("request", "requests"), "requests": ("request", "requests"), "ops": ("op", "ops"),

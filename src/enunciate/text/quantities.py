@@ -250,9 +250,10 @@ def _quantity_unit(c: str, ctx: Context) -> Reading:
     num = m["num"]
     if c in ("0x", "0X"):  # the hex prefix, not "zero times"
         return "zero X", "code"
-    if m["unit"] == "m" and ((ctx.next or "").lower() in P.CPU_WORDS or (ctx.key or "").lower() in P.CPU_WORDS):
-        # "500m CPU": five hundred milli CPU; "cpu: 250m": two hundred fifty millicores, not minutes
-        return f"{nw.quantity(num)} {'milli' if (ctx.next or '').lower() in P.CPU_WORDS else 'millicores'}", "unit"
+    if m["unit"] == "m" and (ctx.next or "").lower() in P.CPU_WORDS:  # "500m CPU": five hundred milli CPU
+        return f"{nw.quantity(num)} milli", "unit"
+    if m["unit"] == "m" and (ctx.key or "").lower() in P.CPU_WORDS:  # "cpu: 250m": millicores, not minutes
+        return f"{nw.quantity(num)} millicores", "unit"
     if m["unit"] == "s" and num.isdigit() and len(num) in (3, 4) and _grouped_context(ctx):
         return nw.plural(nw.grouped(num)), "number"  # "RTX 4090s": models, not seconds
     kind = "percent" if m["unit"] == "%" else "number" if unit[1] in P.SCALE_WORDS else "unit"
@@ -439,7 +440,7 @@ def _combo_quantity(items: list[Item], k: int) -> tuple | None:
         return 2, say_quantity(c, unit, kind == "unit" and _attributive(before, after)), kind, punct
     power = P.RE_POWER.fullmatch(c)
     if power and kind == "unit":  # "10^-3 s", "10⁹ Hz"
-        return 2, f"{_power(c, Context.bare(None, {}))[0]} {unit[1]}", kind, punct
+        return 2, f"{nw.integer(power['base'])} {power_words(power['exp'])} {unit[1]}", kind, punct
     listed = P.RE_SLASH_NUMBERS.fullmatch(c)
     if listed:  # "p50/p95/p99 are 3/8/20 ms": three slash eight slash twenty milliseconds
         return 2, " slash ".join(map(nw.quantity, c.split("/"))) + f" {unit[1]}", kind, punct

@@ -290,10 +290,10 @@ def say_code(text: str, ctx: Context, path: bool = False) -> str:
     while k < len(parts):
         part = parts[k]
         before, after = parts[k - 1] if k else "", parts[k + 1] if k + 1 < len(parts) else ""
-        if part.isdigit() and len(part) <= 3 and not path and _digit_groups(parts, k) > k:
-            end = _digit_groups(parts, k)  # "1_000_000", "98_222": Rust's and Python's digit separators
-            words.append(nw.integer("".join(parts[k:end + 1:2])))
-            k = end
+        grouped = _digit_groups(parts, k) if part.isdigit() and len(part) <= 3 and not path else k
+        if grouped > k:  # "1_000_000", "98_222": Rust's and Python's digit separators
+            words.append(nw.integer("".join(parts[k:grouped + 1:2])))
+            k = grouped
         elif part[0].isdigit() and "." in part:
             words.append(_say_dotted_number(part, before, path))
         elif part[0].isdigit() and len(after) > 1 and after in P.UNITS:  # not "k8s"
