@@ -15,17 +15,19 @@ fp32 eager: equal phoneme durations, MCD and waveform SNR. So a GPU run also sho
 is right, not only how fast it comes.
 Results are written after every configuration, so a run cut short keeps what it measured.
 
-The lent GPU machine has no PyPI and carries 64 MiB with the tree, so each voice travels alone
-(`benchmarks/gpu_prepare.sh joe|kokoro` stages it in the git-ignored .gpu/):
+A GPU machine without PyPI gets the source tree and one staged voice at a time
+(`benchmarks/gpu_prepare.sh joe|kokoro` stages it in the git-ignored .gpu/, small enough to copy
+alongside the tree); one run per voice, then their results merged into one table per card:
 
-    run(carry=[".gpu/joe"], timeout_s=420, command="PYTHONPATH=src python3 benchmarks/gpu_throughput.py
-        --voices joe --joe-dir .gpu/joe --items 128 --budget-s 240 --out $OUT")
-    run(carry=[".gpu/kokoro"], ... "--voices kokoro --kokoro-dir .gpu/kokoro ..." as above)
-
+    PYTHONPATH=src python3 benchmarks/gpu_throughput.py --voices joe --joe-dir .gpu/joe \\
+        --items 128 --budget-s 240 --out OUT
+    PYTHONPATH=src python3 benchmarks/gpu_throughput.py --voices kokoro --kokoro-dir .gpu/kokoro \\
+        --items 128 --budget-s 240 --out OUT
     python benchmarks/gpu_throughput.py --merge joe.json kokoro.json --out benchmarks/results
 
---budget-s starts no configuration past that time and the eager ones run first, so a short lease
-still brings back the eager table; results are rewritten under --out after every configuration.
+--budget-s starts no configuration past that time and the eager ones run first, so a run with a
+short time limit still brings back the eager table; results are rewritten under --out after every
+configuration.
 One eager call per --profile-batches size runs under torch.profiler: the share of its wall time the
 GPU was busy says whether the device or the host bounds it (tables under --out/profiles/).
 
@@ -287,7 +289,7 @@ def bench(name: str, batch: int, variants: list[tuple[str, str]], args) -> list[
 
 def configurations(args) -> list[tuple[str, int, list[tuple[str, str]]]]:
     """(voice, batch, [(dtype, mode)]) in the order they run: every uncompiled configuration first,
-    so a short lease still brings back the eager table, then those with compile, which measure
+    so a run cut short still brings back the eager table, then those with compile, which measure
     eager again beside it."""
     modes, dtypes = args.modes.split(","), args.dtypes.split(",")
     compiles = [d for d in args.compile_dtypes.split(",") if d in dtypes] if "compile" in modes else []

@@ -36,8 +36,8 @@ def readme(dist: metadata.Distribution) -> str:
 
 
 def sentences(text: str, markup: str = "markdown") -> list[str]:
-    from enunciate.text.markdown import blocks
-    from enunciate.text.rst import blocks as rst_blocks
+    from enunciate.text.readers.markdown import blocks
+    from enunciate.text.readers.rst import blocks as rst_blocks
 
     out = []
     for block in (rst_blocks(text) if markup == "rst" else blocks(text)):

@@ -4,7 +4,7 @@ joe model (threads fixed for every engine). RTF = wall seconds / audio seconds (
     make bench                      # or: .venv/bin/python benchmarks/speak.py --threads 2 --rounds 3
 
 Prints a table and writes benchmarks/results/speak.json. Compare ratios, not absolute times: the
-machines here differ 3-4x in speed from one session to the next.
+machines these runs used differ 3-4x in speed.
 """
 from __future__ import annotations
 

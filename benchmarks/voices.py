@@ -4,7 +4,7 @@ DistillMOS, and real-time factor, each with a bootstrap 95% interval over senten
 
     .venv/bin/python benchmarks/voices.py --threads 2 --asr base
 
-Writes benchmarks/results/voices.json and voices.md (the table in the README).
+Writes benchmarks/results/voices.json and voices.md (the table in docs/evaluation.md).
 """
 from __future__ import annotations
 
