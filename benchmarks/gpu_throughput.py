@@ -91,7 +91,7 @@ def machine(device: str, threads: int) -> dict:
 
 def unpacked_onnx(directory: Path) -> Path:
     """kokoro.onnx in `directory`, or decompressed once from kokoro.onnx.xz (it travels compressed)
-    into the temp folder: inside the carried folder it would push the next call over 64 MiB."""
+    into the temp folder: inside the carried folder it would push the next run over 64 MiB."""
     if (directory / "kokoro.onnx").exists():
         return directory / "kokoro.onnx"
     packed = directory / "kokoro.onnx.xz"
@@ -105,43 +105,42 @@ def unpacked_onnx(directory: Path) -> Path:
     return onnx
 
 
-class OnnxBaseline:
-    """The ONNX Runtime voice one utterance at a time, as the CPU baseline (mode "onnx")."""
-
-    def __init__(self, name: str, threads: int):
-        from enunciate import load_voice
-
-        self.voice = load_voice(name, threads)
-
-    def synthesize_batch(self, phonemes: list[str], speed: float = 1.0, seed: int = 0):
-        return [self.voice.synthesize(p, speed, seed) for p in phonemes]
+def voice_folder(directory: str | None) -> str | None:
+    """A staged voice folder (voice.json beside its files) ready to load: as it is, or, when its
+    Kokoro model travelled as kokoro.onnx.xz, a copy in the temp folder with the model unpacked
+    (its SHA-256 is checked against voice.json when it loads)."""
+    if not directory:
+        return None
+    d = Path(directory)
+    if not (d / "kokoro.onnx.xz").exists() or (d / "kokoro.onnx").exists():
+        return str(d)
+    onnx = unpacked_onnx(d)
+    ready = onnx.with_suffix(".voice")
+    if not (ready / "voice.json").exists():
+        tmp = ready.with_name(f"{ready.name}.{os.getpid()}.tmp")
+        tmp.mkdir(parents=True, exist_ok=True)
+        for f in d.iterdir():
+            if f.name != "kokoro.onnx.xz":
+                shutil.copy(f, tmp / f.name)
+        os.link(onnx, tmp / "kokoro.onnx") if onnx.stat().st_dev == tmp.stat().st_dev else shutil.copy(onnx, tmp)
+        os.replace(tmp, ready)
+    return str(ready)
 
 
 def load(name: str, device: str, dtype: str, mode: str, threads: int, joe_dir: str | None,
          kokoro_dir: str | None):
-    """Through the registry, or from staged files (on a machine without the voices' packages).
-    mode: "eager", "compile", or "onnx" (ONNX Runtime, CPU fp32 only)."""
-    compile = mode == "compile"
-    if mode == "onnx":
+    """Through a VoiceSpec and the registry: the voice by name, or its staged voice folder (on a
+    machine without the voices' packages). mode: "eager", "compile", or "onnx" (ONNX Runtime, CPU
+    fp32 only)."""
+    from enunciate import VoiceSpec
+
+    folder = voice_folder({"joe": joe_dir, "kokoro": kokoro_dir}.get(name)) or name
+    if mode == "onnx":  # the ONNX Runtime voice one utterance at a time (its default batch), as the CPU baseline
         if device != "cpu" or dtype != "fp32":
             raise ValueError("mode onnx is the CPU fp32 baseline (ONNX Runtime runs on the CPU here)")
-        return OnnxBaseline(name, threads)
-    if name == "joe" and joe_dir:
-        from enunciate.voices.vits import TorchPiperVoice
-
-        onnx = Path(joe_dir) / "en_US-joe-medium.onnx"
-        return TorchPiperVoice(onnx, f"{onnx}.json", threads, None, device=device, dtype=dtype, compile=compile)
-    if name == "kokoro" and kokoro_dir:
-        from enunciate.voices.base import VoiceInfo
-        from enunciate.voices.kokoro_torch import KokoroFiles, TorchKokoroVoice
-
-        d = Path(kokoro_dir)
-        files = KokoroFiles(str(unpacked_onnx(d)), str(d / "vocab.json"), str(d / "style.npy"))
-        info = VoiceInfo("kokoro", "kokoro-torch", 24000, Path(files.onnx).stat().st_size, "Apache-2.0", str(d))
-        return TorchKokoroVoice("mean", threads, info, device=device, dtype=dtype, compile=compile, files=files)
-    from enunciate import load_voice
-
-    return load_voice(name, threads, engine="torch", device=device, dtype=dtype, compile=compile)
+        return VoiceSpec(folder, engine="onnx", threads=threads).load()
+    return VoiceSpec(folder, engine="torch", device=device, dtype=dtype, compile=mode == "compile",
+                     threads=threads).load()
 
 
 REFERENCES: dict[str, list] = {}  # voice name -> the CPU fp32 eager chunks of its fidelity inputs
@@ -156,7 +155,7 @@ def fidelity_inputs(name: str, count: int) -> list[str]:
 
 def quiet(voice, phonemes: list[str]):
     """Noise off where the voice has noise (joe), so a device's audio can be compared to the CPU's."""
-    if getattr(voice, "alphabet", None) == "espeak":
+    if voice.capabilities.seeded_noise:
         return voice.synthesize_batch(phonemes, 1.0, 0, noise=False)
     return voice.synthesize_batch(phonemes, 1.0, 0)
 
@@ -392,8 +391,9 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads (fixed, stated in the results)")
     ap.add_argument("--budget-s", type=float, default=float("inf"),
                     help="start no new configuration after this many seconds (the device's time is short)")
-    ap.add_argument("--joe-dir", help="load joe from en_US-joe-medium.onnx(.json) here instead of its package")
-    ap.add_argument("--kokoro-dir", help="load Kokoro from kokoro.onnx[.xz], vocab.json and style.npy here")
+    ap.add_argument("--joe-dir", help="load joe from this voice folder (benchmarks/gpu_prepare.sh joe) instead of "
+                                      "its package")
+    ap.add_argument("--kokoro-dir", help="load Kokoro from this voice folder (its model may be kokoro.onnx.xz)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results"), help="folder for the JSON and Markdown")
     ap.add_argument("--write-inputs", action="store_true",
                     help="only write benchmarks/gpu_inputs.json (the dev set's phonemes) and exit")

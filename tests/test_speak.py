@@ -9,7 +9,7 @@ import pytest
 
 import enunciate
 from enunciate import EnunciateError, SpeakOptions
-from enunciate.audio import atomic_wav, read_audio
+from enunciate.audio import atomic_audio, read_audio
 from enunciate.demo import SHOWCASE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,7 +72,7 @@ def test_speak_to_file_writes_a_complete_wav(tmp_path, heart):
 def test_interrupted_write_leaves_no_file(tmp_path):
     target = tmp_path / "half.wav"
     with pytest.raises(KeyboardInterrupt):
-        with atomic_wav(target, 24000) as f:
+        with atomic_audio(target, 24000) as f:
             f.write(np.zeros(24000, np.float32))
             raise KeyboardInterrupt
     assert list(tmp_path.iterdir()) == []
@@ -87,14 +87,14 @@ def test_stream_writes_nothing_until_a_word_is_spoken(heart):
     from enunciate.synthesize import speak_to_stream
 
     out = io.BytesIO()
-    result = speak_to_stream('<speak><break time="500ms"/>Hello.</speak>', out, SpeakOptions(), ssml=True)
+    result = speak_to_stream('<speak><break time="500ms"/>Hello.</speak>', out, heart, SpeakOptions(markup="ssml"))
     audio, sr = sf.read(io.BytesIO(out.getvalue()))
     assert [w.text for w in result.words] == ["Hello"] and len(audio) == round(result.audio_s * sr)
     assert result.words[0].start_s >= 0.45 and np.abs(audio[:int(0.4 * sr)]).max() < 0.01  # the break
 
     out = io.BytesIO()
     with pytest.raises(EnunciateError, match="nothing speakable"):
-        speak_to_stream('<speak><break time="1s"/></speak>', out, SpeakOptions(), ssml=True)
+        speak_to_stream('<speak><break time="1s"/></speak>', out, heart, SpeakOptions(markup="ssml"))
     assert out.getvalue() == b""
 
 

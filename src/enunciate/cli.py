@@ -58,13 +58,14 @@ def _markup(args) -> str:
 
 
 def _options(args):
-    from . import SpeakOptions
+    """(VoiceSpec, SpeakOptions) from the flags: how the voice runs, and how this text is spoken."""
+    from .options import split
 
-    fields = {"lexicons": tuple(args.lexicon or ()), "markup": _markup(args)}
+    fields = {"lexicons": tuple(args.lexicon or ()), "markup": "ssml" if args.ssml else _markup(args)}
     for name in ("voice", "speed", "seed", "threads", "engine", "device", "dtype", "compile"):
         if getattr(args, name, None) is not None:
             fields[name] = getattr(args, name)
-    return SpeakOptions(**fields)
+    return split(None, None, fields)
 
 
 def _report_lines(report, text: str) -> list[str]:
@@ -94,14 +95,16 @@ def _strict_check(report, text: str) -> None:
 
 
 def cmd_speak(args) -> int:
-    from . import phonemize, speak_to_file
+    from .audio import audio_format
+    from .pipeline import check_text
+    from .synthesize import phonemize, speak_to_file
 
-    text = _read_text(args)
-    if not text.strip():
-        raise EnunciateError("the text is empty: nothing to say")
-    options = _options(args)
+    text = check_text(_read_text(args))
+    spec, options = _options(args)
+    to_stdout = args.output == "-"
+    fmt = audio_format(None if to_stdout else args.output, args.format)  # a bad suffix fails before synthesis
     if args.strict:  # checked before any audio is made, so a failed check writes nothing
-        _strict_check(phonemize(text, options, ssml=args.ssml or None), text)
+        _strict_check(phonemize(text, options), text)
     if args.captions and Path(args.captions).suffix.lower() not in (".vtt", ".srt"):
         raise EnunciateError(f"captions file must end in .vtt or .srt, got {Path(args.captions).name!r}")
     if args.chapters and Path(args.chapters).suffix.lower() != ".vtt":
@@ -109,25 +112,22 @@ def cmd_speak(args) -> int:
     for extra in (args.captions, args.timestamps, args.chapters):  # fail before synthesis, not after the WAV
         if extra:
             check_writable(extra)
-    to_stdout = args.output == "-"
-    if options.compile and options.engine == "torch":
+    voice = spec.load()
+    if spec.compile:
         print("compiling the voice: the first sentences take about a minute (--compile pays on long jobs)",
               file=sys.stderr)
     if to_stdout:
         from .synthesize import speak_to_stream
 
-        result = speak_to_stream(text, sys.stdout.buffer, options, ssml=args.ssml or None)
+        result = speak_to_stream(text, sys.stdout.buffer, voice, options, format=fmt)
     else:
-        result = speak_to_file(text, args.output, options, progress=len(text) > 2000 and sys.stderr.isatty(),
-                               ssml=args.ssml or None)
-    if not result.words:
-        Path(result.path).unlink(missing_ok=True)
-        raise EnunciateError("the text has nothing speakable (only punctuation, symbols or emoji)")
+        result = speak_to_file(text, args.output, voice, options, format=fmt,
+                               progress=len(text) > 2000 and sys.stderr.isatty())
     if args.captions or args.chapters:
         from .captions import chapters, write_captions, write_chapters
         from .text.document import rendered
 
-        shown = text if args.ssml else rendered(text, options.markup)
+        shown = text if options.markup == "ssml" else rendered(text, options.markup)
         if args.captions:
             write_captions(args.captions, result.words, text, shown)
         if args.chapters:
@@ -138,17 +138,17 @@ def cmd_speak(args) -> int:
         write_text_atomic(args.timestamps, words_json(result.words, result.report.marks))
     info = sys.stderr if to_stdout else sys.stdout  # standard output carries the audio
     print(f"{result.path}: {result.audio_s:.2f} s of audio in {result.wall_s:.2f} s "
-          f"(real-time factor {result.rtf:.3f}, voice {options.voice})", file=info)
+          f"(real-time factor {result.rtf:.3f}, voice {voice.info.name})", file=info)
     if args.report:
         print("\n".join(_report_lines(result.report, text)), file=info)
     return 0
 
 
 def cmd_phonemize(args) -> int:
-    from . import phonemize
+    from .synthesize import phonemize
 
     text = _read_text(args)
-    report = phonemize(text, _options(args), ssml=args.ssml or None)
+    report = phonemize(text, _options(args)[1])
     if args.json:
         rows = [{"text": w.text, "span": list(w.span), "spoken": w.spoken, "phonemes": w.phonemes,
                  "source": w.source} for w in report.words]
@@ -172,21 +172,47 @@ def cmd_phonemize(args) -> int:
 
 
 def cmd_voices(args) -> int:
-    from . import list_voices
-    from .voices.registry import DEFAULT_VOICE, SPEECHT5, torch_voice_names
+    from .voices.registry import DEFAULT_VOICE, info_of, manifests
 
-    rows, with_torch = list_voices(), set(torch_voice_names())
-    runtimes = {v.name: ["onnx", "torch"] if v.name in with_torch else ["onnx"] for v in rows}
+    rows = manifests()
     if args.json:
-        print(json.dumps([v.__dict__ | {"engines": runtimes[v.name]} for v in rows], indent=1))
+        print(json.dumps([{**info_of(m).__dict__, "family": m.family, "engines": list(m.engines),
+                           "folder": str(m.folder) if m.folder else None, "parent": m.provenance.parent,
+                           "method": m.provenance.method} for m in rows], indent=1))
         return 0
-    print(f"{'name':22s} {'model':11s} {'engines':11s} {'rate':>6s} {'size':>8s}  {'licence':18s} weights / notes")
-    for v in rows:
-        mark = " (default)" if v.name == DEFAULT_VOICE else ""
-        print(f"{v.name + mark:22s} {v.engine:11s} {','.join(runtimes[v.name]):11s} {v.sample_rate:6d} "
-              f"{v.size_bytes / 1e6:6.1f}MB  {v.licence:18s} {v.source}; {v.description}")
-    print(f"{SPEECHT5 + '<folder>':22s} {'speecht5':11s} {'torch':11s} {16000:6d} {'':>8s}  {'':18s} "
-          "a SpeechT5 checkpoint you supply: the model, vocoder/ and speaker.npy (see the README)")
+    print(f"{'name':22s} {'family':8s} {'engines':11s} {'rate':>6s} {'size':>8s}  {'parent / method':22s} "
+          "licence; weights / notes")
+    for m in rows:
+        info = info_of(m)
+        mark = " (default)" if m.name == DEFAULT_VOICE else ""
+        made = f"{m.provenance.parent} / {m.provenance.method}" if m.provenance.parent else "-"
+        print(f"{m.name + mark:22s} {m.family:8s} {','.join(m.engines):11s} {m.sample_rate:6d} "
+              f"{info.size_bytes / 1e6:6.1f}MB  {made:22s} {info.licence}; {info.source}; {info.description}")
+    print(f"{'./FOLDER':22s} {'any':8s} {'':11s} {'':>6s} {'':>8s}  {'':22s} a voice folder by path (voice.json beside "
+          "its files), or a SpeechT5 Hugging Face folder (the model, vocoder/ and speaker.npy); see docs/voices.md")
+    return 0
+
+
+def cmd_voices_add(args) -> int:
+    from .voices.store import add, store_dir
+
+    manifest = add(args.folder, args.name, force=args.force)
+    print(f"added {manifest.name} ({manifest.family}, {manifest.size_bytes / 1e6:.1f} MB) to {store_dir()}")
+    return 0
+
+
+def cmd_voices_export(args) -> int:
+    from .voices.registry import export_builtin
+
+    manifest = export_builtin(args.name, args.folder, force=args.force)
+    print(f"{manifest.folder}: {manifest.name} ({manifest.family}, {manifest.size_bytes / 1e6:.1f} MB) with voice.json")
+    return 0
+
+
+def cmd_voices_remove(args) -> int:
+    from .voices.store import remove
+
+    print(f"removed {args.name} ({remove(args.name)})")
     return 0
 
 
@@ -202,8 +228,8 @@ def _speech_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("text", nargs="?", help="text to speak (or use -f FILE, or standard input)")
     p.add_argument("-f", "--file", help="read a plain-text, Markdown, reStructuredText (.rst), HTML (.html), "
                                         "Jupyter notebook (.ipynb) or AsciiDoc (.adoc) file ('-' for standard input)")
-    p.add_argument("--voice", help="voice name (see `enunciate voices`), or speecht5:FOLDER for a SpeechT5 "
-                                   "checkpoint you supply")
+    p.add_argument("--voice", help="voice name (see `enunciate voices`), a stored voice, or a voice folder's path "
+                                   "(./my-voice; a SpeechT5 Hugging Face folder works too)")
     p.add_argument("--lexicon", action="append", metavar="TSV",
                    help="user lexicon (term<TAB>phonemes), searched first; repeatable")
     markup = p.add_mutually_exclusive_group()
@@ -230,7 +256,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("speak", help="text or a document -> WAV")
     _speech_args(p)
     p.add_argument("-o", "--output", required=True,
-                   help="WAV file to write (atomically), or '-' to stream WAV to standard output")
+                   help="audio file to write (atomically; .wav, .flac, .mp3, .ogg or .opus by its suffix), or '-' "
+                        "for standard output (WAV, streamed, unless --format says otherwise)")
+    p.add_argument("--format", choices=("wav", "flac", "mp3", "ogg", "opus"),
+                   help="audio format, whatever the output's suffix")
     p.add_argument("--speed", type=float, help="0.5 (slow) .. 2.0 (fast); default 1.0")
     p.add_argument("--seed", type=int, help="noise seed (same seed, same audio)")
     p.add_argument("--threads", type=int, help="CPU threads (ONNX Runtime or torch)")
@@ -257,9 +286,26 @@ def build_parser() -> argparse.ArgumentParser:
                         "and pass back with --lexicon")
     p.set_defaults(func=cmd_phonemize)
 
-    p = sub.add_parser("voices", help="list the voices available offline")
+    p = sub.add_parser("voices", help="list, add or remove voices (built-in and stored voice folders)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_voices)
+    vsub = p.add_subparsers(dest="voices_command")
+    q = vsub.add_parser("list", help="list built-in and stored voices (the default)")
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_voices)
+    q = vsub.add_parser("add", help="copy a voice folder into the voice store ($ENUNCIATE_VOICES), checking its hashes")
+    q.add_argument("folder", help="a folder with voice.json beside its files")
+    q.add_argument("--name", help="store it under this name (default: the name in its voice.json)")
+    q.add_argument("--force", action="store_true", help="replace a stored voice of the same name")
+    q.set_defaults(func=cmd_voices_add)
+    q = vsub.add_parser("export", help="copy a built-in voice into a folder with voice.json (to move or modify it)")
+    q.add_argument("name", help="a built-in voice (heart, joe, kokoro, kokoro-STYLE)")
+    q.add_argument("folder", help="the new folder (refused if it exists, unless --force)")
+    q.add_argument("--force", action="store_true", help="replace an existing folder")
+    q.set_defaults(func=cmd_voices_export)
+    q = vsub.add_parser("remove", help="remove a stored voice")
+    q.add_argument("name")
+    q.set_defaults(func=cmd_voices_remove)
 
     p = sub.add_parser("demo", help="speak the README's showcase sentences into a folder")
     p.add_argument("--out", default="out", help="output folder (default: out/)")

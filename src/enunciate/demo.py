@@ -4,8 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator
 
-from .options import SpeakOptions
-from .voices.registry import DEFAULT_VOICE
+from .options import DEFAULT_VOICE, SpeakOptions, VoiceSpec
 
 # Keep in sync with README.md ("Showcase"); a test checks that every line appears there.
 SHOWCASE = [
@@ -22,9 +21,9 @@ def run_demo(out_dir: Path, voice: str | None = None) -> Iterator[str]:
     from .synthesize import speak_to_file
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    options = SpeakOptions(voice=voice or DEFAULT_VOICE)
-    yield f"voice {options.voice}; writing {len(SHOWCASE)} files to {out_dir}/"
+    loaded = VoiceSpec(voice or DEFAULT_VOICE).load()
+    yield f"voice {loaded.info.name}; writing {len(SHOWCASE)} files to {out_dir}/"
     for k, sentence in enumerate(SHOWCASE, 1):
-        result = speak_to_file(sentence, out_dir / f"showcase_{k}.wav", options)
+        result = speak_to_file(sentence, out_dir / f"showcase_{k}.wav", loaded, SpeakOptions())
         yield (f"{result.path}  {result.audio_s:5.2f} s audio  {result.wall_s:5.2f} s wall  "
                f"RTF {result.rtf:.3f}  | {sentence}")

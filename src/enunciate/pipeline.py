@@ -12,15 +12,12 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .audio import silence
 from .errors import EnunciateError
 from .options import SpeakOptions
 from .text.chunk import fit, punctuation, sentences
 from .text.document import paragraphs
 from .text.g2p import G2P
 from .text.lexicon import Lexicon
-from .text.phonesets import kokoro_to_espeak
-from .text.respell import written_form
 from .text.tokens import MAX_BREAK_S, Paragraph, Token, Word
 from .voices.base import AudioChunk, Voice
 
@@ -124,18 +121,13 @@ def phonemize_tokens(tokens: Sequence[Token], g2p: G2P) -> list[Word]:
     return g2p.tokens([t for t in tokens if t.spoken or t.phonemes])
 
 
-def _render(words: Sequence[Word], voice: Voice, report: Report, g2p: G2P) -> tuple[str, list[tuple[int, int]]]:
-    """Join word phonemes (+ punctuation) in the voice's alphabet (for a voice that reads letters,
-    the words themselves). Returns the string and each word's character range, punctuation
-    excluded (a word ends where its sounds end)."""
+def _render(words: Sequence[Word], voice: Voice, report: Report) -> tuple[str, list[tuple[int, int]]]:
+    """Join the words as the voice spells them (+ punctuation). Returns the string and each word's
+    character range, punctuation excluded (a word ends where its sounds end)."""
     parts, ranges, pos = [], [], 0
     for k, w in enumerate(words):
         last_of_token = k + 1 == len(words) or words[k + 1].token is not w.token
-        ph, mark = w.phonemes, (punctuation(w.token) if last_of_token else "")
-        if voice.alphabet == "espeak":
-            ph = kokoro_to_espeak(ph)
-        elif voice.alphabet == "text":
-            ph = _letters(w, voice.symbols, g2p)
+        ph, mark = voice.spell(w), (punctuation(w.token) if last_of_token else "")
         kept = "".join(ch for ch in ph if ch in voice.symbols or ch == " ")
         for ch in set(ph) - set(kept):
             report.dropped_symbols[ch] = report.dropped_symbols.get(ch, 0) + ph.count(ch)
@@ -147,15 +139,6 @@ def _render(words: Sequence[Word], voice: Voice, report: Report, g2p: G2P) -> tu
         parts.append(kept + mark)
         pos += len(kept) + len(mark)
     return " ".join(parts), ranges
-
-
-def _letters(word: Word, symbols, g2p: G2P) -> str:
-    """A word for a voice that reads letters: as written, or respelled where the spelling misleads;
-    hyphens become spaces and capitals lower case where the voice has no such symbol."""
-    form = written_form(word.text, word.phonemes, word.source, everyday=word.text.lower() in g2p.gold)
-    if "-" not in symbols:
-        form = form.replace("-", " ")
-    return "".join(ch.lower() if ch not in symbols and ch.lower() in symbols else ch for ch in form)
 
 
 def _time_words(chunk: AudioChunk, words: Sequence[Word], ranges, t0: float) -> list[WordTiming]:
@@ -198,17 +181,26 @@ class Planned:
     break_before_s: float | None = None
 
 
-def plan(text: str, options: SpeakOptions, voice: Voice, report: Report, ssml: bool | None = None,
+def check_text(text) -> str:
+    """The one gate for input text, shared by the API, the CLI, the server and batch jobs."""
+    if not isinstance(text, str):
+        raise EnunciateError(f"text must be a string, got {type(text).__name__}")
+    if not text.strip():
+        raise EnunciateError("the text is empty: nothing to say")
+    return text
+
+
+def plan(text: str, options: SpeakOptions, voice: Voice, report: Report,
          progress: bool = False) -> Iterator[Planned]:
     """Text -> chunks to synthesize, lazily. A chunk is yielded once what follows it is known."""
-    if not isinstance(text, str):
-        raise EnunciateError("text must be a string")
+    check_text(text)
     g2p = frontend(tuple(options.lexicons))
     budget = min(options.max_chunk_symbols or voice.max_symbols, voice.max_symbols)
     bar = _progress(len(text)) if progress else None
     pending: Planned | None = None
     opening = 0.0  # breaks before the first word
-    for para in paragraphs(text, g2p, markup=options.markup, ssml=ssml):
+    markup = "markdown" if options.markup == "ssml" else options.markup
+    for para in paragraphs(text, g2p, markup=markup, ssml=options.ssml):
         if bar is not None and para.tokens:
             bar.update(max(0, para.tokens[-1].span[1] - bar.n))
         report.add_paragraph(para)
@@ -224,7 +216,7 @@ def plan(text: str, options: SpeakOptions, voice: Voice, report: Report, ssml: b
             lengths = [len(w.phonemes) + 2 for w in words]
             for run in fit(words, lengths, budget - 2):
                 chunk_words = [words[i] for i in run]
-                phonemes, ranges = _render(chunk_words, voice, report, g2p)
+                phonemes, ranges = _render(chunk_words, voice, report)
                 first = pending is None
                 if pending is not None:
                     yield pending
@@ -275,19 +267,49 @@ def assemble(text: str, synthesized: Iterable[tuple[Planned, AudioChunk]], repor
     report.time_marks([], end_s=t)
 
 
-def stream(text: str, options: SpeakOptions = SpeakOptions(), report: Report | None = None,
-           progress: bool = False, ssml: bool | None = None) -> Iterator[AudioChunk]:
+def stream(text: str, voice: Voice, options: SpeakOptions = SpeakOptions(), report: Report | None = None,
+           progress: bool = False) -> Iterator[AudioChunk]:
     """Synthesize `text` chunk by chunk. Each chunk's `words` carry spans of `text` and times from
-    the start of the whole output; append `pause_after_s` of silence after each chunk."""
-    voice = options.load_voice()
+    the start of the whole output; `chunk.samples()` is its audio with the pause that follows it.
+    Chunk k is synthesized with seed + k, so a whole text repeats exactly with the same seed."""
     report = report if report is not None else Report()
+    check_text(text)
 
     def synthesized():
         seed = options.seed
-        for k, planned in enumerate(plan(text, options, voice, report, ssml, progress)):
+        for k, planned in enumerate(plan(text, options, voice, report, progress)):
             yield planned, voice.synthesize(planned.phonemes, planned.speed,
                                             None if seed is None else seed + k)
     return assemble(text, synthesized(), report)
+
+
+def nothing_speakable(report: Report) -> EnunciateError:
+    """The error for a text that gave no word, saying what was found instead."""
+    reasons = list(dict.fromkeys(s.reason.removesuffix(" not read aloud") for s in report.skipped))
+    if reasons:
+        return EnunciateError(f"the text has nothing speakable: it holds only what is not read aloud "
+                              f"({', '.join(reasons[:4])})")
+    if report.marks:
+        return EnunciateError("the text has nothing speakable: it holds only markup (SSML marks or breaks)")
+    return EnunciateError("the text has nothing speakable (only punctuation, symbols, emoji or markup)")
+
+
+def consume(chunks: Iterable[AudioChunk], report: Report, write=None) -> tuple[list[np.ndarray], list[WordTiming]]:
+    """The one consumer of chunks: each chunk's samples (audio + its pause) in order, and the words.
+    With `write`, samples go to it as they come (nothing is kept); a text that gave no word raises
+    before anything is returned, so callers never publish empty output."""
+    parts: list[np.ndarray] = []
+    words: list[WordTiming] = []
+    for chunk in chunks:
+        samples = chunk.samples()
+        if write is not None:
+            write(samples, chunk)
+        else:
+            parts.append(samples)
+        words += chunk.words
+    if not words:
+        raise nothing_speakable(report)
+    return parts, words
 
 
 def voiced_bounds(audio: np.ndarray, sample_rate: int, threshold: float = 0.01) -> tuple[float, float]:
@@ -365,19 +387,14 @@ class Speech:
         """SSML <mark> names with their times in the audio."""
         return self.report.marks
 
-    def save(self, path) -> None:
-        from .audio import write_wav
+    def save(self, path, format: str | None = None) -> None:
+        """Write atomically; the format follows the suffix (.wav, .flac, .mp3, .ogg, .opus) or `format`."""
+        from .audio import write_audio
 
-        write_wav(path, self.audio, self.sample_rate)
+        write_audio(path, self.audio, self.sample_rate, format)
 
 
-def speak(text: str, options: SpeakOptions = SpeakOptions(), ssml: bool | None = None) -> Speech:
+def speak(text: str, voice: Voice, options: SpeakOptions = SpeakOptions()) -> Speech:
     report = Report()
-    parts: list[np.ndarray] = []
-    words: list[WordTiming] = []
-    sample_rate = options.load_voice().sample_rate
-    for chunk in stream(text, options, report, ssml=ssml):
-        parts += [chunk.audio, silence(chunk.pause_after_s, chunk.sample_rate)]
-        words += chunk.words
-    audio = np.concatenate(parts) if parts else np.zeros(0, np.float32)
-    return Speech(audio, sample_rate, words, report)
+    parts, words = consume(stream(text, voice, options, report), report)
+    return Speech(np.concatenate(parts), voice.sample_rate, words, report)

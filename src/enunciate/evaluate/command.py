@@ -68,7 +68,7 @@ def add_parser(subparsers) -> None:
     b.add_argument("--ab", action="store_true", help="also ask A/B preferences between systems per sentence")
     b.add_argument("--title", default="Listening test")
     b.set_defaults(func=cmd_listen_build)
-    s = sub.add_parser("score", help="MOS per system and A/B preference shares with bootstrap 95% CIs")
+    s = sub.add_parser("score", help="MOS per system and A/B preference shares with bootstrap 95%% CIs")
     s.add_argument("key", help="the test's key.json")
     s.add_argument("ratings", nargs="+",
                    help="ratings files downloaded from the page (.json or .csv), one per listener")

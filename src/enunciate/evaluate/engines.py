@@ -20,13 +20,14 @@ def enunciate_engine(voice: str, threads: int = 2, seed: int = 0, engine: str = 
                      dtype: str = "fp32") -> Engine:
     """The full enunciate path: normalization, technical lexicon, G2P chain, the voice (run by ONNX
     Runtime, or by enunciate's PyTorch module with engine="torch")."""
-    from .. import SpeakOptions, speak
+    from ..options import SpeakOptions, VoiceSpec
+    from ..pipeline import speak
 
-    options = SpeakOptions(voice=voice, threads=threads, seed=seed, engine=engine, device=device, dtype=dtype)
-    options.load_voice()  # loading errors surface before any evaluation runs
+    loaded = VoiceSpec(voice, engine, device, dtype, threads=threads).load()  # errors surface before evaluating
+    options = SpeakOptions(seed=seed)
 
     def synth(text: str):
-        speech = speak(text, options)
+        speech = speak(text, loaded, options)
         return speech.audio, speech.sample_rate
     runtime = "" if engine == "onnx" else f", torch {device} {dtype}"
     return Engine(f"{voice} (enunciate{runtime})", synth)
@@ -43,7 +44,7 @@ def raw_espeak_engine(voice: str, threads: int = 2, seed: int = 0) -> Engine:
 
     def synth(text: str):
         ipa = phonemize_ipa(text)
-        phonemes = ipa if v.alphabet == "espeak" else espeak_to_kokoro(ipa)
+        phonemes = ipa if v.alphabet == "espeak" else espeak_to_kokoro(ipa)  # bypasses the frontend on purpose
         chunk = v.synthesize(phonemes + ".", 1.0, seed)
         return chunk.audio, chunk.sample_rate
     return Engine(f"{voice} (raw espeak-ng G2P)", synth)

@@ -327,7 +327,7 @@ class G2P:
             last_of_token = k + 1 == len(spoken) or spoken[k + 1][0] is not tok
             if last_of_token and tok.kind in ("acronym_plural", "term_plural"):
                 phonemes = _plural(phonemes)  # "GPUs": the letters, then /z/
-            words.append(Word(text, phonemes, source, tok))
+            words.append(Word(text, phonemes, source, tok, everyday=text.lower() in self.gold))
         _stress_letter_runs(words)
         _weak_forms(words)
         return words

@@ -52,6 +52,7 @@ class Word:
     phonemes: str
     source: str
     token: Token = field(repr=False)
+    everyday: bool = False  # a word of general English (in the gold lexicon), whatever its source here
 
     @property
     def span(self) -> tuple[int, int]:

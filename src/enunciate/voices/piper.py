@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import AudioChunk, VoiceInfo, ort_session
-from .graph import with_extra_output
+from .base import AudioChunk, Capabilities, EspeakAlphabet, Voice, VoiceInfo, ort_session, random_seed
+from .graph import SEED_INPUT, with_extra_output, with_seeded_noise
 
 log = logging.getLogger(__name__)
 
@@ -62,17 +62,18 @@ def phoneme_durations(frames_s: np.ndarray) -> tuple[np.ndarray, float]:
     return frames_s[2:-1].reshape(-1, 2).sum(axis=1).astype(np.float32), float(frames_s[:2].sum())
 
 
-class PiperVoice:
-    """A Piper voice folder: `<name>.onnx` and `<name>.onnx.json`."""
+class PiperVoice(EspeakAlphabet, Voice):
+    """A Piper voice: `<name>.onnx` and `<name>.onnx.json`. Its graph's noise is drawn from a seed
+    input (graph.with_seeded_noise), so a seed repeats a take exactly."""
 
-    alphabet = "espeak"
     max_symbols = 400
     hop_length = 256
+    capabilities = Capabilities(seeded_noise=True)
 
     def __init__(self, model_path: str | Path, config_path: str | Path, threads: int, info: VoiceInfo):
         self.config = PiperConfig.load(config_path)
         self.symbols = self.config.symbols
-        self.session = ort_session(with_extra_output(model_path, DURATION_TENSOR), threads)
+        self.session = ort_session(with_extra_output(with_seeded_noise(model_path), DURATION_TENSOR), threads)
         self.info = info
 
     @property
@@ -81,16 +82,18 @@ class PiperVoice:
 
     def synthesize(self, phonemes: str, speed: float = 1.0, seed: int | None = None,
                    noise: bool = True) -> AudioChunk:
-        """Phonemes (espeak IPA) -> audio. The ONNX graph samples its own noise, so `seed` has no
-        effect; `noise=False` gives deterministic output."""
+        """Phonemes (espeak IPA) -> audio. The same seed gives the same samples (None: a new take);
+        `noise=False` gives the noiseless (mean) output."""
         phonemes = keep_known(phonemes, self.symbols)
         if not phonemes.strip():
-            return AudioChunk(np.zeros(0, np.float32), self.sample_rate)
+            return self.empty()
         cfg = self.config
         ids = np.array([cfg.phoneme_ids(phonemes)], dtype=np.int64)
         scales = np.array([cfg.noise_scale if noise else 0.0, cfg.length_scale / speed,
                            cfg.noise_w if noise else 0.0], dtype=np.float32)
         audio, w_ceil = self.session.run(None, {"input": ids, "input_lengths": np.array([ids.shape[1]], np.int64),
-                                                "scales": scales})
+                                                "scales": scales,
+                                                SEED_INPUT: np.array(random_seed() if seed is None else seed,
+                                                                     np.int64)})
         durations, onset = phoneme_durations(w_ceil.reshape(-1) * (self.hop_length / self.sample_rate))
         return AudioChunk(audio.reshape(-1).astype(np.float32), self.sample_rate, phonemes, durations, onset)

@@ -1,13 +1,15 @@
 """SpeechT5 (Hugging Face format, a checkpoint the user supplies): letters in, 16 kHz audio out.
 
-A SpeechT5 voice is a folder, named as `speecht5:<folder>`:
+A SpeechT5 voice is a folder, given by its path (or, as before, `speecht5:<folder>`):
 
     <folder>/config.json, model.safetensors or pytorch_model.bin, spm_char.model
                                           (the layout of microsoft/speecht5_tts or a fine-tune of it)
     <folder>/vocoder/config.json + weights (a SpeechT5HifiGan, as microsoft/speecht5_hifigan)
     <folder>/speaker.npy                  (the speaker: a 512-value x-vector, float)
 
-Nothing is downloaded: the folder must hold all three. The model reads characters, so enunciate's
+Nothing is downloaded: the folder must hold all three. A plain Hugging Face folder like this needs
+no voice.json: its manifest is inferred (`speecht5_manifest`); one with a voice.json (family
+"speecht5") is checked file by file like any voice folder. The model reads characters, so enunciate's
 frontend gives it normalized words (numbers, units and versions spelled out; known terms respelled
 where their spelling misleads, see text/respell.py). It is autoregressive and has no durations of
 its own: each character's duration comes from the decoder's cross-attention, aligned monotonically,
@@ -22,9 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import EnunciateError
-from .base import AudioChunk, VoiceInfo
+from .base import AudioChunk, Capabilities, Voice, random_seed
+from .folder import FileRef, Provenance, VoiceManifest
 from .piper import keep_known
-from .registry import SPEECHT5
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +35,14 @@ WEIGHTS = ("model.safetensors", "pytorch_model.bin")
 MAX_LEN_RATIO = 20.0  # decoder steps per input character at most (Hugging Face's default), x reduction
 
 
-def folder_of(name: str) -> Path:
-    return Path(name.removeprefix(SPEECHT5)).expanduser()
+def looks_like_speecht5(folder: Path) -> bool:
+    """A Hugging Face folder whose config.json names model_type "speecht5"."""
+    import json
+
+    try:
+        return json.loads((folder / "config.json").read_text(encoding="utf-8")).get("model_type") == "speecht5"
+    except (OSError, ValueError, AttributeError):
+        return (folder / "spm_char.model").exists()  # a damaged config: still say what the folder lacks
 
 
 def check_folder(folder: Path) -> dict[str, Path]:
@@ -56,11 +64,18 @@ def check_folder(folder: Path) -> dict[str, Path]:
     return files
 
 
-def info(name: str) -> VoiceInfo:
-    folder = folder_of(name)
-    size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) if folder.is_dir() else 0
-    return VoiceInfo(name, "speecht5", 16000, size, "as the checkpoint's", f"user-supplied folder {folder}",
-                     "SpeechT5 text-to-speech + HiFi-GAN vocoder (PyTorch, Hugging Face format)")
+def speecht5_manifest(folder: Path) -> VoiceManifest:
+    """The manifest of a plain SpeechT5 folder (files located, not hashed: nothing records their hashes)."""
+    files = check_folder(folder)
+    weights = next(folder / w for w in WEIGHTS if (folder / w).exists())
+    vocoder = next(folder / "vocoder" / w for w in WEIGHTS if (folder / "vocoder" / w).exists())
+    paths = {"config": files["model config"], "weights": weights, "tokenizer": files["tokenizer"],
+             "vocoder_config": files["vocoder config"], "vocoder_weights": vocoder, "speaker": files["speaker"]}
+    refs = {role: FileRef(str(p.relative_to(folder)), "", p.stat().st_size) for role, p in paths.items()}
+    return VoiceManifest(folder.name, "speecht5", "text", 16000, refs, licence="as the checkpoint's",
+                         description="SpeechT5 text-to-speech + HiFi-GAN vocoder (PyTorch, Hugging Face format)",
+                         engines=("torch",), provenance=Provenance(f"user-supplied folder {folder}"),
+                         folder=folder.resolve())
 
 
 def monotonic_durations(attention: np.ndarray) -> np.ndarray:
@@ -86,28 +101,26 @@ def monotonic_durations(attention: np.ndarray) -> np.ndarray:
     return counts
 
 
-class SpeechT5Voice:
+class SpeechT5Voice(Voice):
     """A SpeechT5 checkpoint folder run by PyTorch (transformers' SpeechT5 modules) on `device`."""
 
     alphabet = "text"
     max_symbols = 300  # characters per call: long inputs make an autoregressive decoder lose its place
+    capabilities = Capabilities(seeded_noise=True)
 
-    def __init__(self, name: str, threads: int | None = None, device: str = "cpu", dtype: str = "fp32"):
-        import torch
-
+    def __init__(self, manifest: VoiceManifest, device: str = "cpu", dtype: str = "fp32"):
+        from .registry import info_of
         from .torch_runtime import import_transformers, torch_device, torch_dtype
 
-        folder = folder_of(name)
-        files = check_folder(folder)
+        folder = manifest.path("config").parent
+        vocoder_folder = manifest.path("vocoder_config").parent
         self.device = torch_device(device)
         self.dtype = torch_dtype(dtype, self.device)
-        if threads and self.device.type == "cpu":
-            torch.set_num_threads(threads)
         transformers = import_transformers()
         transformers.utils.logging.disable_progress_bar()  # two small files: a bar would be noise
         try:
             self.model = transformers.SpeechT5ForTextToSpeech.from_pretrained(str(folder), local_files_only=True)
-            self.vocoder = transformers.SpeechT5HifiGan.from_pretrained(str(folder / "vocoder"),
+            self.vocoder = transformers.SpeechT5HifiGan.from_pretrained(str(vocoder_folder),
                                                                         local_files_only=True)
         except (OSError, ValueError, KeyError, RuntimeError) as e:
             raise EnunciateError(f"could not load the SpeechT5 checkpoint in {str(folder)!r}: {e}") from e
@@ -116,9 +129,19 @@ class SpeechT5Voice:
         self.config = self.model.config
         self.sample_rate = int(self.vocoder.config.sampling_rate)
         self.hop = int(np.prod(self.vocoder.config.upsample_rates))
-        self.speaker = self._speaker(files["speaker"])
-        self.ids, self.symbols = self._vocabulary(files["tokenizer"])
-        self.info = info(name)
+        self.speaker = self._speaker(manifest.path("speaker"))
+        self.ids, self.symbols = self._vocabulary(manifest.path("tokenizer"))
+        self.info = info_of(manifest)
+
+    def spell(self, word) -> str:
+        """Letters, not phonemes: the word as written, or respelled where the spelling misleads;
+        hyphens become spaces and capitals lower case where the model has no such symbol."""
+        from ..text.respell import written_form
+
+        form = written_form(word.text, word.phonemes, word.source, everyday=word.everyday)
+        if "-" not in self.symbols:
+            form = form.replace("-", " ")
+        return "".join(ch.lower() if ch not in self.symbols and ch.lower() in self.symbols else ch for ch in form)
 
     def _speaker(self, path: Path):
         import torch
@@ -155,11 +178,11 @@ class SpeechT5Voice:
 
         text = keep_known(phonemes, self.symbols)
         if not text.strip():
-            return AudioChunk(np.zeros(0, np.float32), self.sample_rate)
+            return self.empty()
         ids = [self.ids[" "], *(self.ids[ch] for ch in text), self.config.eos_token_id]
         inputs = torch.tensor([ids], device=self.device)
         with torch.inference_mode(), torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
-            torch.manual_seed(seed if seed is not None else int(np.random.SeedSequence().entropy % 2**63))
+            torch.manual_seed(random_seed() if seed is None else seed)
             mel, attention = self.model.generate_speech(inputs, self.speaker, maxlenratio=MAX_LEN_RATIO,
                                                         output_cross_attentions=True)
             steps = attention.shape[-2]

