@@ -25,7 +25,7 @@ import numpy as np  # noqa: E402
 from enunciate import SpeakOptions, load_voice, speak  # noqa: E402
 from enunciate import pipeline  # noqa: E402
 from enunciate.bench import devset  # noqa: E402
-from enunciate.bench.hardware import cpu_info, describe  # noqa: E402
+from enunciate.hardware import cpu_info, describe  # noqa: E402
 from enunciate.evaluate.asr import transcribe_words  # noqa: E402
 from enunciate.evaluate.textnorm import normalize_transcript  # noqa: E402
 

@@ -41,6 +41,7 @@ import lzma
 import os
 import shutil
 import statistics
+from contextlib import nullcontext
 import sys
 import tempfile
 import time
@@ -79,7 +80,7 @@ def phoneme_inputs(alphabet: str, n: int) -> list[str]:
 def machine(device: str, threads: int) -> dict:
     import torch
 
-    from enunciate.bench.hardware import cpu_info, describe
+    from enunciate.hardware import cpu_info, describe
 
     info = {"torch": torch.__version__, "cpu": cpu_info(), "threads": threads}
     if device == "cuda":
@@ -263,11 +264,17 @@ def bench(name: str, batch: int, variants: list[tuple[str, str]], args) -> list[
                 rows[dtype, mode]["fidelity"] = {"error": repr(e)}
     if args.device == "cuda":
         torch.cuda.reset_peak_memory_stats()
+    from enunciate.bench.nvml import GpuMeter
+
     for _ in range(args.repeats):
         for key, voice in voices.items():
-            wall, audio_s = one_pass(voice, inputs, batch, args.device)
+            with GpuMeter() if args.device == "cuda" else nullcontext() as meter:
+                wall, audio_s = one_pass(voice, inputs, batch, args.device)
             rows[key]["walls"].append(wall)
             rows[key]["audio_s"] = audio_s
+            if meter is not None and meter.reading.energy_j is not None:
+                rows[key].setdefault("energy", []).append((meter.reading.energy_j, meter.reading.util_pct,
+                                                           meter.reading.power_w))
     peak = torch.cuda.max_memory_allocated() / 2**20 if args.device == "cuda" else None
     for (dtype, mode), voice in voices.items():
         if mode == "eager" and str(batch) in args.profile_batches.split(","):
@@ -277,6 +284,12 @@ def bench(name: str, batch: int, variants: list[tuple[str, str]], args) -> list[
         wall = statistics.median(row.pop("walls"))
         row |= {"wall_s": wall, "audio_s_per_s": row["audio_s"] / wall, "peak_mem_mb": peak,
                 "latency_ms_per_request": wall / -(-len(inputs) // batch) * 1000}
+        energy = row.pop("energy", None)
+        if energy:  # NVML: the whole card's energy over each repeat (idle power included), median
+            row |= {"energy_j_per_audio_s": statistics.median(e / row["audio_s"] for e, _, _ in energy),
+                    "gpu_util_pct": statistics.median(u for _, u, _ in energy if u is not None)
+                    if any(u is not None for _, u, _ in energy) else None,
+                    "power_w": statistics.median(p for _, _, p in energy if p is not None)}
     for (dtype, mode), row in rows.items():
         if mode != "eager" and (dtype, "eager") in rows:
             row["speedup_vs_eager"] = rows[dtype, "eager"]["wall_s"] / row["wall_s"]
@@ -337,20 +350,23 @@ def write(result: dict, out_dir: Path) -> None:
     lines = [f"Device: {m['device']}; torch {m['torch']}" + (f", CUDA {m['cuda']}" if m.get("cuda") else ""),
              *(f"Command: `{c}`" for c in commands), *([""] + result["notes"] if result.get("notes") else []), "",
              "| voice | dtype | mode | batch | audio-s/s | latency ms/request | vs eager | compile s | peak MiB "
-             "| GPU busy (profiled call) | vs CPU fp32: durations, MCD dB, SNR dB |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| GPU busy (profiled call) | GPU util (NVML) | J per audio-s (NVML) | vs CPU fp32: durations, MCD dB, "
+             "SNR dB |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in result["rows"]:
         if "error" in r:
             lines.append(f"| {r['voice']} | {r['dtype']} | {r.get('mode', '')} | {r.get('batch', '')} "
-                         f"| failed: {r['error'][:80]} | | | | | | |")
+                         f"| failed: {r['error'][:80]} | | | | | | | | |")
             continue
         vs = f"{r['speedup_vs_eager']:.2f}x" if r.get("speedup_vs_eager") else ""
         mem = f"{r['peak_mem_mb']:.0f}" if r["peak_mem_mb"] else ""
         prof = r.get("profile") or {}
         busy = f"{prof['device_busy_ms'] / prof['wall_ms']:.0%}" if "device_busy_ms" in prof else ""
+        util = f"{r['gpu_util_pct']:.0f}%" if r.get("gpu_util_pct") is not None else ""
+        joules = f"{r['energy_j_per_audio_s']:.3f}" if r.get("energy_j_per_audio_s") is not None else ""
         lines.append(f"| {r['voice']} | {r['dtype']} | {r['mode']} | {r['batch']} | {r['audio_s_per_s']:.1f} "
                      f"| {r['latency_ms_per_request']:.1f} | {vs} | {r['compile_s'] or ''} | {mem} | {busy} "
-                     f"| {fidelity_cell(r.get('fidelity'))} |")
+                     f"| {util} | {joules} | {fidelity_cell(r.get('fidelity'))} |")
     path.with_suffix(".md").write_text("\n".join(lines) + "\n")
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 from enunciate import SpeakOptions, load_voice, speak  # noqa: E402
-from enunciate.bench.hardware import cpu_info, describe  # noqa: E402
+from enunciate.hardware import cpu_info, describe  # noqa: E402
 from enunciate.demo import SHOWCASE  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"

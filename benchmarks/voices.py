@@ -21,7 +21,7 @@ import numpy as np  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from enunciate.bench import devset  # noqa: E402
-from enunciate.bench.hardware import cpu_info, describe  # noqa: E402
+from enunciate.hardware import cpu_info, describe  # noqa: E402
 from enunciate.evaluate import engines  # noqa: E402
 from enunciate.evaluate.asr import transcribe  # noqa: E402
 from enunciate.evaluate.mos import distillmos_score  # noqa: E402

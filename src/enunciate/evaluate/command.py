@@ -264,7 +264,7 @@ def cmd_eval(args) -> int:
             tables = [_compare_table(report)]
         else:
             tables = [_voices_table(report)]
-    from ..bench.hardware import cpu_info
+    from ..hardware import cpu_info
 
     report["machine"] = cpu_info()
     report = _plain(report)

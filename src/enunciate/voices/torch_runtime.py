@@ -47,7 +47,7 @@ def torch_dtype(dtype: str | torch.dtype, device: torch.device) -> torch.dtype:
 
 
 def _cpu_has_bf16() -> bool:
-    from ..bench.hardware import cpu_info
+    from ..hardware import cpu_info
 
     isa = cpu_info()["isa"]
     return not isa or bool({"avx512_bf16", "amx_bf16"} & set(isa))  # no flags read (not Linux): do not guess
