@@ -142,6 +142,9 @@ def parse_terms(field_text: str, where: str) -> list[Term]:
     return terms
 
 
+DEV_SET = Path(__file__).resolve().parents[3] / "tests" / "data" / "tech_sentences.tsv"
+
+
 def load_term_set(path: str | Path) -> list[TermItem]:
     """Read a term-set TSV; errors name the file and line."""
     path = Path(path)
