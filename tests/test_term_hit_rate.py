@@ -14,6 +14,10 @@ from enunciate.evaluate import engines, roundtrip
 from enunciate.evaluate.terms import load_term_set
 from enunciate.voices.registry import DEFAULT_VOICE
 
+# 3-5 minutes on 2 cores: `make test-heavy` (and CI) runs them; test_eval_command.py keeps a
+# 3-sentence round trip through Whisper in the default run.
+pytestmark = pytest.mark.heavy
+
 DEV_SET = Path(__file__).parent / "data" / "tech_sentences.tsv"
 
 

@@ -55,7 +55,8 @@ def test_batch_falls_back_for_onnx_voices():
     ({"voice": "heart", "engine": "torch"}, "no torch engine"),
     ({"voice": "joe", "engine": "onnx", "device": "cuda"}, "runs on the CPU"),
     ({"voice": "joe", "engine": "tensorrt"}, "available: onnx, torch"),
-    ({"voice": "joe", "compile": True}, "compile applies to the torch engine"),
+    ({"voice": "joe", "engine": "onnx", "compile": True}, "compile applies to the torch engine"),
+    ({"voice": "heart", "compile": True}, "compile applies to the torch engine"),  # no torch engine to pick
     ({"voice": "kokoro", "engine": "torch", "dtype": "fp16"}, "'fp16' needs device='cuda'"),
     ({"voice": "joe", "engine": "torch", "device": "tpu"}, "available: cpu, cuda"),
 ])

@@ -73,14 +73,18 @@ class SpeakOptions:
     lexicons: tuple[str, ...] = ()        # user lexicon TSV files, searched before the built-in ones
     sentence_pause_s: float = 0.12        # silence added between sentences of one paragraph
     max_chunk_symbols: int | None = None  # phonemes per synthesis call (None: the voice's limit)
+    first_chunk_symbols: int | None = None  # streaming: cut the first chunk at a clause within this many
+    #                                         phonemes, so the first audio comes sooner (None: no cut)
 
     def __post_init__(self):
         if not MIN_SPEED <= float(self.speed) <= MAX_SPEED:
             raise EnunciateError(f"speed must be between {MIN_SPEED} and {MAX_SPEED}, got {self.speed}")
         if self.markup not in MARKUPS:
             raise EnunciateError(f"unknown markup {self.markup!r}; choose one of {', '.join(MARKUPS)}")
-        if self.max_chunk_symbols is not None and self.max_chunk_symbols < 20:
-            raise EnunciateError(f"max_chunk_symbols must be at least 20, got {self.max_chunk_symbols}")
+        for name in ("max_chunk_symbols", "first_chunk_symbols"):
+            value = getattr(self, name)
+            if value is not None and value < 20:
+                raise EnunciateError(f"{name} must be at least 20, got {value}")
         if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral)):
             raise EnunciateError(f"seed must be an integer or None, got {self.seed!r}")
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from .errors import EnunciateError
 from .options import SpeakOptions
-from .text.chunk import fit, punctuation, sentences
+from .text.chunk import CLAUSE, fit, punctuation, sentences
 from .text.document import paragraphs
 from .text.g2p import G2P
 from .text.lexicon import Lexicon
@@ -166,6 +166,22 @@ def _break_s(tokens: Sequence[Token]) -> float:
     return min(seconds, MAX_BREAK_S)
 
 
+def _runs(words: Sequence[Word], lengths: Sequence[int], budget: int, first: int | None) -> Iterator[list[int]]:
+    """Word runs for one sentence; with `first`, the first run is cut at a clause within `first`
+    symbols (a shorter first synthesis call: the first audio comes sooner), the rest as usual."""
+    if first is None or sum(lengths) <= first:
+        yield from fit(words, lengths, budget)
+        return
+    head = next(fit(words, lengths, min(first, budget)))
+    if punctuation(words[head[-1]].token) not in CLAUSE:  # no clause ends in reach: a cut would break a phrase
+        yield from fit(words, lengths, budget)
+        return
+    yield head
+    rest = len(head)
+    for run in fit(words[rest:], lengths[rest:], budget):
+        yield [i + rest for i in run]
+
+
 @dataclass
 class Planned:
     """A chunk ready for a voice: phonemes in the voice's alphabet, the words they say, and what
@@ -214,7 +230,7 @@ def plan(text: str, options: SpeakOptions, voice: Voice, report: Report,
                     opening += wanted
                 continue
             lengths = [len(w.phonemes) + 2 for w in words]
-            for run in fit(words, lengths, budget - 2):
+            for run in _runs(words, lengths, budget - 2, options.first_chunk_symbols if pending is None else None):
                 chunk_words = [words[i] for i in run]
                 phonemes, ranges = _render(chunk_words, voice, report)
                 first = pending is None
@@ -236,16 +252,17 @@ def plan(text: str, options: SpeakOptions, voice: Voice, report: Report,
 
 def assemble(text: str, synthesized: Iterable[tuple[Planned, AudioChunk]], report: Report) -> Iterator[AudioChunk]:
     """Place synthesized chunks on the output's timeline: word times, spans, pauses and exact breaks.
-    A chunk is held back until the next one exists, so a break can count both voices' own silence."""
+    A chunk goes out as soon as it is placed, unless an explicit break follows it: then it waits for
+    the next chunk, so the break can count both voices' own silence."""
     t = 0.0
-    previous: AudioChunk | None = None
-    previous_plan: Planned | None = None
+    held: AudioChunk | None = None
+    held_plan: Planned | None = None
     for planned, chunk in synthesized:
-        if previous is not None:
-            if previous_plan.break_after_s is not None:
-                _make_break(previous, chunk, previous_plan.break_after_s)
-            t += previous.duration_s + previous.pause_after_s
-            yield previous
+        if held is not None:
+            _make_break(held, chunk, held_plan.break_after_s)
+            t += held.duration_s + held.pause_after_s
+            yield held
+            held = None
         if planned.break_before_s is not None:
             _open_with_break(chunk, planned.break_before_s)
         chunk.start_s = t
@@ -258,12 +275,15 @@ def assemble(text: str, synthesized: Iterable[tuple[Planned, AudioChunk]], repor
         chunk.text = text[chunk.span[0]:chunk.span[1]]
         report.words += chunk.words
         report.time_marks(chunk.words)
-        previous, previous_plan = chunk, planned
-    if previous is not None:
-        if previous_plan.break_after_s is not None:
-            _make_break(previous, None, previous_plan.break_after_s)
-        t += previous.duration_s + previous.pause_after_s
-        yield previous
+        if planned.break_after_s is not None:
+            held, held_plan = chunk, planned
+            continue
+        t += chunk.duration_s + chunk.pause_after_s
+        yield chunk
+    if held is not None:
+        _make_break(held, None, held_plan.break_after_s)
+        t += held.duration_s + held.pause_after_s
+        yield held
     report.time_marks([], end_s=t)
 
 
@@ -276,10 +296,14 @@ def stream(text: str, voice: Voice, options: SpeakOptions = SpeakOptions(), repo
     check_text(text)
 
     def synthesized():
-        seed = options.seed
-        for k, planned in enumerate(plan(text, options, voice, report, progress)):
-            yield planned, voice.synthesize(planned.phonemes, planned.speed,
-                                            None if seed is None else seed + k)
+        plans: list[Planned] = []
+
+        def requests():
+            for k, planned in enumerate(plan(text, options, voice, report, progress)):
+                plans.append(planned)
+                yield planned.phonemes, planned.speed, None if options.seed is None else options.seed + k
+        for k, chunk in enumerate(voice.synthesize_many(requests())):
+            yield plans[k], chunk
     return assemble(text, synthesized(), report)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -94,6 +94,12 @@ class Voice:
 
     def synthesize(self, phonemes: str, speed: float = 1.0, seed: int | None = None) -> AudioChunk:
         raise NotImplementedError
+
+    def synthesize_many(self, requests: Iterable[tuple[str, float, int | None]]) -> Iterator[AudioChunk]:
+        """(phonemes, speed, seed) requests in, their chunks out in order, lazily. A voice whose stages
+        can overlap (hibari: network, then DSP) overrides this; the default is one after another."""
+        for phonemes, speed, seed in requests:
+            yield self.synthesize(phonemes, speed, seed)
 
     def synthesize_batch(self, phonemes: Sequence[str], speed: float = 1.0,
                          seeds: int | Sequence[int | None] | None = None, **kwargs) -> list[AudioChunk]:

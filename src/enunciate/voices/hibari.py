@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from typing import Iterable, Iterator
+
 from ..errors import EnunciateError
 from .base import AudioChunk, Capabilities, Voice, VoiceInfo, random_seed
 from .graph import with_extra_output
@@ -59,12 +61,40 @@ class HibariVoice(Voice):
 
     def synthesize(self, phonemes: str, speed: float = 1.0, seed: int | None = None) -> AudioChunk:
         """Same phonemes, speed and seed give bit-identical audio (the DSP's noise is seeded)."""
+        return self._finish(self._model(phonemes, speed), seed)
+
+    def synthesize_many(self, requests: Iterable[tuple[str, float, int | None]]) -> Iterator[AudioChunk]:
+        """Chunks in order, the DSP of one overlapping the network of the next (in a worker thread:
+        both release the GIL), so a document takes about max(network, DSP) per chunk instead of
+        their sum; the first chunk is not held back. The samples are those `synthesize` gives."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1, thread_name_prefix="hibari-dsp") as pool:
+            pending, first = None, True
+            for phonemes, speed, seed in requests:
+                if first:  # the first chunk goes out as soon as it exists: time to first audio
+                    first = False
+                    yield self._finish(self._model(phonemes, speed), seed)
+                    continue
+                job = pool.submit(self._finish, self._model(phonemes, speed), seed)
+                if pending is not None:
+                    yield pending.result()
+                pending = job
+            if pending is not None:
+                yield pending.result()
+
+    def _model(self, phonemes: str, speed: float):
         phonemes = keep_known(phonemes, self.symbols)
         if not phonemes.strip():
-            return self.empty()
+            return phonemes, None
         ids = np.array([[0, *(self.vocab[ch] for ch in phonemes), 0]], np.int64)
-        outputs = dict(zip(self.output_names, self.engine.sess.run(
+        return phonemes, dict(zip(self.output_names, self.engine.sess.run(
             None, {"ids": ids, "speed": np.array([speed], np.float32)})))
+
+    def _finish(self, modelled, seed: int | None) -> AudioChunk:
+        phonemes, outputs = modelled
+        if outputs is None:
+            return self.empty()
         parts = [outputs[k][0] for k in ("lh", "theta", "ln", "lr", "phi", "f0")]
         audio = self._dsp.synth(*parts, np.random.default_rng(random_seed() if seed is None else seed))
         seconds = outputs[DURATION_TENSOR].reshape(-1) * (FRAME_SAMPLES / self.sample_rate)
