@@ -37,8 +37,8 @@ def _load_script():
 
 
 def test_kokoro_onnx_is_unpacked_once_from_xz_outside_the_carried_folder(tmp_path, monkeypatch):
-    """Unpacked next to the .xz, the 88 MiB ONNX would travel with the next device call and
-    push it over the 64 MiB limit: it goes to the temp folder, once."""
+    """Unpacked next to the .xz, the 88 MiB ONNX would travel with the next run on the GPU
+    machine and push it over the 64 MiB it carries: it goes to the temp folder, once."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
     carried = tmp_path / "kokoro"

@@ -90,7 +90,7 @@ def test_docstring_sentences_are_heard():
 
 def test_code_readings_are_heard():
     """Code spans, names read in parts, Kubernetes CPU, teraflops, tilde requirements, numbered
-    listings and the rest of stop 19's readings (tests/data/code_readings.tsv, written for them),
+    listings and the rest of the readings added after commit c9fa182 (tests/data/code_readings.tsv, written for them),
     heard by Whisper tiny.en: 84% seen (92% with Whisper base; the frontend before them: 28%)."""
     sample = load_term_set(DEV_SET.with_name("code_readings.tsv"))
     summary = roundtrip.run(engines.enunciate_engine(DEFAULT_VOICE, threads=2), sample,
