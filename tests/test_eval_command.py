@@ -24,6 +24,8 @@ from enunciate.evaluate.engines import Engine
 from enunciate.evaluate.roundtrip import run
 from enunciate.evaluate.terms import load_term_set
 
+from .browser import DevTools, require_chromium
+
 DEV_SET = Path(__file__).parent / "data" / "tech_sentences.tsv"
 THREADS = ["--threads", "2", "--terms", str(DEV_SET)]
 OTHER_SENTENCE = "The weather was lovely, so we walked along the river until dinner."
@@ -451,75 +453,12 @@ def test_listen_test_bad_build_input(listen_test, tmp_path):
 
 # ---------------------------------------------------------------- the page in a real browser (`make chromium`)
 
-def _chromium() -> str | None:
-    return next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
-
-
-class _DevTools:
-    """Chrome DevTools protocol over --remote-debugging-pipe (fds 3 and 4): no extra packages."""
-
-    def __init__(self, browser: str, profile: Path):
-        import fcntl
-
-        child_r, self._write = os.pipe()
-        self._read, child_w = os.pipe()
-        # the child's ends move above 3 and 4, so that putting one there cannot overwrite the other
-        to_browser_r, from_browser_w = (fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (child_r, child_w))
-        os.close(child_r)
-        os.close(child_w)
-        # no sandbox (root in a container), and nothing that reaches the network or updates itself
-        flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--remote-debugging-pipe", f"--user-data-dir={profile}", "about:blank"]
-        # the browser reads commands from fd 3 and writes replies to fd 4; bash puts our pipes there
-        # (dash cannot redirect fds above 9)
-        self.process = subprocess.Popen(
-            ["bash", "-c", f'exec "$0" "$@" 3<&{to_browser_r} 4>&{from_browser_w}', browser, *flags],
-            pass_fds=(to_browser_r, from_browser_w), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        os.close(to_browser_r)
-        os.close(from_browser_w)
-        self._buffer, self._id = b"", 0
-
-    def send(self, method: str, session: str | None = None, **params) -> dict:
-        self._id += 1
-        message = {"id": self._id, "method": method, "params": params, **({"sessionId": session} if session else {})}
-        os.write(self._write, json.dumps(message).encode() + b"\0")
-        while True:
-            while b"\0" not in self._buffer:
-                chunk = os.read(self._read, 1 << 16)
-                if not chunk:
-                    raise RuntimeError("the browser closed the pipe")
-                self._buffer += chunk
-            raw, self._buffer = self._buffer.split(b"\0", 1)
-            reply = json.loads(raw)
-            if reply.get("id") == self._id:
-                if "error" in reply:
-                    raise RuntimeError(reply["error"])
-                return reply["result"]
-
-    def close(self):
-        self.process.kill()
-        self.process.wait()
-        os.close(self._write)
-        os.close(self._read)
-
-
 def test_listen_test_page_in_headless_chromium(listen_test, tmp_path):
-    if _chromium() is None or shutil.which("bash") is None:
-        # `make test` installs Chromium and sets ENUNCIATE_REQUIRE_CHROMIUM: there, and in CI, it must run
-        if os.environ.get("CI") == "true" or os.environ.get("ENUNCIATE_REQUIRE_CHROMIUM") == "1":
-            pytest.fail("no Chromium (or no bash) found: run `make chromium` or `apt-get install chromium`")
-        pytest.skip("no Chromium installed (`make chromium` installs it; the page is also parsed above)")
+    browser_path = require_chromium()
     out, key = listen_test
-    browser = _DevTools(_chromium(), tmp_path / "profile")  # a fresh profile every run
+    browser = DevTools(browser_path, tmp_path / "profile")  # a fresh profile every run
     try:
-        target = browser.send("Target.createTarget", url=(out / "index.html").as_uri())["targetId"]
-        session = browser.send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
-
-        def evaluate(expression: str):
-            result = browser.send("Runtime.evaluate", session, expression=expression, returnByValue=True)
-            assert "exceptionDetails" not in result, result
-            return result["result"].get("value")
+        evaluate = browser.page((out / "index.html").as_uri()).evaluate
 
         deadline = time.time() + 20
         loaded = "document.readyState == 'complete' && !!document.getElementById('progress')"

@@ -11,6 +11,8 @@ from .audio import check_writable
 from .errors import EnunciateError
 from .options import MARKUPS
 from .evaluate.command import add_parser as add_eval_parsers
+from .lexicon_command import add_parser as add_lexicon_parsers
+from .bench.command import add_parser as add_bench_parsers
 
 EXIT_BAD_INPUT = 2
 
@@ -216,6 +218,55 @@ def cmd_voices_remove(args) -> int:
     return 0
 
 
+def cmd_optimize(args) -> int:
+    from .optimize import methods, optimize, parse_params
+
+    if args.list or not args.voice:
+        for m in sorted(methods().values(), key=lambda m: m.name):
+            params = " ".join(f"{k}={v}" for k, v in m.defaults.items())
+            extra = f"  [{params}]" if params else ""
+            print(f"{m.name:22s} {m.engine:5s} {','.join(m.families):14s} {m.summary}{extra}")
+        return 0
+    if not args.method or not args.output:
+        raise EnunciateError("give --method M and -o FOLDER (see `enunciate optimize --list`)")
+    corpus: tuple[str, ...] = ()
+    if args.corpus:
+        try:
+            corpus = tuple(line.strip() for line in Path(args.corpus).read_text(encoding="utf-8").splitlines()
+                           if line.strip())
+        except (OSError, UnicodeDecodeError) as e:
+            raise EnunciateError(f"cannot read the corpus {args.corpus}: {e}") from e
+    manifest = optimize(args.voice, args.method, args.output, parse_params(args.param or []), force=args.force,
+                        corpus=corpus)
+    metrics = manifest.metrics
+    print(f"{manifest.folder}: {args.method} of {manifest.provenance.parent}, "
+          f"{metrics.get('size_bytes', 0) / 1e6:.1f} MB on disk"
+          + (f", {metrics['nonzero']:,} of {metrics['parameters']:,} parameters non-zero" if "parameters" in metrics
+             else ""))
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from .serve import api_key, serve
+
+    voice_map = None
+    if args.voice_map:
+        try:
+            voice_map = json.loads(Path(args.voice_map).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise EnunciateError(f"cannot read the voice map {args.voice_map}: {e}") from e
+        if not isinstance(voice_map, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                                      for k, v in voice_map.items()):
+            raise EnunciateError(f"{args.voice_map} must be a JSON object of name -> voice")
+    config = {"default_voice": args.voice, "workers": args.workers, "max_queue": args.max_queue,
+              "timeout_s": args.timeout, "max_input_chars": args.max_input, "api_key": api_key(args.api_key_file),
+              "threads": args.threads, "loudness_lufs": args.loudness}
+    if voice_map is not None:
+        config["voice_map"] = voice_map
+    serve(args.host, args.port, **config)
+    return 0
+
+
 def cmd_demo(args) -> int:
     from .demo import run_demo
 
@@ -307,12 +358,39 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("name")
     q.set_defaults(func=cmd_voices_remove)
 
+    p = sub.add_parser("optimize", help="make a smaller or faster variant of a voice, saved as a voice folder")
+    p.add_argument("voice", nargs="?", help="the voice to start from: a name or a folder")
+    p.add_argument("--method", help="see --list")
+    p.add_argument("-p", "--param", action="append", metavar="KEY=VALUE", help="a method parameter; repeatable")
+    p.add_argument("-o", "--output", help="the new voice folder (built aside and renamed into place)")
+    p.add_argument("--corpus", metavar="TXT", help="calibration text, one sentence a line (static int8)")
+    p.add_argument("--force", action="store_true", help="replace an existing output folder")
+    p.add_argument("--list", action="store_true", help="list the methods, their engine, families and parameters")
+    p.set_defaults(func=cmd_optimize)
+
+    p = sub.add_parser("serve", help="an OpenAI-compatible speech server (/v1/audio/speech) with a web page")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    p.add_argument("--port", type=int, default=8880)
+    p.add_argument("--voice", default="heart", help="voice for requests that name none")
+    p.add_argument("--voice-map", metavar="JSON", help="OpenAI voice names -> voices, replacing the built-in table")
+    p.add_argument("--workers", type=int, default=1, help="synthesis threads (default 1: one voice call at a time)")
+    p.add_argument("--max-queue", type=int, default=8, help="requests that may wait for a worker; beyond: 429")
+    p.add_argument("--timeout", type=float, default=120.0, help="seconds per request before synthesis stops")
+    p.add_argument("--max-input", type=int, default=20_000, help="characters per request at most")
+    p.add_argument("--threads", type=int, help="ONNX Runtime threads per voice")
+    p.add_argument("--loudness", type=float, metavar="LUFS", help="normalize every response to this loudness, "
+                   "e.g. -16 (ITU-R BS.1770)")
+    p.add_argument("--api-key-file", help="require this key (Authorization: Bearer); or set ENUNCIATE_API_KEY")
+    p.set_defaults(func=cmd_serve)
+
     p = sub.add_parser("demo", help="speak the README's showcase sentences into a folder")
     p.add_argument("--out", default="out", help="output folder (default: out/)")
     p.add_argument("--voice", default=None, help="voice (default: the default voice)")
     p.set_defaults(func=cmd_demo)
 
     add_eval_parsers(sub)  # enunciate eval, enunciate listen-test
+    add_lexicon_parsers(sub)  # enunciate lexicon suggest
+    add_bench_parsers(sub)  # enunciate bench, enunciate report
     return parser
 
 

@@ -71,6 +71,7 @@ class SpeakOptions:
     seed: int | None = 0                  # noise seed (same text + seed -> same samples); None = random
     markup: str = "markdown"              # MARKUPS; SSML is also recognised when the text starts with <speak>
     lexicons: tuple[str, ...] = ()        # user lexicon TSV files, searched before the built-in ones
+    lexicon_tsv: str = ""                 # lexicon entries as TSV text (a server request's), searched first
     sentence_pause_s: float = 0.12        # silence added between sentences of one paragraph
     max_chunk_symbols: int | None = None  # phonemes per synthesis call (None: the voice's limit)
     first_chunk_symbols: int | None = None  # streaming: cut the first chunk at a clause within this many

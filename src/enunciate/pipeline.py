@@ -99,9 +99,10 @@ class Report:
 
 
 @functools.lru_cache(maxsize=8)
-def frontend(lexicons: tuple[str, ...] = ()) -> G2P:
-    """The G2P with the user's lexicon files loaded (cached per set of files)."""
-    return G2P([Lexicon.load(path, source="user") for path in lexicons])
+def frontend(lexicons: tuple[str, ...] = (), lexicon_tsv: str = "") -> G2P:
+    """The G2P with the user's lexicon files (and entries given as TSV text) loaded, cached per set."""
+    given = [Lexicon.parse(lexicon_tsv, name="request lexicon", source="user")] if lexicon_tsv else []
+    return G2P(given + [Lexicon.load(path, source="user") for path in lexicons])
 
 
 def merge_words(words: Sequence[Word]) -> list[WordTiming]:
@@ -210,7 +211,7 @@ def plan(text: str, options: SpeakOptions, voice: Voice, report: Report,
          progress: bool = False) -> Iterator[Planned]:
     """Text -> chunks to synthesize, lazily. A chunk is yielded once what follows it is known."""
     check_text(text)
-    g2p = frontend(tuple(options.lexicons))
+    g2p = frontend(tuple(options.lexicons), options.lexicon_tsv)
     budget = min(options.max_chunk_symbols or voice.max_symbols, voice.max_symbols)
     bar = _progress(len(text)) if progress else None
     pending: Planned | None = None

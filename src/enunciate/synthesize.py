@@ -90,7 +90,7 @@ def phonemize(text: str, options: SpeakOptions = SpeakOptions()) -> Report:
     """The frontend alone (no voice is loaded): every word with its phonemes (Kokoro alphabet) and
     source, and every span that would not be spoken."""
     check_text(text)
-    g2p = frontend(tuple(options.lexicons))
+    g2p = frontend(tuple(options.lexicons), options.lexicon_tsv)
     report = Report()
     markup = "markdown" if options.markup == "ssml" else options.markup
     for para in paragraphs(text, g2p, markup=markup, ssml=options.ssml):

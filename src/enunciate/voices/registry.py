@@ -235,6 +235,15 @@ def _torch_threads(spec: VoiceSpec) -> None:
         torch.set_num_threads(spec.threads)
 
 
+def _torch_variant(voice: Voice, m: VoiceManifest, spec: VoiceSpec) -> Voice:
+    """A torch variant's options name a transform of its modules (optimize.torch_methods: int8)."""
+    if "torch_transform" in m.options:
+        from ..optimize.torch_methods import apply_transform
+
+        apply_transform(voice.model, m.options["torch_transform"], m.path("torch_state"), spec)
+    return voice
+
+
 def _load_hibari(m: VoiceManifest, spec: VoiceSpec) -> Voice:
     from .hibari import HibariVoice
 
@@ -246,8 +255,8 @@ def _load_piper(m: VoiceManifest, spec: VoiceSpec) -> Voice:
         from .vits import TorchPiperVoice
 
         _torch_threads(spec)
-        return TorchPiperVoice(m.path("model"), m.path("config"), info=info_of(m), device=spec.device,
-                               dtype=spec.dtype, compile=spec.compile)
+        return _torch_variant(TorchPiperVoice(m.path("model"), m.path("config"), info=info_of(m),
+                                              device=spec.device, dtype=spec.dtype, compile=spec.compile), m, spec)
     from .piper import PiperVoice
 
     return PiperVoice(m.path("model"), m.path("config"), _threads(spec), info_of(m))
@@ -276,8 +285,8 @@ def _load_kokoro(m: VoiceManifest, spec: VoiceSpec) -> Voice:
         from .kokoro_torch import TorchKokoroVoice
 
         _torch_threads(spec)
-        return TorchKokoroVoice(m.path("model"), m.path("vocab"), style, info_of(m), device=spec.device,
-                                dtype=spec.dtype, compile=spec.compile)
+        return _torch_variant(TorchKokoroVoice(m.path("model"), m.path("vocab"), style, info_of(m),
+                                               device=spec.device, dtype=spec.dtype, compile=spec.compile), m, spec)
     from .kokoro import KokoroVoice
 
     return KokoroVoice(m.path("model"), m.path("vocab"), style, _threads(spec), info_of(m))

@@ -1,0 +1,577 @@
+"""ONNX Runtime methods: int8 (dynamic, MatMul-only, static QDQ), fp16, offline graph optimization,
+magnitude pruning and 4-bit weight-only MatMuls, each writing a new ONNX file beside the parent's.
+
+What applies where follows from what the three graphs hold (counted from the shipped files):
+- joe (piper) is fp32: 129 Conv + 3 ConvTranspose hold its weights; its 26 MatMuls multiply two
+  activations (attention), its linear layers being 1x1 Convs. So every float method applies, but
+  nothing that needs a MatMul with constant weights (ort-int8-matmul, ort-int4).
+- Kokoro is already dynamic int8: 87 ConvInteger (54% of its time) and 148 MatMulInteger. Quantizing
+  it again means nothing; what applies is choosing *which* ops stay int8 (ort-int8-matmul turns the
+  convolutions back into fp32 Convs from their own int8 weights), 4-bit MatMuls, and graph
+  optimization.
+- heart (hibari) is int8 on its 77 MatMuls already; its 23 fp32 Convs are depthwise (9% of its
+  time), where int8 kernels gain nothing. Like Kokoro: ort-int4, ort-optimize, and the op choice of
+  ort-int8-matmul (ops= dequantizes all of it).
+
+The loaders rewrite the graph when they load it (graph.py): Piper's RandomNormalLike nodes become a
+seeded generator, and each family's duration tensor becomes an extra output. Every method keeps
+those nodes and tensor names; the lead module checks that the variant loads and speaks.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import EnunciateError
+from . import Job, Method, Result, count_onnx, register
+
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # before onnxruntime is first imported
+
+# Tensors the loaders read by name (voices/piper.py, kokoro.py, hibari.py): they must survive.
+DURATION_TENSORS = {"piper": "/Ceil_output_0", "kokoro": "/encoder/Clip_output_0", "hibari": "/Round_output_0"}
+WEIGHT_OPS = ("Conv", "ConvTranspose", "MatMul", "Gemm")
+INTEGER_OPS = {"ConvInteger": "Conv", "MatMulInteger": "MatMul"}
+
+
+# --- files -----------------------------------------------------------------------------------------
+
+def _out_path(job: Job, method: str) -> Path:
+    """<parent model stem>.<method without 'ort-'>.onnx in the work folder."""
+    return job.workdir / f"{job.parent.path('model').stem}.{method.removeprefix('ort-')}.onnx"
+
+
+def _save(model, path: Path) -> None:
+    import onnx
+
+    try:
+        onnx.save(model, str(path))
+    except OSError as e:
+        raise EnunciateError(f"cannot write {path}: {e.strerror or e}") from e
+
+
+def _result(job: Job, path: Path, keeps_torch: bool = False) -> Result:
+    """The variant's files (piper: its config beside it as <model>.json) and counts. Quantized,
+    fp16 or fused graphs cannot be read back into the torch modules: engines become onnx only."""
+    files = {"model": path}
+    if job.parent.family == "piper":
+        config = path.with_name(path.name + ".json")
+        config.write_bytes(job.parent.path("config").read_bytes())
+        files["config"] = config
+    changes = {} if keeps_torch else {"engines": ("onnx",)}
+    return Result(files, changes, count_onnx(path))
+
+
+def _load(job: Job):
+    import onnx
+
+    return onnx.load(str(job.parent.path("model")))
+
+
+def _check_kept(job: Job, model) -> None:
+    """The loaders' tensors are still produced, and Piper's noise nodes are still there."""
+    produced = {o for n in model.graph.node for o in n.output}
+    tensor = DURATION_TENSORS.get(job.parent.family)
+    if tensor and tensor not in produced:
+        raise EnunciateError(f"the variant lost the tensor {tensor} that {job.parent.name!r} loads by name; not saved")
+    if job.parent.family == "piper" and not any(n.op_type == "RandomNormalLike" for n in model.graph.node):
+        raise EnunciateError("the variant lost Piper's RandomNormalLike nodes (its seeded noise); not saved")
+
+
+def _expose(job: Job, model) -> None:
+    """Make the duration tensor a graph output while a whole-graph pass runs (fusions and type
+    conversions leave graph outputs alone); `_unexpose` takes it back out afterwards."""
+    import onnx
+
+    tensor = DURATION_TENSORS.get(job.parent.family)
+    if tensor and tensor not in [o.name for o in model.graph.output]:
+        model.graph.output.append(onnx.helper.make_tensor_value_info(tensor, onnx.TensorProto.FLOAT, None))
+
+
+def _unexpose(job: Job, model) -> None:
+    tensor = DURATION_TENSORS.get(job.parent.family)
+    kept = [o for o in model.graph.output if o.name != tensor]
+    del model.graph.output[:]
+    model.graph.output.extend(kept)
+
+
+@contextlib.contextmanager
+def _quiet():
+    """ORT's quantizers warn through the root logger for every tensor they skip: keep that out of
+    the user's terminal while they run."""
+    level = logging.root.level
+    logging.root.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logging.root.setLevel(level)
+
+
+def _ops(value) -> tuple[str, ...]:
+    """"MatMul,Gemm" (or a list) -> ("MatMul", "Gemm"); "" or "none" -> ()."""
+    items = value if isinstance(value, (list, tuple)) else str(value or "").replace(";", ",").split(",")
+    ops = tuple(dict.fromkeys(str(o).strip() for o in items if str(o).strip() and str(o).strip() != "none"))
+    bad = [o for o in ops if o not in WEIGHT_OPS]
+    if bad:
+        raise EnunciateError(f"unknown op type {', '.join(bad)} in ops; choose from {', '.join(WEIGHT_OPS)} "
+                             "(comma-separated; empty for none)")
+    return ops
+
+
+# --- graph surgery: integer op chains back to float weights ---------------------------------------
+
+@dataclass
+class IntegerOp:
+    """A ConvInteger/MatMulInteger as ORT's dynamic quantizer writes it:
+    x -> DynamicQuantizeLinear -> Int op (-> + int bias) -> Cast -> Mul(x_scale * w_scale) -> y.
+    `weight` is the int8 weight dequantized, in the float op's layout; `bias` the float bias when
+    it was added in the integer domain (Kokoro's convolutions)."""
+
+    node: object
+    x: str
+    weight: np.ndarray
+    bias: np.ndarray | None
+    y: str
+    chain: list
+
+
+def _index(graph):
+    consumers: dict[str, list] = {}
+    producer = {}
+    for n in graph.node:
+        for i in n.input:
+            consumers.setdefault(i, []).append(n)
+        for o in n.output:
+            producer[o] = n
+    return consumers, producer
+
+
+def _constants(graph) -> dict[str, np.ndarray]:
+    from onnx import numpy_helper
+
+    values = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    for n in graph.node:
+        if n.op_type == "Constant" and n.attribute and n.attribute[0].name == "value":
+            values[n.output[0]] = numpy_helper.to_array(n.attribute[0].t)
+    return values
+
+
+def integer_ops(graph) -> list[IntegerOp]:
+    """Every integer op chain of the graph that can be turned back into a float op."""
+    consumers, producer = _index(graph)
+    values = _constants(graph)
+    outputs = {o.name for o in graph.output}
+
+    def only_consumer(tensor):
+        users = consumers.get(tensor, [])
+        return users[0] if len(users) == 1 and tensor not in outputs else None
+
+    found = []
+    for node in graph.node:
+        if node.op_type not in INTEGER_OPS or len(node.input) < 2:
+            continue
+        dql = producer.get(node.input[0])
+        wq = values.get(node.input[1])
+        if dql is None or dql.op_type != "DynamicQuantizeLinear" or wq is None:
+            continue
+        wzp = values.get(node.input[3], 0) if len(node.input) > 3 and node.input[3] else 0
+        chain, bias, nxt = [node], None, only_consumer(node.output[0])
+        if nxt is not None and nxt.op_type == "Add":  # bias added in int32: its float root is an initializer
+            other = nxt.input[1] if nxt.input[0] == node.output[0] else nxt.input[0]
+            bias = _float_root(other, producer, values, wq.shape[0])
+            if bias is None:
+                continue
+            chain.append(nxt)
+            nxt = only_consumer(nxt.output[0])
+        if nxt is None or nxt.op_type != "Cast":
+            continue
+        chain.append(nxt)
+        mul = only_consumer(nxt.output[0])
+        if mul is None or mul.op_type != "Mul":
+            continue
+        scales = producer.get(mul.input[1] if mul.input[0] == nxt.output[0] else mul.input[0])
+        if scales is None or scales.op_type != "Mul":
+            continue
+        w_scale = next((values[i] for i in scales.input if i != dql.output[1] and i in values), None)
+        if w_scale is None:
+            continue
+        chain.append(mul)
+        wzp, w_scale = np.asarray(wzp, np.float32), np.asarray(w_scale, np.float32)
+        if node.op_type == "ConvInteger":  # per-channel values run along the output channels (axis 0)
+            wzp, w_scale = (v.reshape(-1, *[1] * (wq.ndim - 1)) if v.size > 1 else v for v in (wzp, w_scale))
+        weight = ((wq.astype(np.float32) - wzp) * w_scale).astype(np.float32)
+        found.append(IntegerOp(node, dql.input[0], weight, bias, mul.output[0], chain))
+    return found
+
+
+def _float_root(tensor, producer, values, size) -> np.ndarray | None:
+    """The float initializer of `size` elements that an integer bias was computed from
+    (Reshape <- Cast <- Floor <- Div(bias, scale))."""
+    for _ in range(8):
+        if tensor in values and values[tensor].dtype == np.float32 and values[tensor].size == size:
+            return values[tensor].reshape(-1)
+        node = producer.get(tensor)
+        if node is None or not node.input:
+            return None
+        tensor = node.input[0]
+    return None
+
+
+def replace_chains(graph, replacements: list[tuple[IntegerOp, list, list]]) -> None:
+    """Put new nodes (and initializers) in place of integer op chains, in the chain's position (the
+    graph stays topologically sorted), then drop what no longer feeds anything."""
+    by_first = {id(op.node): (op, nodes, inits) for op, nodes, inits in replacements}
+    gone = {id(n) for op, _, _ in replacements for n in op.chain}
+    ordered = []
+    for n in graph.node:
+        if id(n) in by_first:
+            op, nodes, inits = by_first[id(n)]
+            ordered += nodes
+            graph.initializer.extend(inits)
+        elif id(n) not in gone:
+            ordered.append(n)
+    del graph.node[:]
+    graph.node.extend(ordered)
+    sweep(graph)
+
+
+def sweep(graph) -> None:
+    """Remove nodes whose outputs nothing reads, then unread initializers and stale value_info."""
+    outputs = {o.name for o in graph.output}
+    nodes = list(graph.node)
+    while True:
+        used = outputs | {i for n in nodes for i in n.input} | _subgraph_inputs(nodes)
+        kept = [n for n in nodes if any(o in used for o in n.output if o)]
+        if len(kept) == len(nodes):
+            break
+        nodes = kept
+    del graph.node[:]
+    graph.node.extend(nodes)
+    inits = [i for i in graph.initializer if i.name in used]
+    del graph.initializer[:]
+    graph.initializer.extend(inits)
+    produced = {o for n in nodes for o in n.output}
+    infos = [v for v in graph.value_info if v.name in produced]
+    del graph.value_info[:]
+    graph.value_info.extend(infos)
+
+
+def _subgraph_inputs(nodes) -> set[str]:
+    names = set()
+    for n in nodes:
+        for a in n.attribute:
+            for g in ([a.g] if a.HasField("g") else []) + list(a.graphs):
+                names |= {i for m in g.node for i in m.input} | _subgraph_inputs(g.node)
+    return names
+
+
+def float_node(op: IntegerOp):
+    """The fp32 Conv/MatMul an integer chain stands for, and its new initializers."""
+    from onnx import helper, numpy_helper
+
+    name = op.node.name.removesuffix("_quant") or op.y
+    w = numpy_helper.from_array(op.weight, f"{name}.weight_fp32")
+    inputs, inits = [op.x, w.name], [w]
+    if op.bias is not None:
+        b = numpy_helper.from_array(op.bias.astype(np.float32), f"{name}.bias_fp32")
+        inputs.append(b.name)
+        inits.append(b)
+    attrs = {a.name: helper.get_attribute_value(a) for a in op.node.attribute}
+    return [helper.make_node(INTEGER_OPS[op.node.op_type], inputs, [op.y], name, **attrs)], inits
+
+
+# --- methods ---------------------------------------------------------------------------------------
+
+def int8_dynamic(job: Job) -> Result:
+    """Dynamic int8 of every op type ORT's quantizer supports (Conv, MatMul, Gemm, Gather, ...)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    out = _out_path(job, "ort-int8-dynamic")
+    # ORT's ConvInteger kernel takes uint8 weights only
+    with _quiet():
+        quantize_dynamic(job.parent.path("model"), out, per_channel=bool(job.params["per_channel"]),
+                         weight_type=QuantType.QUInt8)
+    _check_kept(job, _onnx_load(out))
+    return _result(job, out)
+
+
+def int8_matmul(job: Job) -> Result:
+    """int8 on the op types in `ops` only (default MatMul,Gemm): an int8 parent's other integer ops
+    go back to fp32 from their own int8 weights (no new rounding); float ops in `ops` with constant
+    weights of at least MIN_QUANTIZED elements are quantized dynamically."""
+    ops = _ops(job.params["ops"])
+    model = _load(job)
+    undo = [op for op in integer_ops(model.graph) if INTEGER_OPS[op.node.op_type] not in ops]
+    if undo:
+        replace_chains(model.graph, [(op, *float_node(op)) for op in undo])
+    sizes = {i.name: int(np.prod(i.dims)) for i in model.graph.initializer if i.data_type == 1}
+    to_quantize = [n.name for n in model.graph.node
+                   if n.op_type in ops and len(n.input) > 1 and sizes.get(n.input[1], 0) >= MIN_QUANTIZED]
+    if not undo and not to_quantize:
+        have = sorted({n.op_type for n in model.graph.node if n.op_type in (*WEIGHT_OPS, *INTEGER_OPS)})
+        raise EnunciateError(f"ops={','.join(ops) or 'none'} changes nothing in {job.parent.name!r}: its graph has "
+                             f"{', '.join(have)}, and only ops with constant weights are quantized; "
+                             f"choose other ops (from {', '.join(WEIGHT_OPS)}, or none)")
+    out = _out_path(job, "ort-int8-matmul")
+    _check_kept(job, model)
+    _save(model, out)
+    if to_quantize:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        with _quiet():  # ORT's ConvInteger takes uint8 weights only
+            quantize_dynamic(out, out, op_types_to_quantize=list(ops), nodes_to_quantize=to_quantize,
+                             weight_type=QuantType.QUInt8 if "Conv" in ops else QuantType.QInt8)
+        _check_kept(job, _onnx_load(out))
+    return _result(job, out)
+
+
+MIN_QUANTIZED = 4096  # smaller weights (Kokoro's 9x1 projection) gain nothing from int8
+
+
+def int8_static(job: Job) -> Result:
+    """Static int8 QDQ: weights per channel, activation ranges calibrated on speech made from the
+    corpus by enunciate's own frontend; ORT runs the QDQ pairs as QLinearConv/QLinearMatMul. An int8
+    parent (Kokoro, heart) is first turned back to fp32 from its own int8 weights. The duration
+    predictor stays fp32: it is 4% of joe's time and its durations set the rhythm of all after it."""
+    from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
+
+    feeds = calibration_feeds(job, int(job.params["samples"]))
+    model = _load(job)
+    chains = integer_ops(model.graph)
+    if chains:
+        replace_chains(model.graph, [(op, *float_node(op)) for op in chains])
+    source = job.workdir / "float.onnx"
+    _save(model, source)
+    exclude = [n.name for n in model.graph.node if n.name.startswith(STATIC_EXCLUDE.get(job.parent.family, "\0"))]
+    out = _out_path(job, "ort-int8-static")
+
+    class Reader:
+        def __init__(self):
+            self.items = iter(feeds)
+
+        def get_next(self):
+            return next(self.items, None)
+
+        def rewind(self):
+            self.items = iter(feeds)
+
+    with _quiet():
+        quantize_static(source, out, Reader(), quant_format=QuantFormat.QDQ, op_types_to_quantize=list(WEIGHT_OPS),
+                        per_channel=bool(job.params["per_channel"]), activation_type=QuantType.QUInt8,
+                        weight_type=QuantType.QInt8, nodes_to_exclude=exclude,
+                        calibrate_method=CalibrationMethod.MinMax, extra_options={"CalibMaxIntermediateOutputs": 4})
+    source.unlink()
+    _check_kept(job, _onnx_load(out))
+    return _result(job, out)
+
+
+STATIC_EXCLUDE = {"piper": "/dp/"}
+
+
+def fp16(job: Job) -> Result:
+    """fp16 weights and activations with fp32 inputs and outputs. Kept fp32: Piper's stochastic
+    duration predictor (its rational-quadratic spline flows fail their range checks in half
+    precision), the noise sources, and integer/shape arithmetic (Range, shapes, casts)."""
+    from onnxruntime.transformers.float16 import DEFAULT_OP_BLOCK_LIST, convert_float_to_float16
+
+    model = _load(job)
+    keep = [n.name for n in model.graph.node if n.name.startswith(FP16_KEEP.get(job.parent.family, "\0"))]
+    block = [*DEFAULT_OP_BLOCK_LIST, "RandomNormalLike", "Range", "Shape", "ConstantOfShape", "CumSum", "Ceil",
+             "Clip", "NonZero", "Expand"]
+    _expose(job, model)  # so the duration tensor stays float32 under its own name
+    with _quiet():
+        model = convert_float_to_float16(model, keep_io_types=True, op_block_list=block, node_block_list=keep)
+    _unexpose(job, model)
+    out = _out_path(job, "ort-fp16")
+    _check_kept(job, model)
+    _save(model, out)
+    return _result(job, out)
+
+
+FP16_KEEP = {"piper": "/dp/"}
+
+
+def graph_optimize(job: Job) -> Result:
+    """ORT's extended graph optimizations (constant folding, Conv+activation and attention fusions)
+    done once and saved. The duration tensor is made a graph output while optimizing so no fusion
+    can swallow it, then taken back out of the outputs."""
+    import onnxruntime as ort
+
+    model = _load(job)
+    _expose(job, model)
+    marked = job.workdir / "marked.onnx"
+    _save(model, marked)
+    out = _out_path(job, "ort-optimize")
+    opts = ort.SessionOptions()
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+    opts.optimized_model_filepath = str(out)
+    opts.intra_op_num_threads = 1
+    opts.log_severity_level = 3
+    ort.InferenceSession(str(marked), opts, providers=["CPUExecutionProvider"])
+    marked.unlink()
+    optimized = _onnx_load(out)
+    _unexpose(job, optimized)
+    _check_kept(job, optimized)
+    _save(optimized, out)
+    return _result(job, out)
+
+
+def prune(job: Job) -> Result:
+    """Zero the smallest |w| of each Conv/ConvTranspose/MatMul/Gemm weight until `sparsity` of it is
+    zero. ORT runs dense kernels, so this saves no time: only compressibility (and a start for
+    sparse formats or a fine-tune)."""
+    from onnx import numpy_helper
+
+    sparsity = float(job.params["sparsity"])
+    if not 0.0 <= sparsity < 1.0:
+        raise EnunciateError(f"sparsity must be in [0, 1), got {sparsity}")
+    model = _load(job)
+    weights = {n.input[1] for n in model.graph.node if n.op_type in WEIGHT_OPS and len(n.input) > 1}
+    pruned = 0
+    for k, init in enumerate(model.graph.initializer):
+        if init.name not in weights or init.data_type != 1:  # float32 only
+            continue
+        w = numpy_helper.to_array(init).copy()
+        n = int(round(sparsity * w.size))
+        if n:
+            flat = w.reshape(-1)
+            flat[np.argpartition(np.abs(flat), n - 1)[:n]] = 0.0
+            model.graph.initializer[k].CopyFrom(numpy_helper.from_array(w, init.name))
+            pruned += 1
+    if not pruned:
+        raise EnunciateError(f"{job.parent.name!r} has no float32 Conv/MatMul/Gemm weights to prune")
+    out = _out_path(job, "ort-prune")
+    _save(model, out)
+    return _result(job, out, keeps_torch=True)  # same names and dtypes: the torch modules still read it
+
+
+def int4(job: Job) -> Result:
+    """4-bit block-wise weights (MatMulNBits) for MatMuls with constant 2-D weights: float MatMuls,
+    and int8 MatMulInteger chains requantized from their dequantized weights."""
+    from onnx import helper, numpy_helper
+    from onnxruntime.capi._pybind_state import quantize_matmul_4bits
+
+    block = int(job.params["block_size"])
+    if block < 16 or block & (block - 1):
+        raise EnunciateError(f"block_size must be a power of two of at least 16, got {block}")
+    model = _load(job)
+    graph = model.graph
+    values = _constants(graph)
+    chains = [op for op in integer_ops(graph) if op.node.op_type == "MatMulInteger" and op.weight.ndim == 2]
+    for n in graph.node:  # float MatMuls with a constant weight, as one-node chains
+        if n.op_type == "MatMul" and n.input[1] in values and values[n.input[1]].ndim == 2 \
+                and values[n.input[1]].dtype == np.float32:
+            chains.append(IntegerOp(n, n.input[0], values[n.input[1]], None, n.output[0], [n]))
+    if not chains:
+        raise EnunciateError(f"{job.parent.name!r} has no MatMul with constant weights to hold in 4 bits")
+    replacements = []
+    for op in chains:
+        rows, cols = op.weight.shape  # K, N
+        k_blocks = (rows + block - 1) // block
+        w = np.pad(op.weight, ((0, k_blocks * block - rows), (0, 0)))
+        packed = np.zeros((cols, k_blocks, block // 2), np.uint8)
+        scales = np.zeros((cols, k_blocks), np.float32)
+        zeros = np.zeros((cols, (k_blocks + 1) // 2), np.uint8)
+        quantize_matmul_4bits(packed, np.ascontiguousarray(w), scales, zeros, block, cols, rows, False)
+        name = (op.node.name.removesuffix("_quant") or op.y) + ".q4"
+        inits = [numpy_helper.from_array(a, f"{name}.{part}")
+                 for part, a in (("weight", packed), ("scales", scales.reshape(-1)), ("zeros", zeros.reshape(-1)))]
+        node = helper.make_node("MatMulNBits", [op.x, *(i.name for i in inits)], [op.y], name, domain="com.microsoft",
+                                K=rows, N=cols, bits=4, block_size=block,
+                                accuracy_level=int(job.params["accuracy_level"]))
+        replacements.append((op, [node], inits))
+    replace_chains(graph, replacements)
+    if not any(o.domain == "com.microsoft" for o in model.opset_import):
+        model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+    out = _out_path(job, "ort-int4")
+    _check_kept(job, model)
+    _save(model, out)
+    return _result(job, out)
+
+
+def _onnx_load(path: Path):
+    import onnx
+
+    return onnx.load(str(path))
+
+
+# --- calibration data: text -> the frontend -> the model's own input feeds ------------------------
+
+def calibration_feeds(job: Job, samples: int) -> list[dict]:
+    """Up to `samples` input feeds for the parent's ONNX model, one per chunk that enunciate's
+    frontend plans from the corpus, built as the voice classes build theirs."""
+    from ..options import SpeakOptions, VoiceSpec
+    from ..pipeline import Report, plan
+    from ..voices.registry import load
+
+    if samples < 1:
+        raise EnunciateError(f"samples must be at least 1, got {samples}")
+    voice = load(VoiceSpec(job.parent.name, engine="onnx", threads=2), job.parent)
+    text = "\n".join(t for t in job.corpus if t.strip())
+    if not text.strip():
+        raise EnunciateError("the calibration corpus is empty; give sentences of the kind the voice will read")
+    feeds = []
+    for chunk in plan(text, SpeakOptions(), voice, Report()):
+        if chunk.phonemes.strip():
+            feeds.append(FEEDS[job.parent.family](voice, chunk.phonemes))
+        if len(feeds) >= samples:
+            break
+    if not feeds:
+        raise EnunciateError("the calibration corpus has nothing speakable (only code, punctuation or markup); "
+                             "give sentences of the kind the voice will read")
+    return feeds
+
+
+def _piper_feeds(voice, phonemes: str) -> dict:  # as voices/piper.py PiperVoice.synthesize, noise on
+    from ..voices.piper import keep_known
+
+    cfg = voice.config
+    ids = np.array([cfg.phoneme_ids(keep_known(phonemes, voice.symbols))], np.int64)
+    return {"input": ids, "input_lengths": np.array([ids.shape[1]], np.int64),
+            "scales": np.array([cfg.noise_scale, cfg.length_scale, cfg.noise_w], np.float32)}
+
+
+def _kokoro_feeds(voice, phonemes: str) -> dict:  # as voices/kokoro.py KokoroVoice.synthesize
+    from ..voices.piper import keep_known
+
+    ids = [voice.vocab[ch] for ch in keep_known(phonemes, voice.symbols)[: voice.max_symbols]]
+    return {"tokens": np.array([[0, *ids, 0]], np.int64),
+            "style": voice.style[min(len(ids), len(voice.style)) - 1].reshape(1, 256),
+            "speed": np.array([1.0], np.float32)}
+
+
+def _hibari_feeds(voice, phonemes: str) -> dict:  # as voices/hibari.py HibariVoice.synthesize
+    from ..voices.piper import keep_known
+
+    ids = [voice.vocab[ch] for ch in keep_known(phonemes, voice.symbols)]
+    return {"ids": np.array([[0, *ids, 0]], np.int64), "speed": np.array([1.0], np.float32)}
+
+
+FEEDS = {"piper": _piper_feeds, "kokoro": _kokoro_feeds, "hibari": _hibari_feeds}
+
+ALREADY_INT8 = "Kokoro and heart are int8 already"
+register(Method("ort-int8-dynamic", "onnx", ("piper",), int8_dynamic, {"per_channel": False},
+                "dynamic int8 of every supported op (Conv, MatMul, Gemm, Gather); int8 Convs are often slower "
+                f"than fp32 on CPU. Not for {ALREADY_INT8}"))
+register(Method("ort-int8-matmul", "onnx", ("kokoro", "hibari"), int8_matmul, {"ops": "MatMul,Gemm"},
+                "int8 only on the op types in ops: Kokoro's int8 Convs back to fp32 from their own weights; "
+                "ops= (none) gives fp32. Not for piper: joe has no MatMul with constant weights (1x1 Convs)"))
+register(Method("ort-int8-static", "onnx", ("piper", "kokoro", "hibari"), int8_static, {"samples": 16, "per_channel": True},
+                "static int8 QDQ calibrated on --corpus through enunciate's frontend; duration predictor fp32. "
+                f"Not for {ALREADY_INT8} (dynamic)", needs_corpus=True))
+register(Method("ort-fp16", "onnx", ("piper",), fp16, {},
+                "fp16 weights, fp32 I/O; duration predictor, noise and shape ops fp32. Half the size; ORT's CPU "
+                f"EP casts most fp16 ops back to fp32, so no faster. Not for {ALREADY_INT8}"))
+register(Method("ort-optimize", "onnx", ("piper", "kokoro", "hibari"), graph_optimize, {},
+                "ORT's extended graph optimizations saved offline: tied to this ORT version and the CPU EP; "
+                "saves load time, run time as ORT optimizes at load anyway"))
+register(Method("ort-prune", "onnx", ("piper",), prune, {"sparsity": 0.3},
+                "zero the smallest |w| of each Conv/MatMul/Gemm weight; ORT runs dense kernels: no faster, "
+                f"only more compressible. Not for {ALREADY_INT8} (weights with zero points)"))
+register(Method("ort-int4", "onnx", ("kokoro", "hibari"), int4, {"block_size": 32, "accuracy_level": 4},
+                "4-bit block-wise MatMul weights (MatMulNBits), requantized from the int8 MatMuls. Not for piper: "
+                "joe has no MatMul with constant weights"))
