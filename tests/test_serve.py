@@ -110,9 +110,9 @@ def test_streaming_response_and_voice_aliases(client):
 
 
 def test_sse_stream_carries_audio_words_and_report(server):
-    status, headers, body = _post(server + "/v1/audio/speech", {"input": "Call the API.\n\n```\nx = 1\n```\n", "voice": "heart",
-                                                                "markup": "markdown", "stream_format": "sse",
-                                                                "response_format": "pcm"})
+    body = {"input": "Call the API.\n\n```\nx = 1\n```\n", "voice": "heart", "markup": "markdown",
+            "stream_format": "sse", "response_format": "pcm"}
+    status, headers, body = _post(server + "/v1/audio/speech", body)
     assert status == 200 and headers["content-type"].startswith("text/event-stream")
     events = [json.loads(line[6:]) for line in body.decode().split("\n\n") if line.startswith("data: ")]
     deltas = [e for e in events if e["type"] == "speech.audio.delta"]
@@ -181,6 +181,62 @@ def test_listings_health_and_metrics(server, client):
     for name in ("enunciate_requests_total", "enunciate_request_seconds_bucket", "enunciate_first_byte_seconds",
                  "enunciate_audio_seconds_total", "enunciate_queue_depth", "enunciate_errors_total"):
         assert name in text, name
+
+
+def test_loudness_is_one_gain_for_the_whole_output(tmp_path):
+    """--loudness -16: the response measures -16 LUFS (within 1.5 LU: the gain is set on the first
+    chunk), and chunks keep their relative levels."""
+    import pyloudnorm
+
+    proc, url = _start(tmp_path, "--loudness", "-16")
+    try:
+        text = "Install CUDA 12.4 first. Then run kubectl get pods to check the whole cluster again."
+        status, _, raw = _post(url + "/v1/audio/speech", {"input": text, "response_format": "wav"})
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert status == 200
+    audio, rate = _decode(raw)
+    assert abs(pyloudnorm.Meter(rate).integrated_loudness(audio.astype(np.float64)) + 16) < 1.5
+
+
+def test_a_client_that_goes_away_stops_its_synthesis(server):
+    import http.client
+
+    host, port = server.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=60)
+    body = json.dumps({"input": "Run kubectl get pods to check the cluster. " * 60, "response_format": "pcm"})
+    conn.request("POST", "/v1/audio/speech", body, {"Content-Type": "application/json"})
+    response = conn.getresponse()
+    assert response.status == 200 and len(response.read(1000)) == 1000
+    conn.sock.shutdown(socket.SHUT_RDWR)
+    conn.close()
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        metrics = urllib.request.urlopen(server + "/metrics").read().decode()
+        if 'enunciate_errors_total{kind="client_disconnected"}' in metrics:
+            break
+        time.sleep(0.5)
+    assert 'enunciate_errors_total{kind="client_disconnected"}' in metrics
+
+
+def test_shutdown_finishes_requests_in_flight(tmp_path):
+    import http.client
+    import signal
+
+    proc, url = _start(tmp_path)
+    host, port = url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=120)
+    text = "Run kubectl get pods to check the cluster. " * 12
+    conn.request("POST", "/v1/audio/speech", json.dumps({"input": text, "response_format": "pcm"}),
+                 {"Content-Type": "application/json"})
+    response = conn.getresponse()
+    first = response.read(2000)
+    proc.send_signal(signal.SIGTERM)
+    rest = response.read()
+    assert proc.wait(timeout=60) in (0, -signal.SIGTERM)  # uvicorn re-raises the signal once it has shut down
+    audio_s = (len(first) + len(rest)) / 2 / 24000
+    assert audio_s > 12 * 1.5  # every sentence arrived, not just those made before the signal
 
 
 def test_api_key_and_capacity(tmp_path):

@@ -174,5 +174,22 @@ def resample(audio: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
     return resample_poly(audio, to_rate // g, from_rate // g).astype(np.float32)
 
 
+def loudness_gain(audio: np.ndarray, sample_rate: int, target_lufs: float) -> float:
+    """The gain that brings `audio` to `target_lufs` integrated loudness (ITU-R BS.1770, pyloudnorm).
+    A clip under the 0.4 s the meter needs is measured repeated to that length; silence gets 1."""
+    try:
+        import pyloudnorm
+    except ImportError as e:
+        raise EnunciateError("loudness normalization needs pyloudnorm: pip install pyloudnorm") from e
+    audio = np.asarray(audio, np.float64)
+    if not len(audio) or not np.any(audio):
+        return 1.0
+    need = int(0.4 * sample_rate) + 1
+    if len(audio) < need:
+        audio = np.tile(audio, need // len(audio) + 1)
+    loudness = pyloudnorm.Meter(sample_rate).integrated_loudness(audio)
+    return float(10 ** ((target_lufs - loudness) / 20)) if np.isfinite(loudness) else 1.0
+
+
 def silence(seconds: float, sample_rate: int) -> np.ndarray:
     return np.zeros(int(round(max(0.0, seconds) * sample_rate)), np.float32)

@@ -64,7 +64,7 @@ def _options(args):
     from .options import split
 
     fields = {"lexicons": tuple(args.lexicon or ()), "markup": "ssml" if args.ssml else _markup(args)}
-    for name in ("voice", "speed", "seed", "threads", "engine", "device", "dtype", "compile"):
+    for name in ("voice", "speed", "seed", "threads", "engine", "device", "dtype", "compile", "loudness_lufs"):
         if getattr(args, name, None) is not None:
             fields[name] = getattr(args, name)
     return split(None, None, fields)
@@ -313,6 +313,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="audio format, whatever the output's suffix")
     p.add_argument("--speed", type=float, help="0.5 (slow) .. 2.0 (fast); default 1.0")
     p.add_argument("--seed", type=int, help="noise seed (same seed, same audio)")
+    p.add_argument("--loudness", dest="loudness_lufs", type=float, metavar="LUFS",
+                   help="normalize loudness, e.g. -16 (ITU-R BS.1770; one gain for the whole output)")
     p.add_argument("--threads", type=int, help="CPU threads (ONNX Runtime or torch)")
     p.add_argument("--engine", choices=("onnx", "torch"), help="onnx (default, CPU) or torch (PyTorch modules)")
     p.add_argument("--device", choices=("cpu", "cuda"), help="device for the torch engine (default cpu)")

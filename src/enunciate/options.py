@@ -72,6 +72,7 @@ class SpeakOptions:
     markup: str = "markdown"              # MARKUPS; SSML is also recognised when the text starts with <speak>
     lexicons: tuple[str, ...] = ()        # user lexicon TSV files, searched before the built-in ones
     lexicon_tsv: str = ""                 # lexicon entries as TSV text (a server request's), searched first
+    loudness_lufs: float | None = None    # one gain for the whole output, measured on its first chunk (-16: podcasts)
     sentence_pause_s: float = 0.12        # silence added between sentences of one paragraph
     max_chunk_symbols: int | None = None  # phonemes per synthesis call (None: the voice's limit)
     first_chunk_symbols: int | None = None  # streaming: cut the first chunk at a clause within this many
@@ -86,6 +87,8 @@ class SpeakOptions:
             value = getattr(self, name)
             if value is not None and value < 20:
                 raise EnunciateError(f"{name} must be at least 20, got {value}")
+        if self.loudness_lufs is not None and not -70 <= self.loudness_lufs <= 0:
+            raise EnunciateError(f"loudness must be between -70 and 0 LUFS, got {self.loudness_lufs}")
         if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral)):
             raise EnunciateError(f"seed must be an integer or None, got {self.seed!r}")
 

@@ -305,7 +305,21 @@ def stream(text: str, voice: Voice, options: SpeakOptions = SpeakOptions(), repo
                 yield planned.phonemes, planned.speed, None if options.seed is None else options.seed + k
         for k, chunk in enumerate(voice.synthesize_many(requests())):
             yield plans[k], chunk
-    return assemble(text, synthesized(), report)
+    chunks = assemble(text, synthesized(), report)
+    return chunks if options.loudness_lufs is None else _leveled(chunks, options.loudness_lufs)
+
+
+def _leveled(chunks: Iterator[AudioChunk], target_lufs: float) -> Iterator[AudioChunk]:
+    """One gain for every chunk of an output, measured on the first: loudness is normalized without
+    waiting for the whole text, and no chunk is louder or softer than its neighbours."""
+    from .audio import loudness_gain
+
+    gain = None
+    for chunk in chunks:
+        if gain is None:
+            gain = loudness_gain(chunk.audio, chunk.sample_rate, target_lufs)
+        chunk.audio = np.clip(chunk.audio * gain, -1.0, 1.0).astype(np.float32)
+        yield chunk
 
 
 def nothing_speakable(report: Report) -> EnunciateError:

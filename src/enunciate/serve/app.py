@@ -51,7 +51,7 @@ class ServeConfig:
     max_body_bytes: int = 1 << 20
     api_key: str | None = None         # from ENUNCIATE_API_KEY or --api-key-file, never the command line
     threads: int | None = None         # ONNX Runtime threads per voice
-    loudness_lufs: float | None = None  # integrated loudness target for every response
+    loudness_lufs: float | None = None  # loudness target for every response (SpeakOptions.loudness_lufs)
 
 
 class ApiError(Exception):
@@ -172,7 +172,8 @@ def parse_request(body: Any, config: ServeConfig, default_format: str) -> Speech
     seed = _field(body, "seed", int, 0)
     lexicon = _lexicon(body.get("lexicon"))
     try:
-        options = SpeakOptions(speed=speed, seed=seed, markup=markup, lexicon_tsv=lexicon)
+        options = SpeakOptions(speed=speed, seed=seed, markup=markup, lexicon_tsv=lexicon,
+                               loudness_lufs=config.loudness_lufs)
     except EnunciateError as e:
         raise ApiError(400, str(e), param="speed" if "speed" in str(e) else None) from None
     return SpeechRequest(text, voice, fmt, options, stream_format, _field(body, "instructions", str),
@@ -279,19 +280,6 @@ class Voices:
 
 # --- synthesis ----------------------------------------------------------------------------------------
 
-def _gain(audio: np.ndarray, sample_rate: int, target: float | None) -> float:
-    """The gain that brings `audio` to `target` LUFS (ITU-R BS.1770, pyloudnorm); 1 when no target
-    or too little audio to measure (under 0.4 s)."""
-    if target is None or len(audio) < int(0.4 * sample_rate):
-        return 1.0
-    import pyloudnorm
-
-    loudness = pyloudnorm.Meter(sample_rate).integrated_loudness(audio.astype(np.float64))
-    if not np.isfinite(loudness):
-        return 1.0
-    return float(10 ** ((target - loudness) / 20))
-
-
 def chunks(text: str, voice, options: SpeakOptions, report) -> Iterator:
     from ..pipeline import stream
 
@@ -363,7 +351,8 @@ def create_app(config: ServeConfig | None = None):
         return voice, it, first, report
 
     async def produce(request: Request, req: SpeechRequest, endpoint: str) -> AsyncIterator:
-        """Yield (chunk, gain) with the capacity held; stops when the client goes away or time is up."""
+        """Yield (voice, report, chunk) with the capacity held, first with no chunk (everything checked);
+        stops when the client goes away or time is up."""
         capacity.enter()
         start = time.perf_counter()
         try:
@@ -371,11 +360,10 @@ def create_app(config: ServeConfig | None = None):
                 capacity.limiter = asyncio.Semaphore(config.workers)
             async with capacity.limiter:
                 voice, it, chunk, report = await first_chunk(req)
-                gain = _gain(chunk.audio, voice.sample_rate, config.loudness_lufs)
-                yield voice, report, None, gain
+                yield voice, report, None
                 while chunk is not None:
                     metrics.audio.inc(chunk.duration_s + chunk.pause_after_s)
-                    yield voice, report, chunk, gain
+                    yield voice, report, chunk
                     if await request.is_disconnected():
                         log.info("client went away: synthesis stopped")
                         metrics.errors.labels("client_disconnected").inc()
@@ -385,6 +373,10 @@ def create_app(config: ServeConfig | None = None):
                         metrics.errors.labels("timeout").inc()
                         break
                     chunk = await run_in_threadpool(next, it, None)
+        except (asyncio.CancelledError, GeneratorExit):  # the server cancels a response whose client left
+            log.info("client went away: synthesis stopped")
+            metrics.errors.labels("client_disconnected").inc()
+            raise
         finally:
             capacity.leave()
             metrics.latency.labels(endpoint).observe(time.perf_counter() - start)
@@ -392,7 +384,7 @@ def create_app(config: ServeConfig | None = None):
     async def speech_response(request: Request, req: SpeechRequest, endpoint: str):
         started = time.perf_counter()
         gen = produce(request, req, endpoint)
-        voice, report, _, gain = await gen.__anext__()  # raises ApiError before anything is sent
+        voice, report, _ = await gen.__anext__()  # raises ApiError before anything is sent
         encoder = StreamEncoder(req.response_format, voice.sample_rate)
         headers = {"X-Enunciate-Voice": voice.info.name}
         if req.instructions:
@@ -400,8 +392,8 @@ def create_app(config: ServeConfig | None = None):
 
         async def audio_bytes():
             first = True
-            async for _, _, chunk, _ in gen:
-                data = encoder.write(chunk.samples() * gain)
+            async for _, _, chunk in gen:
+                data = encoder.write(chunk.samples())
                 if data:
                     if first:
                         metrics.ttfb.observe(time.perf_counter() - started)
@@ -411,8 +403,8 @@ def create_app(config: ServeConfig | None = None):
             metrics.requests.labels(endpoint, "200").inc()
 
         async def sse_events():
-            async for _, _, chunk, _ in gen:
-                data = encoder.write(chunk.samples() * gain)
+            async for _, _, chunk in gen:
+                data = encoder.write(chunk.samples())
                 words = [_word(w) for w in chunk.words]
                 yield _sse({"type": "speech.audio.delta", "audio": base64.b64encode(data).decode(), "words": words,
                             "sample_rate": encoder.rate})
@@ -445,8 +437,8 @@ def create_app(config: ServeConfig | None = None):
             req = parse_request(await body_of(request), config, "wav")
             if req.stream_format == "sse":
                 return await speech_response(request, req, "enunciate")
-            parts, words, voice, report, gain = [], [], None, None, 1.0
-            async for voice, report, chunk, gain in produce(request, req, "enunciate"):
+            parts, words, voice, report = [], [], None, None
+            async for voice, report, chunk in produce(request, req, "enunciate"):
                 if chunk is not None:
                     parts.append(chunk.samples())
                     words += chunk.words
@@ -456,7 +448,7 @@ def create_app(config: ServeConfig | None = None):
         from ..captions import build_cues, to_srt, to_vtt
         from ..text.document import rendered
 
-        audio = np.concatenate(parts) * gain
+        audio = np.concatenate(parts)
         shown = req.text if req.options.markup == "ssml" else rendered(req.text, req.options.markup)
         cues = build_cues(words, req.text, shown)
         data = StreamEncoder(req.response_format, voice.sample_rate)
