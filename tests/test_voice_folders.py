@@ -282,3 +282,30 @@ def test_voices_do_not_import_bench_and_speak_does_not_import_torch():
     assert proc.stdout.strip() == b"[]"
     voices = ROOT / "src" / "enunciate" / "voices"
     assert not [p for p in voices.rglob("*.py") if "bench" in p.read_text(encoding="utf-8").replace("benchmark", "")]
+
+
+def test_a_style_only_folder_takes_the_rest_from_its_base(tmp_path):
+    """"base": "kokoro" - a fitted style table travels without a copy of the 88 MB model."""
+    import hashlib
+
+    from enunciate.voices.kokoro import style_packs
+
+    folder = tmp_path / "kumo-lite"
+    folder.mkdir()
+    np.save(folder / "style.npy", style_packs()["jm_kumo"])
+    data = (folder / "style.npy").read_bytes()
+    manifest = {"name": "kumo-lite", "family": "kokoro", "alphabet": "kokoro", "sample_rate": 24000,
+                "engines": ["onnx", "torch"], "base": "kokoro",
+                "files": {"style": {"path": "style.npy", "sha256": hashlib.sha256(data).hexdigest(),
+                                    "bytes": len(data)}}}
+    (folder / "voice.json").write_text(json.dumps(manifest))
+    a = enunciate.speak("Hello there.", voice=str(folder)).audio
+    assert np.array_equal(a, enunciate.speak("Hello there.", voice="kokoro-jm_kumo").audio)
+    manifest["base"] = "joe"
+    (folder / "voice.json").write_text(json.dumps(manifest))
+    with pytest.raises(EnunciateError, match="its base 'joe' is 'piper'"):
+        enunciate.load_voice(str(folder))
+    manifest["base"] = "nobody"
+    (folder / "voice.json").write_text(json.dumps(manifest))
+    with pytest.raises(EnunciateError, match="not a built-in voice"):
+        enunciate.load_voice(str(folder))

@@ -3,7 +3,9 @@
     my-voice/voice.json            name, family, alphabet, sample rate, language, licence,
                                    files (role -> path, SHA-256, bytes), provenance (parent voice and
                                    its hash, method, parameters, command), measured metrics
-    my-voice/<model files>         whatever the family's loader needs (see FAMILY_FILES)
+    my-voice/<model files>         whatever the family's loader needs (see FAMILY_FILES); with
+                                   "base": "kokoro", the roles the folder lacks come from that
+                                   built-in voice (a fitted style table needs no copy of the model)
 
 Every voice, shipped or made (optimized, cloned, fine-tuned, distilled), has this form; the shipped
 ones are described by the same record with files inside their packages. A folder is checked when
@@ -67,6 +69,7 @@ class VoiceManifest:
     options: dict = field(default_factory=dict)   # family-specific (kokoro: "style" inside an .npz)
     provenance: Provenance = Provenance()
     metrics: dict = field(default_factory=dict)
+    base: str | None = None       # a built-in voice whose files fill the roles this folder lacks
     folder: Path | None = None
 
     def path(self, role: str) -> Path:
@@ -142,7 +145,8 @@ def _parse(raw: dict, folder: Path, path: Path) -> VoiceManifest:
         return VoiceManifest(str(raw["name"]), str(raw["family"]), str(raw["alphabet"]), int(raw["sample_rate"]),
                              files, str(raw.get("language", "en-US")), str(raw.get("licence", "")),
                              str(raw.get("description", "")), tuple(raw.get("engines", ("onnx",))),
-                             dict(raw.get("options") or {}), prov, dict(raw.get("metrics") or {}), folder.resolve())
+                             dict(raw.get("options") or {}), prov, dict(raw.get("metrics") or {}),
+                             raw.get("base"), folder.resolve())
     except (TypeError, ValueError, KeyError) as e:
         raise EnunciateError(f"{path} is not a valid voice manifest: {e}") from e
 

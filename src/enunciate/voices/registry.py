@@ -40,8 +40,15 @@ def _kokoro_styles() -> tuple[str, ...]:
     return STYLES
 
 
+SHIPPED = Path(__file__).parent / "data"  # voice folders that ship inside enunciate (fitted style tables)
+
+
+def shipped_names() -> list[str]:
+    return sorted(p.name for p in SHIPPED.glob("*") if (p / "voice.json").is_file()) if SHIPPED.is_dir() else []
+
+
 def builtin_names() -> list[str]:
-    return ["heart", "joe", "kokoro", *(f"kokoro-{s}" for s in _kokoro_styles())]
+    return ["heart", "joe", "kokoro", *(f"kokoro-{s}" for s in _kokoro_styles()), *shipped_names()]
 
 
 def _size(path) -> int:
@@ -53,6 +60,9 @@ def _size(path) -> int:
 
 def _builtin(name: str, with_paths: bool = True) -> VoiceManifest:
     """A shipped voice's manifest; with_paths=False for listing (no file is located or joined)."""
+    if name in shipped_names():
+        own = read_manifest(SHIPPED / name, verify=with_paths)
+        return _with_base(own) if with_paths else own
     if name == "heart":
         from hibari.voices import VOICES
 
@@ -108,6 +118,30 @@ def resolve(name: str, allow_paths: bool = True) -> VoiceManifest:
     """The manifest a voice name stands for: built-in, stored, or (allow_paths) a folder's path.
 
     A server resolves with allow_paths=False, so a request can only name voices, never files."""
+    return _with_base(_resolve(name, allow_paths))
+
+
+def _with_base(m: VoiceManifest) -> VoiceManifest:
+    """A folder with "base": the roles it lacks filled from that built-in voice (its own files win;
+    its `style` replaces the base's `styles` pack)."""
+    if not m.base:
+        return m
+    from dataclasses import replace
+
+    if m.base not in builtin_names():
+        raise EnunciateError(f"voice {m.name!r} names base {m.base!r}, which is not a built-in voice; "
+                             f"built-in: {', '.join(builtin_names())}")
+    base = _builtin(m.base)
+    inherited = {role: ref for role, ref in base.files.items()
+                 if role not in m.files and not (role == "styles" and "style" in m.files)}
+    if base.family != m.family:
+        raise EnunciateError(f"voice {m.name!r} is of family {m.family!r} but its base {m.base!r} is {base.family!r}")
+    files = {role: FileRef(str(base.path(role)), ref.sha256, ref.bytes) for role, ref in inherited.items()}
+    return replace(m, files={**files, **m.files}, options={**base.options, **m.options}
+                   if "style" not in m.files else dict(m.options))
+
+
+def _resolve(name: str, allow_paths: bool) -> VoiceManifest:
     from . import store
 
     if not isinstance(name, str) or not name.strip():
