@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import enunciate
-from enunciate.text.asciidoc import blocks
+from enunciate.text.readers.asciidoc import blocks
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIDE = ROOT / "examples" / "deploy_guide.adoc"

@@ -10,7 +10,7 @@ import pytest
 
 import enunciate
 from enunciate.text.document import rendered
-from enunciate.text.html import blocks
+from enunciate.text.readers.html import blocks
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = (ROOT / "examples" / "release_notes.html").read_text(encoding="utf-8")

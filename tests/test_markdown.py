@@ -6,7 +6,7 @@ import re
 import pytest
 
 import enunciate
-from enunciate.text.markdown import blocks
+from enunciate.text.readers.markdown import blocks
 
 DOC = """# Review: the **RTX 4090**
 

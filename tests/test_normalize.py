@@ -729,3 +729,90 @@ def test_generic_types_read_of_their_arguments(text, spoken):
 ])
 def test_article_before_paths_and_variables(text, spoken):
     assert said(text) == spoken
+
+
+# Everyday text around the technical words (issue 28): dates with lower-case months, numeric dates,
+# times with a.m./p.m., everyday and plural unit abbreviations, mixed fractions, ordinals with digit
+# groups, Roman numerals after names, ranges of money, decades and times, addresses and e-mail names;
+# and the technical readings beside them that must not change ("3/8/20", "v1.2-3", "The II", "2L").
+EVERYDAY = rows("""
+july 25 2012 | july twenty fifth twenty twelve
+july 1876 | july eighteen seventy six
+january 1 | january first
+june 20 2014 | june twentieth twenty fourteen
+released on aug 3 | released on august third
+1st january 2000 | the first of january two thousand
+may 2020 | may twenty twenty
+may 5 tests fail | may five tests fail
+march 3 miles | march three miles
+dec 5 decrements | dec five decrements
+11/17/05 | november seventeenth two thousand five
+01.10.2010 | the first of october twenty ten
+3/8/20 | three over eight over twenty
+8/16/32 | eight over sixteen over thirty two
+version 01.10.2010 | version zero one point ten point two thousand ten
+2.30 a.m. | two thirty A M
+7.15am | seven fifteen A M
+1.5 PM | one point five P M
+10:30 EST | ten thirty E S T
+AD 79 | A D seventy nine
+5 yrs | five years
+2 wks | two weeks
+6 mos | six months
+3 kgs | three kilograms
+12KG | twelve kilograms
+12/kg | twelve per kilogram
+1/x | one over X
+8 oz | eight ounces
+200 ha | two hundred hectares
+1500 sq ft | one thousand five hundred square feet
+12 fl oz | twelve fluid ounces
+120 people/km² | one hundred twenty people per square kilometer
+2 L | two liters
+return 2L; | return two L
+4 1/2 lbs | four and a half pounds
+2 1/2 | two and a half
+1½ | one and a half
+7/16 | seven sixteenths
+1,000th | one thousandth
+10,001st | ten thousand first
+Henry III | henry the third
+World War II | world war two
+World War I | world war one
+Chapter IV | chapter four
+Super Bowl LVII | super bowl fifty seven
+John Smith III | john smith the third
+Diablo III | diablo three
+The II in the loop | the I I in the loop
+Malcolm X | malcolm X
+USB Type C | U S B type C
+Then I ran it | then I ran it
+$250-$300 | two hundred fifty to three hundred dollars
+$0.50-$1 | fifty cents to one dollar
+1960s-80s | nineteen sixties to eighties
+10:30-11:45 | ten thirty to eleven forty five
+9am-5pm | nine A M to five P M
+7:30-9:00 pm | seven thirty to nine o'clock P M
+3pm - 5pm | three P M to five P M
+x86-64 and v1.2-3 and 3-4 | X eighty six sixty four and V one point two three and three to four
+asdf123@example.com | asdf one two three at example dot com
+some_university.edu | some underscore university dot edu
+Elm St. | elm street
+St. Louis | saint louis
+Ph.D. in physics | P H D in physics
+300 B.C | three hundred B C
+Sunset Blvd. | sunset boulevard
+X.Y.Z ranges | X dot Y dot Z ranges
+version 3 has shipped | version three has shipped
+Remove XXX markers | remove X X X markers
+Daniel X Moore | daniel X moore
+Charles V of Spain | charles the fifth of spain
+Part I Introduction | part one introduction
+jenkins-iojs.nodesource.com | jenkins dash iojs dot nodesource dot com
+log_handler.info and self_model.net | log handler dot info and self model dot net
+""")
+
+
+@pytest.mark.parametrize("text, spoken", EVERYDAY)
+def test_everyday_text(text, spoken):
+    assert said(text) == spoken

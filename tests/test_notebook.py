@@ -11,7 +11,7 @@ import pytest
 
 import enunciate
 from enunciate.errors import EnunciateError
-from enunciate.text.notebook import blocks
+from enunciate.text.readers.notebook import blocks
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "examples" / "quickstart.ipynb"

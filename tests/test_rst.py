@@ -12,7 +12,7 @@ import enunciate
 from enunciate.errors import EnunciateError
 from enunciate.pipeline import frontend
 from enunciate.text.document import paragraphs
-from enunciate.text.rst import blocks
+from enunciate.text.readers.rst import blocks
 
 GUIDE = Path(__file__).parent / "data" / "guide.rst"
 TEXT = GUIDE.read_text(encoding="utf-8")

@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from .markdown import Block, blocks
 from .normalize import KnownWords, normalize
+from .readers import Block
+from .readers.markdown import blocks
 from .tokens import Paragraph, Token
+from .words import is_article
 
 
 _HIDDEN = {"code": "code block", "comment": "HTML comment", "link_definition": "link definition",
@@ -50,19 +52,19 @@ def document_blocks(text: str, markup: str = "markdown") -> Iterator[Block]:
     offsets kept; a whole HTML page or notebook given as Markdown is read as what it is (`sniffed`)."""
     markup = sniffed(text, markup)
     if markup == "rst":
-        from .rst import blocks as rst_blocks
+        from .readers.rst import blocks as rst_blocks
 
         return rst_blocks(text)
     if markup == "html":
-        from .html import blocks as html_blocks
+        from .readers.html import blocks as html_blocks
 
         return html_blocks(text)
     if markup == "notebook":
-        from .notebook import blocks as notebook_blocks
+        from .readers.notebook import blocks as notebook_blocks
 
         return notebook_blocks(text)
     if markup == "asciidoc":
-        from .asciidoc import blocks as asciidoc_blocks
+        from .readers.asciidoc import blocks as asciidoc_blocks
 
         return asciidoc_blocks(text)
     return blocks(text, markdown=markup != "plain")
@@ -107,7 +109,7 @@ def _read_as(tokens: list[Token], tok: Token, said: str, known: KnownWords) -> N
     tok.spoken = " ".join(t.spoken for t in normalize(said, known=known) if t.spoken)
     at = next((k for k, t in enumerate(tokens) if t.span[0] >= tok.span[1]), len(tokens))
     before = next((t for t in reversed(tokens[:at]) if t.spoken), None)
-    if before is not None and before.original == "a" and before.spoken == "A" and said[:1].isalpha():
+    if before is not None and before.spoken == "A" and is_article(before.original, said, said=True):
         before.spoken, before.kind = "a", "word"  # "a `Result<T, E>`": the article, not the letter
     after = tokens[at:next((k for k in range(at, len(tokens)) if tokens[k].spoken), len(tokens))]
     if before is not None and any(t.kind == "punct" and t.original.strip() for t in after):

@@ -16,6 +16,7 @@ from .espeak import phonemize_ipa
 from .lexicon import Lexicon, tech_lexicon
 from .phonesets import KOKORO_VOWELS, LETTERS, espeak_to_kokoro, letter_key, letter_phonemes
 from .tokens import SOURCES, Token, Word
+from .words import is_article
 
 _VOICELESS = set("ptkfθ")
 _SIBILANT = set("szʃʒʧʤ")
@@ -362,8 +363,8 @@ def _weak_forms(words: list[Word]) -> None:
         forms = _WEAK.get(w.text.lower())
         if forms is None or w.source not in ("gold", "letters") or k + 1 == len(words) or w.token.punct:
             continue
-        if w.text == "A" and (k > 0 or w.token.original != "A"):
-            continue
+        if w.text == "A" and not (k == 0 and is_article(w.token.original, words[k + 1].text, opens_sentence=True)):
+            continue  # a letter, unless it opens the sentence
         first = next((ch for ch in words[k + 1].phonemes if ch not in "ˈˌ"), "")
         w.phonemes, w.source = forms[first in KOKORO_VOWELS], "gold"
 

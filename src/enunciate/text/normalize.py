@@ -42,6 +42,7 @@ from . import patterns as P
 from .phonesets import espeak_to_kokoro
 from .readings import Context, Item, read_combo, read_core
 from .tokens import Token
+from .words import is_article
 
 _INVISIBLE = set("\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e") | {chr(c) for c in range(0xFE00, 0xFE10)}
 _ZWJ = "\u200d"
@@ -80,7 +81,8 @@ def normalize(text: str, offset: int = 0, known: KnownWords | None = None) -> li
               for a, b in generic_types(text) if not any(x < b and a < y for x, y, _ in whole)]
     for start, end, token in sorted(whole, key=lambda w: w[0]):
         tokens += _normalize_plain(text, pos, start, known, terms)
-        if tokens and tokens[-1].original in ("a", "A") and tokens[-1].kind == "letters" and text[start - 1] == " ":
+        if tokens and tokens[-1].kind == "letters" and text[start - 1] == " " and \
+                is_article(tokens[-1].original, token.original, name=True):
             tokens[-1].spoken, tokens[-1].kind = "a", "word"  # "a Vec<T>", "a [kubectl](/…/)": the article
         tokens.append(token)
         pos = end
@@ -262,6 +264,10 @@ def _fold(text: str, start: int, end: int) -> _Folded:
         m = k + 1
         while m < end and _joins(text[m], text[m - 1]):
             m += 1
+        if chars and chars[-1].isdigit() and unicodedata.name(ch, "").startswith("VULGAR FRACTION"):
+            chars.append(" ")  # "1½" is one and a half: "1 1/2", not "11/2"
+            starts.append(k)
+            ends.append(m)
         for ch in _fold_cluster(text[k:m]):
             chars.append(ch)
             starts.append(k)
@@ -300,6 +306,7 @@ def _keeps_dot(core: str) -> bool:
     """Whether a final "." belongs to the piece: "etc.", "U.S.", "a.m.", "Nov."."""
     low = core.lower()
     return (low in P.ABBREVIATIONS or low in P.AM_PM or bool(P.RE_DOTTED_LETTERS.fullmatch(core))
+            or bool(P.RE_DOTTED_INITIALS.fullmatch(core))
             or (core[:1].isupper() and low[:-1] in P.MONTH_NAMES))
 
 

@@ -136,6 +136,16 @@ def year(s: str) -> str:
     return grouped(s)
 
 
+def roman(numeral: str) -> int:
+    """"XIV" -> 14, "LVII" -> 57: the value of a well-formed Roman numeral (I, V, X, L, C, D, M)."""
+    values = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+    total = 0
+    for k, ch in enumerate(numeral):
+        value = values[ch]
+        total += -value if k + 1 < len(numeral) and values[numeral[k + 1]] > value else value
+    return total
+
+
 def plural(words: str) -> str:
     """"forty ninety" -> "forty nineties", "one hundred" -> "one hundreds"."""
     return words[:-1] + "ies" if words.endswith("y") else words + "s"
@@ -165,6 +175,21 @@ def version(parts: list[str]) -> str:
         else:
             words.append(integer(part))
     return " point ".join(words)
+
+
+def common_denominator(denominator: int) -> bool:
+    """Denominators said as a fraction's name ("seven sixteenths"); others are "over" ("5/37").
+    Not 32: "seven thirty seconds" is heard as a time."""
+    return 2 <= denominator <= 10 or denominator in (12, 16, 64)
+
+
+def mixed_fraction(whole: int, numerator: int, denominator: int) -> str:
+    """2 1/2 two and a half, 1 3/4 one and three quarters, 3 1/8 three and an eighth."""
+    part = fraction(numerator, denominator)
+    if numerator == 1:
+        name = part.split(" ", 1)[1]
+        part = ("an " if name[0] in "aeio" else "a ") + name
+    return f"{cardinal(whole)} and {part}"
 
 
 def fraction(numerator: int, denominator: int) -> str:

@@ -49,6 +49,17 @@ UNITS: dict[str, tuple[str, str]] = {
     "GFLOP": ("gigaflop", "gigaflops"), "PFLOP": ("petaflop", "petaflops"),
     "PFLOPS": ("petaflop", "petaflops"), "TOPS": ("tops", "tops"),
     "qps": ("query per second", "queries per second"), "QPS": ("query per second", "queries per second"),
+    # everyday units, as product pages and reviews write them ("5 yrs", "8 oz", "200 ha", "12KG")
+    "yr": ("year", "years"), "wk": ("week", "weeks"), "mo": ("month", "months"), "KG": ("kilogram", "kilograms"),
+    "Kg": ("kilogram", "kilograms"), "oz": ("ounce", "ounces"), "ha": ("hectare", "hectares"),
+    "mi": ("mile", "miles"), "yd": ("yard", "yards"), "gal": ("gallon", "gallons"), "qt": ("quart", "quarts"),
+    "ml": ("milliliter", "milliliters"), "mL": ("milliliter", "milliliters"), "tsp": ("teaspoon", "teaspoons"),
+    "tbsp": ("tablespoon", "tablespoons"), "pc": ("piece", "pieces"), "kcal": ("kilocalorie", "kilocalories"),
+    "kph": ("kilometer per hour", "kilometers per hour"),
+    # plural abbreviations; no rule adds the "s" ("3 has" is not hectares)
+    "yrs": ("year", "years"), "wks": ("week", "weeks"), "mos": ("month", "months"), "kgs": ("kilogram", "kilograms"),
+    "KGS": ("kilogram", "kilograms"), "pcs": ("piece", "pieces"), "yds": ("yard", "yards"), "qts": ("quart", "quarts"),
+    "tsps": ("teaspoon", "teaspoons"), "tbsps": ("tablespoon", "tablespoons"), "ozs": ("ounce", "ounces"),
 }
 # Written straight after the digits these mean something else than after a space: "7B" is a
 # model size, "5m" a duration; "512 B" is bytes and "3 m" meters. Scale words have no plural.
@@ -59,9 +70,11 @@ ATTACHED_UNITS: dict[str, tuple[str, str]] = {
     "Ki": ("kibibyte", "kibibytes"), "Mi": ("mebibyte", "mebibytes"), "Gi": ("gibibyte", "gibibytes"),
     "Ti": ("tebibyte", "tebibytes"),
 }
-SPACED_UNITS: dict[str, tuple[str, str]] = {"m": ("meter", "meters")}
+SPACED_UNITS: dict[str, tuple[str, str]] = {"m": ("meter", "meters"), "L": ("liter", "liters")}  # "2L" is C's long 2
+# Before a unit: "1500 sq ft" square feet, "12 fl oz" fluid ounces.
+UNIT_PREFIXES = {"sq": "square", "sq.": "square", "fl": "fluid", "fl.": "fluid"}
 MATH_WORDS = {"pi", "π", "inf", "infinity", "nan", "sqrt", "self", "tau", "τ"}  # not "e": "-e" is a flag
-LENGTH_UNITS = {"m", "km", "cm", "mm", "nm", "μm", "ft"}  # "m²", "km^2": square, cubic
+LENGTH_UNITS = {"m", "km", "cm", "mm", "nm", "μm", "ft", "mi", "yd"}  # "m²", "km^2": square, cubic
 CPU_WORDS = {"cpu", "cpus", "vcpu", "vcpus", "core", "cores"}  # "500m CPU": Kubernetes millicores
 # Nouns counted per unit of time in rates such as "tok/s" or "it/s".
 RATE_NOUNS: dict[str, tuple[str, str]] = {
@@ -88,6 +101,7 @@ MONTHS = ("january", "february", "march", "april", "may", "june", "july", "augus
 MONTH_NAMES: dict[str, int] = {m: k + 1 for k, m in enumerate(MONTHS)}
 MONTH_NAMES.update({m[:3]: k + 1 for k, m in enumerate(MONTHS)})
 MONTH_NAMES["sept"] = 9
+VERB_MONTHS = {"may", "march"}  # in lower case a date only before a year, an ordinal day, or a day and a year
 
 # Abbreviations, looked up in lower case. Those in NEEDS_NUMBER only count before a number
 # ("No. 5" but "say no."); those in CAN_END_SENTENCE also carry the sentence's full stop.
@@ -103,11 +117,13 @@ ABBREVIATIONS = {
     "inc.": "inc", "ltd.": "limited", "corp.": "corp", "co.": "company", "jr.": "junior",
     "sr.": "senior", "no.": "number", "nos.": "numbers", "p.": "page", "pp.": "pages",
     "max.": "maximum", "min.": "minimum", "avg.": "average", "est.": "estimated",
+    "st.": "street", "ave.": "avenue", "blvd.": "boulevard", "rd.": "road", "mt.": "mount", "apt.": "apartment",
+    "hwy.": "highway",
 }
 NEEDS_NUMBER = {"no.", "nos.", "p.", "pp.", "sec.", "ch.", "vol.", "fig.", "figs.", "eq.", "max.",
                 "min."}
 CAN_END_SENTENCE = {"etc.", "al.", "inc.", "ltd.", "corp.", "co.", "jr.", "sr.", "approx.",
-                    "max.", "min.", "avg.", "est."}
+                    "max.", "min.", "avg.", "est.", "ave.", "blvd.", "rd.", "st."}
 
 # Well-known terms with symbols, said this way when no lexicon claims them.
 BUILTIN_TERMS = {
@@ -202,6 +218,34 @@ PRODUCT_SUFFIXES = {"ti", "super", "xt", "xtx", "gre", "ultra"}
 # Capitals before a decimal that are money, not a product with a version ("USD 1.50").
 CURRENCY_CODES = {"USD", "EUR", "GBP", "JPY", "CNY", "INR", "CAD", "AUD", "CHF", "BTC", "ETH"}
 AM_PM = {"am": "A M", "pm": "P M", "a.m.": "A M", "p.m.": "P M"}
+# Zones after a time are spelled ("10:30 EST"), never the word "est".
+TIME_ZONES = {"EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT", "AKST", "HST", "GMT", "UTC", "BST", "CET",
+              "CEST", "IST", "JST", "AEST", "AEDT"}
+ERAS = {"AD", "BC", "BCE", "CE"}  # spelled beside a year ("AD 79", "44 BC")
+# Roman numerals: after a monarch's, pope's or person's name an ordinal ("Henry III" the third, "John Smith
+# III"); after these words, "World War" and any other capitalized word a cardinal ("Chapter IV", "World War
+# II", "Diablo III"); after a function word, none ("The II in the loop").
+GIVEN_NAMES = set("""Henry Edward George William Richard Charles James Louis Elizabeth Mary Anne John Paul Pius Leo
+Benedict Gregory Innocent Clement Alexander Nicholas Peter Frederick Ferdinand Philip Catherine Victor Constantine
+Otto Rudolf Francis Joseph Gustav Christian Olaf Harald Haakon Alfonso Carlos Felipe Juan Umberto Wilhelm Ludwig
+Friedrich Napoleon Ramesses Amenhotep Thutmose Ptolemy Antiochus Darius Edmund Stephen Robert David Kamehameha
+Rama Baldwin Boniface Urban Sixtus Honorius Celestine Adrian Martin Eugene Sergius Stanislaus Thomas Michael
+Daniel Mark Matthew Andrew Anthony Christopher Joshua Kevin Brian Thurston Douglas Arthur Albert Harold Walter
+Samuel Benjamin Jonathan Nathaniel Hugh Roger Ralph Raymond Kenneth Donald Ronald Gerald Frank Howard""".split())
+NOT_NAMES = set("""The A An This That These Those Its It Our Your My His Her Their Each Every No Not All Any Some
+Set Use Call Run See And Or But If Then When Where While With For In On At To Of By From As Is Are Was Were Be Do
+Let Add Remove Fix Update Bump Revert Merge Make Move Rename Drop Support Allow Handle Implement Refactor Deprecate
+Improve Replace Enable Disable""".split())  # a change log's verbs too: "Remove XX"
+ROMAN_CARDINAL_BEFORE = {"chapter", "part", "episode", "act", "scene", "type", "phase", "volume", "vol.", "book",
+                         "section", "article", "title", "stage", "level", "grade", "class", "category", "appendix",
+                         "season", "round", "mark", "tier", "league", "division", "canto", "psalm", "bowl"}
+RE_ROMAN = re.compile(r"(?=[IVXL])L?X{0,3}(?:IX|IV|V?I{0,3})")  # I to LXXXIX: no C, D, M ("Type C", "CD", "MD")
+# Domains an address ends in: "my-site.com", "some_university.edu" say their "-" and "_", as an address
+# must. With "_" (no identifier has a "-") only the domains code never ends in: "log_handler.info",
+# "self_model.net" are attributes.
+ADDRESS_TLDS = {"com", "org", "net", "edu", "gov", "mil", "io", "co", "uk", "us", "ca", "de", "fr", "jp", "au",
+                "info", "biz", "dev", "app", "ai"}
+UNDERSCORE_TLDS = {"com", "org", "edu", "gov", "mil"}
 
 # ---- regular expressions over whitespace-free pieces (fullmatch) ----
 # Pieces longer than this skip the pattern rules and are read by the linear code reader.
@@ -211,12 +255,16 @@ RE_DECIMAL = re.compile(rf"[-−]?(?:{NUM})")
 RE_UNDERSCORED_NUMBER = re.compile(r"\d+(?:_\d+)+(?:\.\d+(?:_\d+)*)?|\d+\.\d+(?:_\d+)+")  # "1_000", "0.000_001"
 RE_QUANTITY_UNIT = re.compile(rf"(?P<num>[-−]?(?:{NUM}))(?P<unit>[A-Za-zμ°%×][A-Za-zμ°/]*(?:\^[23])?)")
 RE_RANGE = re.compile(rf"(?P<a>[-−]?(?:{NUM}))[-–](?P<b>{NUM})(?P<unit>[A-Za-zμ°%][A-Za-zμ°/]*)?")
-RE_ORDINAL = re.compile(r"(\d+)(st|nd|rd|th)", re.IGNORECASE)
+RE_ORDINAL = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)(st|nd|rd|th)", re.IGNORECASE)  # "1,000th"
 RE_DECADE = re.compile(r"'(?P<short>\d0)s|(?P<year>1\d\d0|20\d0)s")
 RE_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 RE_SLASH_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+RE_SLASH_DATE_SHORT = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{2})")  # "11/17/05"
+RE_DOT_DATE = re.compile(r"(\d{2})\.(\d{2})\.((?:19|20)\d{2})")  # "01.10.2010": day.month.year
 RE_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?(?P<ampm>[AaPp]\.?[Mm]\.?)?")
 RE_HOUR_AMPM = re.compile(r"(\d{1,2})(?P<ampm>[AaPp]\.?[Mm]\.?)")
+RE_DOT_TIME = re.compile(r"(\d{1,2})\.(\d{2})(?P<ampm>[AaPp]\.?[Mm]\.?)?")  # "2.30 a.m.", "7.15am": only with am/pm
+RE_DASH_PAIR = re.compile(r"([^-–]+)[-–]([^-–]+)")  # "$250-$300", "1960s-80s", "9am-5pm", "10:30-11:45"
 RE_RATIO = re.compile(r"(\d+):(\d+)")
 # A link to a pull request, issue or commit on GitHub or GitLab, as release notes write them
 RE_FORGE_REF = re.compile(r"(?:https?://)?(?:www\.)?(?:github|gitlab)\.com/(?:[\w.-]+/)+?(?P<repo>[\w.-]+)/(?:-/)?"
@@ -242,6 +290,7 @@ RE_CURRENCY = re.compile(rf"(?P<sign>[-−])?(?P<cur>[$€£¥₹₩])(?P<num>{N
 RE_CURRENCY_AFTER = re.compile(rf"(?P<sign>[-−])?(?P<num>{NUM})(?P<cur>[€£¥₹₩])")
 RE_PERCENT = re.compile(rf"(?P<num>[-−+]?(?:{NUM}))%")
 RE_FRACTION = re.compile(r"(\d{1,3})/(\d{1,3})")
+RE_PER_UNIT = re.compile(rf"(?P<num>{NUM})/(?P<unit>[A-Za-zμ°][A-Za-zμ°]*(?:\^[23])?)")  # "12/kg"
 # Before "1/4" these make it one of a series ("part 1/4": part one of four), not a quarter.
 SERIES_BEFORE = {"part", "step", "chapter", "page", "episode", "lesson", "phase", "stage", "module", "volume",
                  "video", "post", "exercise", "lab", "round", "slide", "question", "task"}
@@ -260,6 +309,7 @@ RE_DURATION_PART = re.compile(r"(\d+)(ms|d|h|m|s)")
 RE_ORDINAL_DAY = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?")
 RE_URL = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*://|www\.)\S+")
 RE_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+RE_DOMAIN = re.compile(r"[A-Za-z0-9][\w-]*(?:\.[\w-]+)*\.(?P<tld>[a-z]{2,4})")  # "some_university.edu"
 RE_WINDOWS_PATH = re.compile(r"[A-Za-z]:\\\S*")
 RE_FLAG = re.compile(r"--?[A-Za-z][\w-]*(?:=\S+)?")
 # Hexadecimal identifiers, read character by character: UUIDs, "0x" literals, CSS colours and
@@ -276,6 +326,9 @@ RE_CVE = re.compile(r"CVE-(?P<year>\d{4})-(?P<number>\d{4,7})")
 RE_HYPHENATED = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
 RE_SLASH_WORDS = re.compile(r"[^\W\d_]+/[^\W\d_]+")
 RE_DOTTED_LETTERS = re.compile(r"(?:[A-Za-z]\.){2,}")
+# "Ph.D.", "M.Sc.", "B.C"; without the final dot only with a small letter ("Ph.D") or beside a number ("300 B.C"),
+# so that SemVer's "X.Y.Z" keeps its dots
+RE_DOTTED_INITIALS = re.compile(r"[A-Z][a-z]?\.(?:[A-Za-z][a-z]?\.)*[A-Z][a-z]?\.?")
 RE_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 RE_ACRONYM_PLURAL = re.compile(r"([A-Z]{2,})(?:'?s)")
 # Pieces of code or paths: letter runs, digit runs, and runs of one repeated symbol.

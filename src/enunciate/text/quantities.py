@@ -77,7 +77,7 @@ def _percent(c: str, ctx: Context) -> Reading:
 
 def _ordinal(c: str, ctx: Context) -> Reading:
     m = P.RE_ORDINAL.fullmatch(c)
-    return (nw.ordinal(int(m.group(1))), "ordinal") if m else None
+    return (nw.ordinal(int(m.group(1).replace(",", ""))), "ordinal") if m else None
 
 
 def _decade(c: str, ctx: Context) -> Reading:
@@ -101,13 +101,31 @@ def _date(c: str, ctx: Context) -> Reading:
     if m:
         spoken = _date_words(int(m[1]), int(m[2]), int(m[3]))
         return (spoken, "date") if spoken else None
-    m = P.RE_SLASH_DATE.fullmatch(c)
+    m = P.RE_SLASH_DATE.fullmatch(c) or _short_slash_date(c)
     if m:
         first, second, year = int(m[1]), int(m[2]), int(m[3])
+        if len(m[3]) == 2:  # "11/17/05": POSIX's pivot, 69-99 are 19xx
+            year += 1900 if year >= 69 else 2000
         month, day = (second, first) if first > 12 else (first, second)  # US order unless impossible
         spoken = _date_words(year, month, day)
         return (spoken, "date") if spoken else None
+    m = P.RE_DOT_DATE.fullmatch(c)
+    if m and not _version_context(ctx):  # "01.10.2010": day first, as dotted dates are written
+        first, second, year = int(m[1]), int(m[2]), m[3]
+        day, month = (second, first) if second > 12 else (first, second)
+        if _date_words(None, month, day):
+            return f"the {nw.ordinal(day)} of {P.MONTHS[month - 1]} {nw.year(year)}", "date"
     return None
+
+
+def _short_slash_date(c: str) -> re.Match | None:
+    """"11/17/05", "12/25/99": a date with a two-digit year, when a field has a leading zero or the
+    year cannot be a day; "3/8/20" (a list of figures) and "8/16/32" (each divides the next) are not."""
+    m = P.RE_SLASH_DATE_SHORT.fullmatch(c)
+    if not m or not (any(f[0] == "0" for f in m.groups()) or int(m[3]) > 31):
+        return None
+    a, b, y = (int(f) for f in m.groups())
+    return None if a and b and b % a == 0 and y % b == 0 else m
 
 
 def _time(c: str, ctx: Context) -> Reading:
@@ -126,7 +144,57 @@ def _time(c: str, ctx: Context) -> Reading:
     m = P.RE_HOUR_AMPM.fullmatch(c)
     if m and 1 <= int(m[1]) <= 12:
         return f"{nw.cardinal(int(m[1]))} {P.AM_PM[m['ampm'].lower().replace('.', '')]}", "time"
+    m = P.RE_DOT_TIME.fullmatch(c)
+    if m and m["ampm"] and 1 <= int(m[1]) <= 12 and int(m[2]) <= 59:  # "7.15am"
+        ampm = P.AM_PM[m["ampm"].lower().replace(".", "")]
+        return f"{nw.clock(int(m[1]), int(m[2]), twelve_hour=True)} {ampm}", "time"
     return None
+
+
+def _money_range(a: str, b: str, ctx: Context) -> str | None:
+    """"$250-$300" (or "$250-300"): two hundred fifty to three hundred dollars; the first amount
+    drops its currency name unless it has cents ("fifty cents to one dollar")."""
+    first = P.RE_CURRENCY.fullmatch(a)
+    if not first or first["per"] or first["sign"]:
+        return None
+    second = P.RE_CURRENCY.fullmatch(b if b[:1] in P.CURRENCIES else first["cur"] + b)
+    if not second or second["cur"] != first["cur"] or second["sign"]:
+        return None
+    low, high = _currency(a, ctx)[0], _currency(second.group(), ctx)[0]
+    for name in P.CURRENCIES[first["cur"]][0][::-1]:
+        if low.endswith(" " + name) and " and " not in low:
+            low = low[:-len(name) - 1]
+            break
+    return f"{low} to {high}"
+
+
+def _clock_time(c: str, ctx: Context) -> str | None:
+    """A clock time as one piece ("10:30", "9am", "7.15pm"), else None."""
+    reading = _time(c, ctx)
+    return reading[0] if reading else None
+
+
+def _dash_pair(c: str, ctx: Context) -> Reading:
+    """A hyphen between two amounts of money, decades or clock times is "to": "$250-$300", "1960s-80s"
+    (nineteen sixties to eighties), "10:30-11:45", "9am-5pm", "9-5pm". Numbers alone are `_range`'s."""
+    m = P.RE_DASH_PAIR.fullmatch(c)
+    if not m:
+        return None
+    a, b = m[1], m[2]
+    money = _money_range(a, b, ctx)
+    if money:
+        return money, "range"
+    first, second = P.RE_DECADE.fullmatch(a), P.RE_DECADE.fullmatch(b) or re.fullmatch(r"(?P<short>[1-9]0)s", b)
+    if first and second:
+        low, high = (nw.decade(d["short"] or d["year"]) for d in (first, second))
+        return f"{low} to {high}", "range"
+    end = _clock_time(b, ctx)
+    if not end:
+        return None
+    if a.isdigit() and 1 <= int(a) <= 12 and ":" not in b:
+        return f"{nw.cardinal(int(a))} to {end}", "range"  # "9-5pm"
+    start = _clock_time(a, ctx)
+    return (f"{start} to {end}", "range") if start else None
 
 
 def _ratio(c: str, ctx: Context) -> Reading:
@@ -214,6 +282,21 @@ def unit_reading(unit: str, attached: bool) -> tuple[str, str] | None:
         if noun:
             return f"{noun[0]} per {P.PER_UNITS[per]}{squared}", f"{noun[1]} per {P.PER_UNITS[per]}{squared}"
     return None
+
+
+def per_unit(unit: str) -> str | None:
+    """What follows "per" for a unit after a slash: "h" hour, "kg" kilogram, "km^2" square kilometer."""
+    if unit in P.PER_UNITS:
+        return P.PER_UNITS[unit]
+    reading = unit_reading(unit, attached=False) if len(unit) > 1 and "/" not in unit else None  # "1/x" is a quotient
+    return reading[0] if reading else None
+
+
+def _per_unit(c: str, ctx: Context) -> Reading:
+    """"12/kg": twelve per kilogram; "3/km^2" three per square kilometer."""
+    m = P.RE_PER_UNIT.fullmatch(c)
+    per = m and per_unit(m["unit"])
+    return (f"{nw.quantity(m['num'])} per {per}", "unit") if per else None
 
 
 def say_quantity(num: str, unit: tuple[str, str], attributive: bool = False) -> str:
@@ -325,7 +408,7 @@ def _fraction(c: str, ctx: Context) -> Reading:
     share = den <= 10 and num < den and (ctx.next or "").lower() == "of"  # "on 1/2 of them"
     if _word_before(ctx) in P.DATE_BEFORE and 1 <= num <= 12 and 1 <= den <= 31 and not share:  # "by 12/31"
         return _date_words(None, num, den), "date"
-    if 2 <= den <= 10 and 0 < num < den:
+    if 0 < num < den and nw.common_denominator(den):
         return nw.fraction(num, den), "fraction"
     return f"{nw.integer(m[1])} over {nw.integer(m[2])}", "fraction"
 
@@ -365,12 +448,35 @@ def _year(item: Item | None) -> int | None:
     return int(item.text) if ok and 1000 <= int(item.text) <= 2999 else None
 
 
+def _lower_month(items: list[Item], k: int) -> int | None:
+    """A month written in lower case is a date before a day or a year ("july 25 2012", "july 1876",
+    "january 1"); "may" and "march", verbs too, only before a year, an ordinal day, or a day and a
+    year; a short form ("aug 3") only there or after a word that brings a date ("released on aug 3")."""
+    first, second, third, fourth = (items[k + n] if k + n < len(items) else None for n in range(4))
+    if first.punct or not re.fullmatch(r"[a-z]+\.?", first.text):
+        return None
+    name = first.text.rstrip(".")
+    month = P.MONTH_NAMES.get(name)
+    day, year = _day(second), _year(second)
+    if not month or not (day or year):
+        return None
+    if day and (_year(third) or (third is not None and third.text == "," and _year(fourth))):
+        return month
+    if name in P.VERB_MONTHS:
+        return month if year or not second.text.isdigit() else None
+    if name in P.MONTHS or first.text.endswith("."):
+        return month
+    before = items[k - 1] if k and not items[k - 1].punct else None
+    return month if before is not None and before.text.lower() in P.DATE_BEFORE else None
+
+
 def _combo_date(items: list[Item], k: int) -> tuple | None:
-    """"Nov 26, 2026", "November 26th", "November 2026", "26 November 2026"."""
-    if not (items[k].text[:1].isupper() or items[k].text[:1].isdigit()):
+    """"Nov 26, 2026", "November 26th", "November 2026", "26 November 2026", "july 25 2012"."""
+    lower = items[k].text[:1].islower() and _lower_month(items, k)
+    if not (items[k].text[:1].isupper() or items[k].text[:1].isdigit() or lower):
         return None
     first, second, third, fourth = (items[k + n] if k + n < len(items) else None for n in range(4))
-    month = _month(first)
+    month = _month(first) or lower
     if month:
         day = _day(second)
         if day is None:
@@ -381,7 +487,9 @@ def _combo_date(items: list[Item], k: int) -> tuple | None:
         if _year(third):
             return 3, _date_words(_year(third), month, day), "date"
         return 2, _date_words(None, month, day), "date"
-    day, month, year = _day(first), _month(second), _year(third)
+    day, year = _day(first), _year(third)
+    month = _month(second) or (day and year and second is not None and not second.punct  # "1st january 2000"
+                                and second.text.islower() and P.MONTH_NAMES.get(second.text.rstrip(".")))
     if day and month and year:
         return 3, f"the {nw.ordinal(day)} of {P.MONTHS[month - 1]} {nw.year(str(year))}", "date"
     return None
@@ -392,11 +500,17 @@ def _combo_time(items: list[Item], k: int) -> tuple | None:
     if k + 1 >= len(items) or items[k + 1].punct or items[k + 1].text.lower() not in P.AM_PM:
         return None
     c = items[k].text
-    m = P.RE_TIME.fullmatch(c)
-    if m and not m["ampm"] and int(m[1]) <= 12 and int(m[2]) <= 59:
+    m = P.RE_TIME.fullmatch(c) or P.RE_DOT_TIME.fullmatch(c)  # "2.30 a.m." too
+    pair = P.RE_DASH_PAIR.fullmatch(c)
+    if m and not m["ampm"] and 1 <= int(m[1]) <= 12 and int(m[2]) <= 59:
         spoken = nw.clock(int(m[1]), int(m[2]), twelve_hour=True)
     elif c.isdigit() and 1 <= int(c) <= 12:
         spoken = nw.cardinal(int(c))
+    elif pair and all(P.RE_TIME.fullmatch(t) or t.isdigit() and 1 <= int(t) <= 12 for t in pair.groups()):
+        said = [nw.cardinal(int(t)) if t.isdigit() else _clock_time(t, Context.bare(None, {})) for t in pair.groups()]
+        if not all(said):
+            return None
+        spoken = " to ".join(said)  # "7:30-9:00 pm": seven thirty to nine o'clock P M
     else:
         return None
     ampm = items[k + 1].text
@@ -406,18 +520,69 @@ def _combo_time(items: list[Item], k: int) -> tuple | None:
 
 
 def _noun_rate(unit: str) -> tuple[str, str] | None:
-    """After a number, any lower-case noun per unit of time is a rate: "500 reads/s"."""
+    """After a number, any lower-case noun per unit is a rate: "500 reads/s", "120 people/km²"."""
     noun, slash, per = unit.partition("/")
-    if slash and per in P.PER_UNITS and noun.isalpha() and noun.islower() and len(noun) >= 3:
-        return f"{noun} per {P.PER_UNITS[per]}", f"{noun} per {P.PER_UNITS[per]}"
+    said = slash and per_unit(per)
+    if said and noun.isalpha() and noun.islower() and len(noun) >= 3:
+        return f"{noun} per {said}", f"{noun} per {said}"
     return None
 
 
+def _combo_mixed_fraction(items: list[Item], k: int) -> tuple | None:
+    """"2 1/2" two and a half, "4 1/2 lbs" four and a half pounds, "1½" (folded to "1 1/2")."""
+    if k + 1 >= len(items) or items[k + 1].punct:
+        return None
+    whole, m = items[k].text, P.RE_FRACTION.fullmatch(items[k + 1].text)
+    if not (m and whole.isdigit() and len(whole) <= 4 and (whole == "0" or whole[0] != "0")):
+        return None
+    num, den = int(m[1]), int(m[2])
+    if not (0 < num < den and nw.common_denominator(den)):
+        return None
+    spoken = nw.mixed_fraction(int(whole), num, den)
+    third = items[k + 2] if k + 2 < len(items) and not items[k + 2].punct else None
+    unit = third and unit_reading(third.text, attached=False)
+    return (3, f"{spoken} {unit[1]}", "unit") if unit else (2, spoken, "fraction")
+
+
+def _combo_roman(items: list[Item], k: int) -> tuple | None:
+    """A Roman numeral after a capitalized word: after a monarch's or pope's name an ordinal
+    ("Henry III" Henry the third), else a cardinal ("World War II", "Chapter IV", "Super Bowl LVII",
+    "Diablo III"). A lone I, V or X only after a name or a word that numbers things ("World War I",
+    "Part I", "Charles V"; not "Malcolm X" or "then I"); L only after such a word (not "Size L").
+    After a given name and a surname, an ordinal too ("John Smith III", "Henry Ford II")."""
+    numeral = items[k].text
+    if k == 0 or items[k].punct or items[k - 1].punct or not P.RE_ROMAN.fullmatch(numeral) or numeral == "XXX":
+        return None  # "Remove XXX": a marker in code
+    prev = items[k - 1].text
+    if not (is_capitalized(prev) and (prev.isalpha() or prev.lower() == "vol.")) or prev in P.NOT_NAMES:
+        return None
+    before = items[k - 2].text if k >= 2 and not items[k - 2].punct else ""
+    counting = prev.lower() in P.ROMAN_CARDINAL_BEFORE or (prev, before) == ("War", "World")
+    regnal = not counting and (prev in P.GIVEN_NAMES or (before in P.GIVEN_NAMES and len(numeral) > 1))
+    after = items[k + 1] if k + 1 < len(items) and not items[k + 1].punct else None
+    if len(numeral) == 1 or "L" in numeral:
+        if not (counting or (regnal and "L" not in numeral)):
+            return None
+        if numeral == "I" and regnal and after is not None and after.text[:1].islower():
+            return None  # "when Elizabeth I was": the pronoun may follow a name
+        dotted = k + 2 < len(items) and items[k + 1].text == "." and is_capitalized(items[k + 2].text)
+        if not counting and (dotted or (after is not None and is_capitalized(after.text))):
+            return None  # "Daniel X Moore", "Daniel X. Moore": a middle initial
+    value = nw.roman(numeral)
+    return (1, f"the {nw.ordinal(value)}", "ordinal") if regnal else (1, nw.cardinal(value), "number")
+
+
 def _combo_quantity(items: list[Item], k: int) -> tuple | None:
-    """"35 ms", "10-20 GB", "95 %", "$1.2 million", "1920 x 1080"."""
+    """"35 ms", "10-20 GB", "95 %", "$1.2 million", "1920 x 1080", "1500 sq ft"."""
     if k + 1 >= len(items) or items[k + 1].punct:
         return None
     c, u = items[k].text, items[k + 1].text
+    named = items[k + 2].text.rstrip(".") if k + 2 < len(items) and not items[k + 2].punct else ""
+    if u in P.UNIT_PREFIXES and named and P.RE_DECIMAL.fullmatch(c):
+        unit = unit_reading(named, attached=False)
+        if unit and (u.startswith("fl") or named in P.LENGTH_UNITS):  # "sq ft", "fl oz"
+            prefix = P.UNIT_PREFIXES[u]
+            return 3, say_quantity(c, (f"{prefix} {unit[0]}", f"{prefix} {unit[1]}")), "unit"
     money = P.RE_CURRENCY.fullmatch(c)
     if money and not money["scale"] and not money["per"] and u.lower() in P.SCALE_WORDS:
         unit = P.CURRENCIES[money["cur"]][0]
@@ -455,8 +620,9 @@ def _combo_quantity(items: list[Item], k: int) -> tuple | None:
     return None
 
 
-RULES = [_currency, _percent, _ordinal, _decade, _date, _time, _ratio, _ip, _version, _slash_version,
-         _scientific, _power, _quantity_unit, _duration, _dimensions, _phone, _range, _rating, _fraction, _number]
+RULES = [_currency, _dash_pair, _percent, _ordinal, _decade, _date, _time, _ratio, _ip, _version, _slash_version,
+         _scientific, _power, _quantity_unit, _duration, _dimensions, _phone, _range, _rating, _fraction, _per_unit,
+         _number]
 def _combo_spaced_range(items: list[Item], k: int) -> tuple | None:
     """"2019 - 2023", "pages 5 – 10": numbers around a spaced dash that rise (or an en dash) are
     read as the range written without spaces (years as years); "5 - 3" falls to the minus."""
@@ -473,4 +639,4 @@ def _combo_spaced_range(items: list[Item], k: int) -> tuple | None:
     return (3, *reading) if reading else None
 
 
-COMBOS = [_combo_date, _combo_time, _combo_spaced_range, _combo_quantity]
+COMBOS = [_combo_date, _combo_time, _combo_spaced_range, _combo_mixed_fraction, _combo_roman, _combo_quantity]

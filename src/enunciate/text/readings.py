@@ -51,10 +51,22 @@ def _url(c: str, ctx: Context) -> Reading:
 
 
 def _email(c: str, ctx: Context) -> Reading:
+    """"asdf123@example.com": digits in the name are said one by one (one two three), as in a user name."""
     if not P.RE_EMAIL.fullmatch(c):
         return None
     local, _, domain = c.partition("@")
-    return f"{say_path(local, ctx)} at {say_path(domain, ctx)}", "email"
+    name = " ".join(nw.digits(part) if part.isdigit() else say_path(part, ctx)
+                    for part in re.split(r"(\d+)", local) if part)
+    return f"{name} at {say_path(domain, ctx)}", "email"
+
+
+def _domain(c: str, ctx: Context) -> Reading:
+    """A host name with "-" or "_" in it ("my-site.com", "some_university.edu") is an address:
+    every separator is said, as in a URL."""
+    m = P.RE_DOMAIN.fullmatch(c)
+    if not m or not ("-" in c and m["tld"] in P.ADDRESS_TLDS or "_" in c and m["tld"] in P.UNDERSCORE_TLDS):
+        return None
+    return say_path(c, ctx), "url"
 
 
 def _path(c: str, ctx: Context) -> Reading:
@@ -75,6 +87,9 @@ def _abbreviation(c: str, ctx: Context) -> Reading:
         return P.MONTHS[P.MONTH_NAMES[low[:-1]] - 1], "word", "." if _sentence_ends(ctx) else ""
     if low not in P.ABBREVIATIONS:
         return None
+    if c == "St." and (ctx.next or "")[:1].isupper() and not (ctx.prev or "")[:1].isupper() \
+            and not (ctx.prev or "")[:1].isdigit():  # "St. Louis", "on St. Patrick's Day"; "Elm St." is a street
+        return "saint", "abbreviation"
     if low in P.NEEDS_NUMBER and not (ctx.next or "")[:1].isdigit():
         return say_word(c[:-1], ctx)[0], "word", "."  # "say no." is a word and a full stop
     punct = "." if low in P.CAN_END_SENTENCE and _sentence_ends(ctx) else ""
@@ -84,9 +99,15 @@ def _abbreviation(c: str, ctx: Context) -> Reading:
 def _dotted_letters(c: str, ctx: Context) -> Reading:
     if c.lower() in P.AM_PM:
         return P.AM_PM[c.lower()], "letters", "." if ctx.after is None else ""
-    if P.RE_DOTTED_LETTERS.fullmatch(c):
-        return letters(c), "letters", "." if ctx.after is None else ""
+    if P.RE_DOTTED_LETTERS.fullmatch(c) or (P.RE_DOTTED_INITIALS.fullmatch(c) and _initials(c, ctx)):
+        return letters(c), "letters", "." if ctx.after is None else ""  # "U.S.", "Ph.D.", "300 B.C"
     return None
+
+
+def _initials(c: str, ctx: Context) -> bool:
+    """"Ph.D.", "Ph.D", "300 B.C" are initials; "X.Y.Z" (SemVer's parts) is not."""
+    return (c.endswith(".") or any(ch.islower() for ch in c)
+            or any(n and n[0].isdigit() for n in (ctx.prev, ctx.next)))
 
 
 def _flag(c: str, ctx: Context) -> Reading:
@@ -171,6 +192,8 @@ def _spaced_dash(c: str, ctx: Context) -> Reading:
     "pages 5 - 10", "2019 - 2023" rise, so they are a range, as is an en dash between numbers
     ("5 – 10"). Elsewhere a dash is a pause."""
     a, b = ctx.before, ctx.after
+    if a and b and all(P.RE_TIME.fullmatch(t) or P.RE_HOUR_AMPM.fullmatch(t) for t in (a, b)):
+        return "to", "range"  # "3pm - 5pm", "10:30 - 11:45"
     if not a or not b or not ((a in ")]" or _operand(a, b)) and (b in "([" or _operand(b, a))):
         return None
     if a == "]" and b in "([":  # "[`8f9ba3f623`] - (CVE-…) lib: …": a changelog's separator
@@ -245,7 +268,7 @@ def _hex(c: str, ctx: Context) -> Reading:
     return None
 
 
-_WHOLE: list[Rule] = [_abbreviation, _url, _email, _path, _instance_type]
+_WHOLE: list[Rule] = [_abbreviation, _url, _email, _path, _instance_type, _domain]
 _RULES: list[Rule] = [_braced_plural, _cve, _hex, _dotted_letters, *NUMBER_RULES, _flag, _handle, _hyphenated,
                       _slash_words, _symbols]
 _PATH_PREFIXES = ("/", "~/", "./", "../")

@@ -91,16 +91,29 @@ def is_capitalized(word: str) -> bool:
 
 # ---------------------------------------------------------------- words, code, paths
 
-def _is_article(word: str, ctx: Context) -> bool:
-    """"a user", "A 404 page", "a (libc) build" are articles; "a != b", "plan A", "A vs. B" are
-    letters."""
-    following = ctx.next or ""
+def is_article(word: str, following: str | None, after: str | None = None, *, name: bool = False,
+               said: bool = False, opens_sentence: bool = False) -> bool:
+    """Whether a lone "a" or "A" is the article, not the letter: the one place this is decided,
+    from what each caller knows. `following`: the next piece as written (None where a piece ends;
+    `after` is then the text after it): "a user", "A 404 page", "a (libc) build" are articles;
+    "a != b", "plan A", "A vs. B" are letters. Callers that learn more re-decide a letter with it:
+    `name`, a name read whole follows ("a Vec<T>", "A [kubectl](/…/)"); `said`, a span of markup
+    read as the words `following` ("a `Result<T, E>`": only "a", only before a letter);
+    `opens_sentence`, the sentence opens with it ("A Readable stream": only "A", whatever follows)."""
+    if word not in ("a", "A"):
+        return False
+    if name:
+        return True
+    if opens_sentence:
+        return word == "A"
+    if said:
+        return word == "a" and (following or "")[:1].isalpha()
+    nxt = following or ""
     if word == "a":  # an opening bracket or quote is its own piece: "a (" is an article too
-        if following[:1] in ("$", "~", "/", ".") and len(following) > 1:  # "a $JETTY_BASE", "a .env file"
+        if nxt[:1] in ("$", "~", "/", ".") and len(nxt) > 1:  # "a $JETTY_BASE", "a .env file"
             return True
-        return following[:1].isalnum() or (ctx.next is None and (ctx.after or "")[:1] in "([{\"'“‘" and bool(ctx.after))
-    return word == "A" and following[:1].isalnum() and not following[:1].isupper() and \
-        following.lower() not in P.LETTER_CONTEXT
+        return nxt[:1].isalnum() or (following is None and (after or "")[:1] in "([{\"'“‘" and bool(after))
+    return nxt[:1].isalnum() and not nxt[:1].isupper() and nxt.lower() not in P.LETTER_CONTEXT
 
 
 def say_word(word: str, ctx: Context, code: bool = False) -> tuple[str, str]:
@@ -108,7 +121,7 @@ def say_word(word: str, ctx: Context, code: bool = False) -> tuple[str, str]:
     `code` marks a part of an identifier, where short consonant clusters are spelled ("np") and
     a single letter is always a letter ("a1b2c3d": A one B two, never the article)."""
     if len(word) == 1 and word.isalpha() and is_latin(word) and (code or word in "aA"):  # "a + b", "plan A"
-        return ("a", "word") if not code and _is_article(word, ctx) else (word.upper(), "letters")
+        return ("a", "word") if not code and is_article(word, ctx.next, ctx.after) else (word.upper(), "letters")
     if word.lower() in P.WORD_READINGS:
         return P.WORD_READINGS[word.lower()], "word"
     if not code and word in P.PROSE_ABBREVIATIONS:  # "eg" and "ie" without their dots, in prose only
@@ -127,6 +140,9 @@ def say_word(word: str, ctx: Context, code: bool = False) -> tuple[str, str]:
         if ctx.knows(singular):
             return singular, "term_plural"
         return letters(singular), "acronym_plural"
+    if (word in P.TIME_ZONES or word in P.ERAS and any(n and n[0].isdigit() for n in (ctx.prev, ctx.next))) \
+            and not _is_tech_term(word, ctx):
+        return letters(word), "acronym"  # "10:30 EST", "AD 79": the letters, not the words "est" and "ad"
     if ctx.knows(word):
         if word.islower() or is_capitalized(word):
             return word.lower(), "word"

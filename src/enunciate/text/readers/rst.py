@@ -11,10 +11,12 @@ offset in a block's text is an offset in the input.
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import Generator, Iterator
 
-from .latex import INLINE_MATH, is_math, latex_words
-from .markdown import Block, assembled, line_starts, read_role
+from ..latex import INLINE_MATH, is_math, latex_words
+from . import Block
+from .markdown import read_role
+from .scanner import LineScanner, Span
 
 _ADORNMENT = re.compile(r"([!-/:-@\[-`{-~])\1{2,}\s*")  # "=====", "-----", "~~~~" (3+ of one mark)
 _SIMPLE_TABLE_BORDER = re.compile(r"=+( +=+)+\s*")
@@ -281,165 +283,216 @@ def _table_blocks(text: str, rows: list[list[Cells]], header: int, substitutions
 
 def blocks(text: str) -> Iterator[Block]:
     """Yield blocks one paragraph, heading, list item or skipped construct at a time."""
-    lines = text.splitlines(keepends=True)
-    starts = line_starts(lines)
-    substitutions = substitution_definitions(text)
-    para: list[tuple[int, str]] = []
-    kind = "paragraph"
-    literal_after = -1  # a paragraph ended with "::": indented lines deeper than this are literal
+    return _Reader(text).blocks()
 
-    def flush() -> Iterator[Block]:
+
+class _Reader:
+    """reStructuredText's handlers, one per construct, and what they remember from line to line."""
+
+    def __init__(self, text: str):
+        self.scan = LineScanner(text, self._finish)
+        self.substitutions = substitution_definitions(text)
+        self.literal_after = -1  # a paragraph ended with "::": indented lines deeper than this are literal
+
+    def blocks(self) -> Iterator[Block]:
+        return self.scan.read((self.scan.blank_line, self._literal_block, self._continued_command,
+                               self._explicit_markup, self._doctest, self._overline, self._section_title,
+                               self._table, self._transition, self._bar_line, self._line))
+
+    def _finish(self, start: int, raw: str) -> tuple[str, list[Span], list[Span]]:
         """Inline markup is cleaned over the whole paragraph: a link or role may span a line break."""
-        nonlocal para, kind
-        if para:
-            start, end, raw = assembled(text, para)  # lines left out stay blank
-            cleaned, skips, said = clean_inline(raw, substitutions, start)
-            cleaned = re.sub(r"[\r\n]", " ", cleaned)
-            if kind == "table_row":
-                cleaned = cleaned.replace("|", ",")
-            if cleaned.strip() or skips or said:
-                yield Block(kind, start, end, cleaned, skips=skips, said_as=said)
-        para, kind = [], "paragraph"
+        cleaned, skips, said = clean_inline(raw, self.substitutions, start)
+        cleaned = re.sub(r"[\r\n]", " ", cleaned)
+        if self.scan.kind == "table_row":
+            cleaned = cleaned.replace("|", ",")
+        return cleaned, skips, said
 
-    def body_end(i: int, indent: int) -> int:
-        """The first line after i that is not blank and not indented deeper than `indent`."""
+    def _add(self, cleaned: str, k: int | None = None) -> None:
+        """Line k (the current one by default), cleaned, joins the open block; "Example::" shows
+        "Example:" and announces a literal block."""
+        scan = self.scan
+        self.literal_after = -1
+        if cleaned.rstrip().endswith("::"):
+            self.literal_after = _indent(scan.para[0][1] if scan.para else cleaned)
+            cleaned = _end_double_colon(cleaned)
+        scan.add(cleaned, k)
+
+    def _body_end(self, indent: int) -> int:
+        """The first line after the current one that is not blank and not indented deeper than
+        `indent`, trailing blank lines left out of the body."""
+        lines, i = self.scan.lines, self.scan.i
         j = i + 1
         while j < len(lines) and (not lines[j].strip() or _indent(lines[j].rstrip("\r\n")) > indent):
             j += 1
-        while j - 1 > i and not lines[j - 1].strip():  # trailing blank lines are not the body
+        while j - 1 > i and not lines[j - 1].strip():
             j -= 1
         return j
 
-    def hidden(kind: str, i: int, j: int) -> Block:
-        end = starts[j - 1] + len(lines[j - 1].rstrip("\r\n"))
-        return Block(kind, starts[i], end, text[starts[i]:end], True)
+    def _literal_block(self) -> Generator[Block, None, bool]:
+        """The indented block a "::" announced: skipped as code."""
+        scan = self.scan
+        if self.literal_after < 0 or scan.para:
+            return False
+        indent = _indent(scan.line())
+        deeper = indent > self.literal_after
+        self.literal_after = -1
+        if not deeper:
+            return False
+        j = self._body_end(indent - 1)
+        yield scan.skipped("code", scan.i, j)
+        return scan.advance(j)
 
-    def add(i: int, cleaned: str) -> None:
-        nonlocal literal_after
-        literal_after = -1
-        if cleaned.rstrip().endswith("::"):
-            literal_after = _indent(para[0][1] if para else cleaned)
-            cleaned = _end_double_colon(cleaned)
-        para.append((starts[i], cleaned))
+    def _continued_command(self) -> Generator[Block, None, bool]:
+        """An indented shell command continued with "\\", its "::" forgotten: skipped as code."""
+        scan = self.scan
+        indent = _indent(scan.line())
+        if scan.para or indent == 0:
+            return False
+        i, j = scan.i, self._body_end(indent - 1)
+        if j - i < 2 or not any(scan.line(k).endswith(" \\") for k in range(i, j)):
+            return False
+        yield scan.skipped("code", i, j)
+        return scan.advance(j)
 
-    i = 0
-    while i < len(lines):
-        line = lines[i].rstrip("\r\n")
-        stripped = line.strip()
+    def _explicit_markup(self) -> Generator[Block, None, bool]:
+        """".. " and the lines indented under it: an admonition or a footnote (read), a list-table
+        or math (read their way), a link target, another directive or a comment (skipped)."""
+        scan, line = self.scan, self.scan.line()
         indent = _indent(line)
-        if not stripped:
-            yield from flush()
-            i += 1
-            continue
-        if literal_after >= 0 and not para:
-            deeper = indent > literal_after
-            literal_after = -1
-            if deeper:  # the literal block a "::" announced
-                j = body_end(i, indent - 1)
-                yield hidden("code", i, j)
-                i = j
-                continue
-        if not para and indent > 0:
-            j = body_end(i, indent - 1)
-            if j - i >= 2 and any(lines[k].rstrip("\r\n").endswith(" \\") for k in range(i, j)):
-                yield hidden("code", i, j)  # a shell command continued with "\", its "::" forgotten
-                i = j
-                continue
         body = line[indent:]
-        if _EXPLICIT.match(body):
-            yield from flush()
-            j = body_end(i, indent)
-            directive = _DIRECTIVE.match(body)
-            name = directive.group(1).lower() if directive else ""
-            footnote = _FOOTNOTE.match(body)
-            if name in ADMONITIONS:  # ".. note:: text": "note," then the text
-                colons = indent + directive.end(1)
-                head = _blank(line, 0, indent + directive.start(1))
-                versioned = name.startswith("version") or name == "deprecated"  # new in version 2.0
-                add(i, head[:colons] + ("  " if versioned else ", ") + head[colons + 2:])
-                if versioned:  # "Changed in version 1.3:" then its text, after a pause
-                    yield from flush()
-                for k in range(i + 1, j):
-                    part = lines[k].rstrip("\r\n")
-                    if part.strip() and not _FIELD.match(part.strip()):  # ":class: x" options are not read
-                        add(k, part)
-                yield from flush()
-            elif footnote:  # ".. [1] text": the text, without the mark
-                add(i, _blank(line, 0, indent + footnote.end()))
-                for k in range(i + 1, j):
-                    if lines[k].strip():
-                        add(k, lines[k].rstrip("\r\n"))
-                yield from flush()
-            elif _TARGET.match(body):
-                yield hidden("link_definition", i, j)
-            elif name == "list-table":  # its title, then its rows
-                title = _blank(line, 0, indent + directive.end())
-                if title.strip():
-                    kind = "heading"
-                    add(i, title)
-                    yield from flush()
-                rows, header = _list_table(lines, starts, i, j)
-                yield from _table_blocks(text, rows, header, substitutions, name_first=True)
-            elif name == "math":  # ".. math::" and its lines: the formula read as words
-                yield _math_block(starts[i], starts[j - 1] + len(lines[j - 1].rstrip("\r\n")), lines[i:j])
-            elif name:
-                yield hidden("code" if name in CODE_DIRECTIVES else "directive", i, j)
-            else:
-                yield hidden("rst_comment", i, j)
-            i = j
-            continue
-        if body.startswith(">>>"):  # a doctest block runs to the next blank line
-            yield from flush()
-            j = i
-            while j < len(lines) and lines[j].strip():
-                j += 1
-            yield hidden("code", i, j)
-            i = j
-            continue
-        if (_ADORNMENT.fullmatch(stripped) and i + 2 < len(lines) and _title_under(lines, i + 1)
-                and lines[i + 2].strip() and lines[i + 2].strip()[0] == stripped[0]):
-            i += 1  # an overline: the title and its underline follow
-            continue
-        if _title_under(lines, i) and not para:
-            kind = "heading"
-            add(i, line)
-            yield from flush()
-            i += 2
-            continue
+        if not _EXPLICIT.match(body):
+            return False
+        yield from scan.flush()
+        i, j = scan.i, self._body_end(indent)
+        directive = _DIRECTIVE.match(body)
+        name = directive.group(1).lower() if directive else ""
+        footnote = _FOOTNOTE.match(body)
+        if name in ADMONITIONS:
+            yield from self._admonition(name, indent + directive.start(1), indent + directive.end(1), j)
+        elif footnote:  # ".. [1] text": the text, without the mark
+            self._add(_blank(line, 0, indent + footnote.end()))
+            for k in range(i + 1, j):
+                if not scan.is_blank(k):
+                    self._add(scan.line(k), k)
+            yield from scan.flush()
+        elif _TARGET.match(body):
+            yield scan.skipped("link_definition", i, j)
+        elif name == "list-table":
+            yield from self._list_table(_blank(line, 0, indent + directive.end()), j)
+        elif name == "math":  # ".. math::" and its lines: the formula read as words
+            yield _math_block(scan.start(i), scan.end(j - 1), scan.lines[i:j])
+        elif name:
+            yield scan.skipped("code" if name in CODE_DIRECTIVES else "directive", i, j)
+        else:
+            yield scan.skipped("rst_comment", i, j)
+        return scan.advance(j)
+
+    def _admonition(self, name: str, at: int, colons: int, j: int) -> Iterator[Block]:
+        """".. note:: text" (the name from `at`, its "::" at `colons`) and its body to line j:
+        "note," then the text; its options (":class: x") are not read."""
+        scan = self.scan
+        head = _blank(scan.line(), 0, at)
+        versioned = name.startswith("version") or name == "deprecated"  # new in version 2.0
+        self._add(head[:colons] + ("  " if versioned else ", ") + head[colons + 2:])
+        if versioned:  # "Changed in version 1.3:" then its text, after a pause
+            yield from scan.flush()
+        for k in range(scan.i + 1, j):
+            part = scan.line(k)
+            if part.strip() and not _FIELD.match(part.strip()):
+                self._add(part, k)
+        yield from scan.flush()
+
+    def _list_table(self, title: str, j: int) -> Iterator[Block]:
+        """".. list-table:: Title" and its body to line j: the title, then the rows."""
+        scan = self.scan
+        if title.strip():
+            scan.kind = "heading"
+            self._add(title)
+            yield from scan.flush()
+        rows, header = _list_table(scan.lines, scan.starts, scan.i, j)
+        yield from _table_blocks(scan.text, rows, header, self.substitutions, name_first=True)
+
+    def _doctest(self) -> Generator[Block, None, bool]:
+        """A doctest block (">>>"), to the next blank line: skipped as code."""
+        scan = self.scan
+        if not scan.line().lstrip().startswith(">>>"):
+            return False
+        yield from scan.flush()
+        j = scan.until_blank()
+        yield scan.skipped("code", scan.i, j)
+        return scan.advance(j)
+
+    def _overline(self) -> Generator[Block, None, bool]:
+        """An adornment over a title (the title and its underline follow): not read."""
+        scan = self.scan
+        stripped, i = scan.line().strip(), scan.i
+        if not (_ADORNMENT.fullmatch(stripped) and i + 2 < len(scan) and _title_under(scan.lines, i + 1)
+                and scan.line(i + 2).strip() and scan.line(i + 2).strip()[0] == stripped[0]):
+            return False
+        yield from ()  # nothing to read
+        return scan.advance()
+
+    def _section_title(self) -> Generator[Block, None, bool]:
+        """A title over its adornment: a heading."""
+        scan = self.scan
+        if scan.para or not _title_under(scan.lines, scan.i):
+            return False
+        scan.kind = "heading"
+        self._add(scan.line())
+        yield from scan.flush()
+        return scan.advance(scan.i + 2)
+
+    def _table(self) -> Generator[Block, None, bool]:
+        """A grid or simple table from its top border: a row at a time."""
+        scan, line = self.scan, self.scan.line()
+        stripped = line.strip()
         table = _grid_table if _GRID_BORDER.fullmatch(stripped) else (
             _simple_table if _SIMPLE_TABLE_BORDER.fullmatch(stripped) else None)
-        if table is not None and not para and indent == 0:
-            rows, header, j = table(lines, starts, i)
-            yield from _table_blocks(text, rows, header, substitutions, name_first=table is _grid_table)
-            i = j
-            continue
-        if (_ADORNMENT.fullmatch(stripped) or _SIMPLE_TABLE_BORDER.fullmatch(stripped)
+        if table is None or scan.para or _indent(line) > 0:
+            return False
+        rows, header, j = table(scan.lines, scan.starts, scan.i)
+        yield from _table_blocks(scan.text, rows, header, self.substitutions, name_first=table is _grid_table)
+        return scan.advance(j)
+
+    def _transition(self) -> Generator[Block, None, bool]:
+        """A transition or a table border: it closes the open block."""
+        stripped = self.scan.line().strip()
+        if not (_ADORNMENT.fullmatch(stripped) or _SIMPLE_TABLE_BORDER.fullmatch(stripped)
                 or _GRID_BORDER.fullmatch(stripped)):
-            yield from flush()  # a transition or a table border
-            i += 1
-            continue
-        if stripped.startswith("|") and not _SUBSTITUTION.match(stripped):  # a table row or line block
-            yield from flush()
-            kind = "table_row"
-            add(i, line)
-            yield from flush()
-            i += 1
-            continue
+            return False
+        yield from self.scan.flush()
+        return self.scan.advance()
+
+    def _bar_line(self) -> Generator[Block, None, bool]:
+        """A line opening with "|" (a table row or a line block): a block of its own."""
+        scan, stripped = self.scan, self.scan.line().strip()
+        if not stripped.startswith("|") or _SUBSTITUTION.match(stripped):
+            return False
+        yield from scan.flush()
+        scan.kind = "table_row"
+        self._add(scan.line())
+        yield from scan.flush()
+        return scan.advance()
+
+    def _line(self) -> Generator[Block, None, bool]:
+        """A list item or a field (":param x:") opens a block; another line goes on with the open one."""
+        scan, line = self.scan, self.scan.line()
+        indent = _indent(line)
+        body = line[indent:]
         bullet = _BULLET.match(body)
         field = _FIELD.match(body)
         if bullet:
-            yield from flush()
-            kind = "list_item"
+            yield from scan.flush()
+            scan.kind = "list_item"
             number = re.match(r"\(?(\d+)[.)]", bullet.group(1))
             line = _blank(line, indent, indent + bullet.end())
             if number:  # "1. Install": steps keep their number ("one, install")
                 at = indent + number.start(1)
                 line = line[:at] + number.group(1) + "," + line[at + len(number.group(1)) + 1:]
         elif field:  # ":param x: the value": "param x, the value"; each field its own block
-            yield from flush()
+            yield from scan.flush()
             line = _blank(line, indent, indent + 1)
             colon = indent + field.end(1)
             line = line[:colon] + "," + line[colon + 1:]
-        add(i, line)
-        i += 1
-    yield from flush()
+        self._add(line)
+        return scan.advance()

@@ -13,9 +13,10 @@ offset in the input.
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import Generator, Iterator
 
-from .markdown import Block, assembled, line_starts
+from . import Block
+from .scanner import LineScanner, Span
 
 _HEADING = re.compile(r"(={1,6}|#{1,6})\s+\S")
 _BLOCK_TITLE = re.compile(r"\.(?![.\s])\S")
@@ -107,117 +108,144 @@ def clean_inline(line: str, values: dict[str, str], offset: int
 
 def blocks(text: str) -> Iterator[Block]:
     """Yield blocks one paragraph, heading, list item, table row or skipped construct at a time."""
-    lines = text.splitlines(keepends=True)
-    starts = line_starts(lines)
-    values = attributes(text)
-    para: list[tuple[int, str]] = []
-    kind = "paragraph"
+    return _Reader(text).blocks()
 
-    def flush() -> Iterator[Block]:
-        nonlocal para, kind
-        if para:
-            start, end, raw = assembled(text, para)  # line ends kept: "text +" breaks a line
-            cleaned, skips, said = clean_inline(raw, values, start)
-            cleaned = re.sub(r"[\r\n]", " ", cleaned)
-            if cleaned.strip() or skips or said:
-                yield Block(kind, start, end, cleaned, skips=skips, said_as=said)
-        para, kind = [], "paragraph"
 
-    def hidden(what: str, i: int, j: int) -> Block:
-        end = starts[j - 1] + len(lines[j - 1].rstrip("\r\n"))
-        return Block(what, starts[i], end, text[starts[i]:end], True)
+class _Reader:
+    """AsciiDoc's handlers, one per construct."""
 
-    i = 0
-    while i < len(lines):
-        line = lines[i].rstrip("\r\n")
-        stripped = line.strip()
-        if not stripped:
-            yield from flush()
-            i += 1
-            continue
+    def __init__(self, text: str):
+        self.scan = LineScanner(text, self._finish)
+        self.values = attributes(text)
+
+    def blocks(self) -> Iterator[Block]:
+        return self.scan.read((self.scan.blank_line, self._delimited, self._table, self._comment,
+                               self._admonition_style, self._entry, self._literal, self._heading,
+                               self._block_title, self._line))
+
+    def _finish(self, start: int, raw: str) -> tuple[str, list[Span], list[Span]]:
+        """Inline markup is cleaned over the whole block, line ends kept: "text +" breaks a line."""
+        cleaned, skips, said = clean_inline(raw, self.values, start)
+        return re.sub(r"[\r\n]", " ", cleaned), skips, said
+
+    def _delimited(self) -> Generator[Block, None, bool]:
+        """A delimited block ("----", "====", "****"...) to its closing delimiter: example, sidebar
+        and quote blocks read, listing, literal, passthrough and comment blocks skipped."""
+        scan, stripped = self.scan, self.scan.line().strip()
         delimiter = stripped[0] if len(stripped) >= 4 and stripped == stripped[0] * len(stripped) else ""
-        if delimiter in _DELIMITERS:
-            yield from flush()
-            j = next((k for k in range(i + 1, len(lines)) if lines[k].strip() == stripped), len(lines) - 1)
-            if _DELIMITERS[delimiter]:  # example, sidebar, quote: the delimiters go, the text is read
-                i += 1
-                lines_inside = range(i, j)
-                for k in lines_inside:
-                    if not lines[k].strip():
-                        yield from flush()
-                    else:
-                        para.append((starts[k], lines[k].rstrip("\r\n")))
-                yield from flush()
-            else:
-                what = {"-": "code", ".": "code", "+": "passthrough block", "/": "doc_comment"}[delimiter]
-                yield hidden(what, i, j + 1)
-            i = j + 1
-            continue
-        if _TABLE.match(stripped) and not para:
-            j = next((k for k in range(i + 1, len(lines)) if _TABLE.match(lines[k].strip())), len(lines) - 1)
-            yield from _table(text, lines, starts, i, j, values)
-            i = j + 1
-            continue
-        if stripped.startswith("//"):
-            yield from flush()
-            yield hidden("doc_comment", i, i + 1)
-            i += 1
-            continue
+        if delimiter not in _DELIMITERS:
+            return False
+        yield from scan.flush()
+        i = scan.i
+        j = scan.find(lambda line: line.strip() == stripped)
+        j = len(scan) - 1 if j is None else j
+        if _DELIMITERS[delimiter]:  # example, sidebar, quote: the delimiters go, the text is read
+            for k in range(i + 1, j):
+                if scan.is_blank(k):
+                    yield from scan.flush()
+                else:
+                    scan.add(scan.line(k), k)
+            yield from scan.flush()
+        else:
+            what = {"-": "code", ".": "code", "+": "passthrough block", "/": "doc_comment"}[delimiter]
+            yield scan.skipped(what, i, j + 1)
+        return scan.advance(j + 1)
+
+    def _table(self) -> Generator[Block, None, bool]:
+        """A "|===" table, to its closing "|===": a row at a time."""
+        scan = self.scan
+        if not _TABLE.match(scan.line().strip()) or scan.para:
+            return False
+        j = scan.find(lambda line: _TABLE.match(line.strip()))
+        j = len(scan) - 1 if j is None else j
+        yield from _table(scan.text, scan.lines, scan.starts, scan.i, j, self.values)
+        return scan.advance(j + 1)
+
+    def _comment(self) -> Generator[Block, None, bool]:
+        """A "//" comment line: skipped."""
+        scan = self.scan
+        if not scan.line().strip().startswith("//"):
+            return False
+        yield from scan.flush()
+        yield scan.skipped("doc_comment", scan.i, scan.i + 1)
+        return scan.advance()
+
+    def _admonition_style(self) -> Generator[Block, None, bool]:
+        """"[NOTE]" over a block: "note," read before it."""
+        scan, line = self.scan, self.scan.line()
+        stripped = line.strip()
         style = stripped[1:-1].split(",")[0] if _BLOCK_ATTRIBUTES.match(stripped) else ""
-        if style in _ADMONITION_NAMES and not para:  # "[NOTE]" over a block: read "note," before it
-            para.append((starts[i], " " + style + "," + line[len(style) + 2:]))
-            yield from flush()
-            i += 1
-            continue
-        if (_ATTRIBUTE_ENTRY.match(line) or _BLOCK_ATTRIBUTES.match(stripped) or _DIRECTIVE.match(stripped)) \
-                and not para:
-            what = ("attribute entry" if _ATTRIBUTE_ENTRY.match(line)
-                    else "directive" if _DIRECTIVE.match(stripped) else "block attributes")
-            if stripped.startswith("image::"):
-                what = "image"
-            yield hidden(what, i, i + 1)
-            i += 1
-            continue
-        if line[:1] in (" ", "\t") and not para:  # an indented literal paragraph
-            j = i
-            while j < len(lines) and lines[j].strip():
-                j += 1
-            yield hidden("code", i, j)
-            i = j
-            continue
+        if style not in _ADMONITION_NAMES or scan.para:
+            return False
+        scan.add(" " + style + "," + line[len(style) + 2:])
+        yield from scan.flush()
+        return scan.advance()
+
+    def _entry(self) -> Generator[Block, None, bool]:
+        """An attribute entry, block attributes, a block image, an include or a conditional: skipped."""
+        scan, line = self.scan, self.scan.line()
+        stripped = line.strip()
+        if scan.para or not (_ATTRIBUTE_ENTRY.match(line) or _BLOCK_ATTRIBUTES.match(stripped)
+                             or _DIRECTIVE.match(stripped)):
+            return False
+        what = ("attribute entry" if _ATTRIBUTE_ENTRY.match(line)
+                else "directive" if _DIRECTIVE.match(stripped) else "block attributes")
+        yield scan.skipped("image" if stripped.startswith("image::") else what, scan.i, scan.i + 1)
+        return scan.advance()
+
+    def _literal(self) -> Generator[Block, None, bool]:
+        """An indented literal paragraph, to the next blank line: skipped as code."""
+        scan = self.scan
+        if scan.line()[:1] not in (" ", "\t") or scan.para:
+            return False
+        j = scan.until_blank()
+        yield scan.skipped("code", scan.i, j)
+        return scan.advance(j)
+
+    def _heading(self) -> Generator[Block, None, bool]:
+        """"= Title", "== Section": a heading."""
+        scan, line = self.scan, self.scan.line()
         heading = _HEADING.match(line)
-        if heading:
-            yield from flush()
-            kind = "heading"
-            para.append((starts[i], " " * len(heading.group(1)) + line[len(heading.group(1)):]))
-            yield from flush()
-            i += 1
-            continue
-        if _BLOCK_TITLE.match(line) and not para:
-            kind = "heading"
-            para.append((starts[i], " " + line[1:]))
-            yield from flush()
-            i += 1
-            continue
+        if not heading:
+            return False
+        yield from scan.flush()
+        scan.kind = "heading"
+        scan.add(" " * len(heading.group(1)) + line[len(heading.group(1)):])
+        yield from scan.flush()
+        return scan.advance()
+
+    def _block_title(self) -> Generator[Block, None, bool]:
+        """".Title" over a block: read as a heading."""
+        scan, line = self.scan, self.scan.line()
+        if not _BLOCK_TITLE.match(line) or scan.para:
+            return False
+        scan.kind = "heading"
+        scan.add(" " + line[1:])
+        yield from scan.flush()
+        return scan.advance()
+
+    def _line(self) -> Generator[Block, None, bool]:
+        """A list item, an admonition paragraph ("NOTE: text") or a description ("term:: text")
+        opens a block; another line goes on with the open one."""
+        scan, line = self.scan, self.scan.line()
         bullet = _LIST.match(line)
         admonition = _ADMONITION.match(line)
         description = _DESCRIPTION.match(line) if not bullet else None
         if bullet:
-            yield from flush()
-            kind = "list_item"
+            yield from scan.flush()
+            scan.kind = "list_item"
             line = " " * bullet.end() + line[bullet.end():]
         elif admonition:  # "NOTE: text": "note, text"
-            yield from flush()
+            yield from scan.flush()
             colon = admonition.end(1)
             line = line[:colon] + "," + line[colon + 1:]
         elif description and description.group(1).strip() and not description.group(1).startswith(" "):
-            yield from flush()  # "term:: definition": "term, definition"
-            kind = "list_item"
+            yield from scan.flush()  # "term:: definition": "term, definition"
+            scan.kind = "list_item"
             a, b = description.span(2)
             line = line[:a] + "," + " " * (b - a - 1) + line[b:]
-        para.append((starts[i], line))
-        i += 1
-    yield from flush()
+        scan.add(line)
+        return scan.advance()
 
 
 def _table(text: str, lines: list[str], starts: list[int], i: int, j: int, values: dict[str, str]

@@ -12,8 +12,9 @@ import json
 import re
 from typing import Iterator
 
-from ..errors import EnunciateError
-from .markdown import _GAP, Block, join_split_words
+from ...errors import EnunciateError
+from . import Block
+from .markdown import _GAP, join_split_words
 from .markdown import blocks as markdown_blocks
 
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Generator, Iterator
 
-from .latex import INLINE_MATH, is_math, latex_words
-
-PAUSE_S = {"heading": 0.6, "paragraph": 0.5, "list_item": 0.3, "quote": 0.5, "table_row": 0.3}
+from ..latex import INLINE_MATH, is_math, latex_words
+from . import Block
+from .scanner import LineScanner, Span
 
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 # MyST's admonition fences ("```{note}", "```{versionadded} 6.0"): prose, read with its name first
@@ -65,43 +64,6 @@ video wbr""".split())
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z][a-zA-Z0-9]{1,31});")
 _FOOTNOTE_REF = re.compile(r"\[\^[^\]\s]{1,40}\](?!:)")
 _FOOTNOTE_DEF = re.compile(r"^\s{0,3}\[\^[^\]\s]{1,40}\]:\s*")
-
-
-@dataclass
-class Block:
-    """A unit of narration. `text` has the original's length inside [start, end): markup is spaces."""
-
-    kind: str
-    start: int
-    end: int
-    text: str
-    skipped: bool = False
-    skips: list[tuple[int, int, str]] = field(default_factory=list)  # [start, end) not read, why
-    said_as: list[tuple[int, int, str]] = field(default_factory=list)  # [start, end) read as this text
-    # a character written wider than one ("\\u2192" in a notebook): its offset -> the end of its writing
-    wide: dict[int, int] = field(default_factory=dict)
-
-    @property
-    def pause_s(self) -> float:
-        return PAUSE_S.get(self.kind, 0.5)
-
-
-def line_starts(lines: list[str]) -> list[int]:
-    """The offset where each of `lines` (split with their ends kept) starts, and the text's end."""
-    starts = [0]
-    for raw in lines:
-        starts.append(starts[-1] + len(raw))
-    return starts
-
-
-def assembled(text: str, para: list[tuple[int, str]]) -> tuple[int, int, str]:
-    """A paragraph's cleaned lines ((offset, line), in order) laid over blanks at their offsets,
-    the line ends between them kept: (start, end, text of the same length as text[start:end])."""
-    start, end = para[0][0], para[-1][0] + len(para[-1][1])
-    chars = [c if c in "\r\n" else " " for c in text[start:end]]
-    for off, line in para:
-        chars[off - start: off - start + len(line)] = line
-    return start, end, "".join(chars)
 
 
 def _blank(s: str, a: int, b: int) -> str:
@@ -331,166 +293,204 @@ def _cell_name(cell: str) -> str:
     return " ".join(_CELL_MARKUP.sub("", shown).split())
 
 
+def _indent(line: str) -> int:
+    return len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
+
+
+def _one_line(raw: str) -> str:
+    """A paragraph's line ends are spaces: emphasis may span them."""
+    return raw.replace("\r", " ").replace("\n", " ")
+
+
 def blocks(text: str, markdown: bool = True) -> Iterator[Block]:
-    """Yield blocks lazily, one paragraph/heading/list item at a time (long inputs stream)."""
-    pos = 0
-    para: list[tuple[int, str]] = []  # (offset, cleaned line) of the running paragraph
-    skips: list[tuple[int, int, str]] = []  # spans of the running paragraph not read aloud
-    escaped: list[int] = []  # offsets of its escaped characters, hidden until the paragraph ends
-    said: list[tuple[int, int, str]] = []  # spans of the running paragraph read as other words
-    para_kind = "paragraph"
-    hidden_kind, hidden_start = "", -1  # an open fenced code block or multi-line HTML comment
-    indented_start, indented_end = -1, -1  # an indented code block (4 spaces, not inside a list)
-    in_list = False  # indented lines after a list item continue it; elsewhere they are code
-    last_row: list[str] = []  # the cells of the table row just read: the header, if a |---| line follows
-    headers: list[str] = []  # the table's column names, said before each cell of its body rows
-    myst_close, myst_open = "", False  # the fence that closes an open MyST admonition; its first line
+    """Yield blocks lazily, one paragraph/heading/list item at a time (long inputs stream).
+    `markdown=False`: plain text, a paragraph between blank lines."""
+    if markdown:
+        return _Reader(text).blocks()
+    scan = LineScanner(text, lambda start, raw: (_one_line(raw), [], []))
+    return scan.read((scan.blank_line, scan.text_line))
 
-    def flush() -> Iterator[Block]:
-        nonlocal para, skips, escaped, said
-        if para:
-            start = para[0][0]
-            end = para[-1][0] + len(para[-1][1])
-            body = text[start:end]
-            chars = list(" " * len(body))
-            for off, line in para:
-                chars[off - start: off - start + len(line)] = line
-            cleaned = "".join(chars)
-            if markdown:
-                cleaned = _emphasis_and_escapes(cleaned, [i - start for i in escaped])
-                cleaned, joined = join_split_words(cleaned, said, start)
-                said = said + joined
-            if cleaned.strip() or skips or said:
-                yield Block(para_kind, start, end, cleaned, skips=skips, said_as=said)
-        para, skips, escaped, said = [], [], [], []
 
-    def hidden(kind: str, start: int, end: int) -> Block:
-        return Block(kind, start, end, text[start:end], True)
+class _Reader:
+    """Markdown's handlers, one per construct, and what they remember from line to line."""
 
-    for raw in text.splitlines(keepends=True):
-        line = raw.rstrip("\r\n")
-        start = pos
-        pos += len(raw)
-        if not markdown:
-            if line.strip():
-                para.append((start, line))
-            else:
-                yield from flush()
-            continue
-        if hidden_kind == "math":  # a "$$" display formula runs to the closing "$$"
-            if line.strip() == "$$":
-                end = start + len(line)
-                tex = text[hidden_start:end].strip()[2:-2]
-                yield Block("paragraph", hidden_start, end, " " * (end - hidden_start),
-                            said_as=[(hidden_start, end, latex_words(tex))])
-                hidden_kind = ""
-            continue
-        if hidden_kind:
-            if (_FENCE.match(line) if hidden_kind in ("code", "directive") else "-->" in line):
-                yield hidden(hidden_kind, hidden_start, start + len(line))
-                hidden_kind = ""
-            continue
-        if line.strip() == "$$":
-            yield from flush()
-            hidden_kind, hidden_start = "math", start
-            continue
-        indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
-        if indented_end >= 0:  # inside an indented code block: blank lines and deep lines go on
+    def __init__(self, text: str):
+        self.scan = LineScanner(text, self._finish)
+        self.escaped: list[int] = []  # offsets of the open block's escaped characters, hidden until it closes
+        self.code: list[int] | None = None  # an open indented code block: its first and last lines
+        self.in_list = False  # indented lines after a list item continue it; elsewhere they are code
+        self.last_row: list[str] = []  # the cells of the table row just read: the header, if a |---| line follows
+        self.headers: list[str] = []  # the table's column names, said before each cell of its body rows
+        self.myst_close, self.myst_open = "", False  # the fence that closes an open MyST admonition; its first line
+
+    def blocks(self) -> Iterator[Block]:
+        yield from self.scan.read((self._math, self._indented_code, self._myst_admonition, self._fence,
+                                   self._setext_heading, self._break, self._link_definition, self._line))
+        if self.code:
+            yield self.scan.skipped("code", self.code[0], self.code[1] + 1)
+
+    def _finish(self, start: int, raw: str) -> tuple[str, list[Span], list[Span]]:
+        """Emphasis and escapes are finished over the whole block (bold may span a line break),
+        then the words that markup cuts are joined."""
+        cleaned = _emphasis_and_escapes(_one_line(raw), [i - start for i in self.escaped])
+        self.escaped = []
+        cleaned, joined = join_split_words(cleaned, self.scan.said, start)
+        return cleaned, [], joined
+
+    def _math(self) -> Generator[Block, None, bool]:
+        """A "$$" display formula, to the closing "$$": read as words."""
+        scan = self.scan
+        if scan.line().strip() != "$$":
+            return False
+        yield from scan.flush()
+        close = scan.find(lambda line: line.strip() == "$$")
+        if close is None:  # unclosed: skipped, still reported
+            yield scan.skipped("math", scan.i)
+            return scan.advance(len(scan))
+        start, end = scan.start(), scan.end(close)
+        tex = scan.text[start:end].strip()[2:-2]
+        yield Block("paragraph", start, end, " " * (end - start), said_as=[(start, end, latex_words(tex))])
+        return scan.advance(close + 1)
+
+    def _indented_code(self) -> Generator[Block, None, bool]:
+        """CommonMark's indented code (4 spaces, not inside a paragraph or a list), which blank and
+        deep lines continue; the line that ends it is read by the next handlers."""
+        scan, line = self.scan, self.scan.line()
+        indent = _indent(line)
+        if self.code:
             if not line.strip() or indent >= 4:
-                indented_end = start + len(line) if line.strip() else indented_end
-                continue
-            yield hidden("code", indented_start, indented_end)
-            indented_end = -1
-        if indent >= 4 and line.strip() and not para and not in_list:  # CommonMark's indented code
-            indented_start, indented_end = start, start + len(line)
-            continue
+                if line.strip():
+                    self.code[1] = scan.i
+                return scan.advance()
+            yield scan.skipped("code", self.code[0], self.code[1] + 1)
+            self.code = None
+        if indent >= 4 and line.strip() and not scan.para and not self.in_list:
+            self.code = [scan.i, scan.i]
+            return scan.advance()
         if line.strip() and indent == 0:
-            in_list = bool(_LIST.match(line))
+            self.in_list = bool(_LIST.match(line))
         elif _LIST.match(line):
-            in_list = True
-        if myst_close and re.match(rf"^\s{{0,3}}{re.escape(myst_close[0])}{{{len(myst_close)},}}\s*$", line):
-            yield from flush()  # the admonition's closing fence
-            myst_close, myst_open = "", False
-            continue
-        if myst_open and _DIRECTIVE_OPTION.match(line):  # its options are not read
-            continue
-        myst_open = False
+            self.in_list = True
+        return False
+
+    def _myst_admonition(self) -> Generator[Block, None, bool]:
+        """MyST's "```{note}": "note," then its text; its options are not read; its fence closes it."""
+        scan, line = self.scan, self.scan.line()
+        if self.myst_close and re.match(rf"^\s{{0,3}}{re.escape(self.myst_close[0])}{{{len(self.myst_close)},}}\s*$",
+                                        line):
+            yield from scan.flush()
+            self.myst_close, self.myst_open = "", False
+            return scan.advance()
+        if self.myst_open and _DIRECTIVE_OPTION.match(line):
+            return scan.advance()
+        self.myst_open = False
         myst = _MYST_FENCE.match(line)
-        if myst and myst.group(2).lower() in MYST_PROSE:  # "```{note}": "note," then its text
-            yield from flush()
-            name = myst.group(2).lower()
-            versioned = name.startswith("version") or name == "deprecated"  # new in version 6.0
-            head = " " * myst.start(2) + line[myst.start(2):myst.end(2)] + ("  " if versioned else ", ") + \
-                clean_inline(myst.group(3))[0]
-            para, para_kind = [(start, head)], "paragraph"
-            yield from flush()
-            myst_close, myst_open = myst.group(1), True
-            continue
-        opens_comment = _COMMENT_OPEN.match(line)
-        if _FENCE.match(line) or (opens_comment and "-->" not in line[opens_comment.end():]):
-            yield from flush()
-            hidden_kind, hidden_start = ("code" if _FENCE.match(line) else "comment"), start
-            if myst and myst.group(2).lower() not in _MYST_CODE:  # "```{toctree}", "```{image}"
-                hidden_kind = "directive"
-            continue
-        if para and para_kind == "paragraph" and _SETEXT.match(line):  # "Title" over "=====": a heading
-            para_kind = "heading"
-            yield from flush()
-            para_kind = "paragraph"
-            continue
-        if not line.strip() or _RULE.match(line) or _TABLE_SEP.match(line):
-            headers = last_row if _TABLE_SEP.match(line) and line.lstrip().startswith("|") else []
-            last_row = []
-            yield from flush()
-            continue
+        if not (myst and myst.group(2).lower() in MYST_PROSE):
+            return False
+        yield from scan.flush()
+        name = myst.group(2).lower()
+        versioned = name.startswith("version") or name == "deprecated"  # new in version 6.0
+        scan.add(" " * myst.start(2) + line[myst.start(2):myst.end(2)] + ("  " if versioned else ", ")
+                 + clean_inline(myst.group(3))[0])
+        yield from scan.flush()
+        self.myst_close, self.myst_open = myst.group(1), True
+        return scan.advance()
+
+    def _fence(self) -> Generator[Block, None, bool]:
+        """Fenced code, a MyST directive ("```{toctree}") or an HTML comment over lines, to the line
+        that closes it: skipped, reported."""
+        scan, line = self.scan, self.scan.line()
+        fence, comment = _FENCE.match(line), _COMMENT_OPEN.match(line)
+        if not (fence or (comment and "-->" not in line[comment.end():])):
+            return False
+        yield from scan.flush()
+        myst = _MYST_FENCE.match(line)
+        kind = "directive" if myst and myst.group(2).lower() not in _MYST_CODE else "code" if fence else "comment"
+        close = scan.find(_FENCE.match if fence else lambda s: "-->" in s)
+        yield scan.skipped(kind, scan.i, None if close is None else close + 1)
+        return scan.advance(len(scan) if close is None else close + 1)
+
+    def _setext_heading(self) -> Generator[Block, None, bool]:
+        """"Title" over "=====": the open paragraph is a heading."""
+        scan = self.scan
+        if not (scan.para and scan.kind == "paragraph" and _SETEXT.match(scan.line())):
+            return False
+        scan.kind = "heading"
+        yield from scan.flush()
+        return scan.advance()
+
+    def _break(self) -> Generator[Block, None, bool]:
+        """A blank line, a rule or a table's |---| line closes the open block; the row above a
+        |---| is the table's header."""
+        scan, line = self.scan, self.scan.line()
+        if line.strip() and not _RULE.match(line) and not _TABLE_SEP.match(line):
+            return False
+        self.headers = self.last_row if _TABLE_SEP.match(line) and line.lstrip().startswith("|") else []
+        self.last_row = []
+        yield from scan.flush()
+        return scan.advance()
+
+    def _link_definition(self) -> Generator[Block, None, bool]:
+        """"[ref]: https://x.org": skipped, reported."""
+        scan = self.scan
+        if not _LINK_DEF.match(scan.line()):
+            return False
+        self.last_row, self.headers = [], []
+        yield from scan.flush()
+        yield scan.skipped("link_definition", scan.i, scan.i + 1)
+        return scan.advance()
+
+    def _line(self) -> Generator[Block, None, bool]:
+        """A heading, list item, quote, table row, footnote or paragraph line, cleaned: it opens a
+        block or goes on with the open one."""
+        scan, line = self.scan, self.scan.line()
         kind, prefix = _line_kind(line)
         if kind != "table_row":
-            last_row, headers = [], []
+            self.last_row, self.headers = [], []
         footnote = _FOOTNOTE_DEF.match(line)  # "[^1]: text": the text is read, the mark is not
         if footnote:
             kind, prefix = "paragraph", footnote.end()
-            yield from flush()
-        elif _LINK_DEF.match(line):
-            yield from flush()
-            yield hidden("link_definition", start, start + len(line))
-            continue
+            yield from scan.flush()
+        cleaned, skips, hidden_at, said = self._cleaned(line, kind, prefix)
+        # A wrapped list item or quote goes on: the next line without a marker (or with ">" in a
+        # quote) belongs to it, as CommonMark's lazy continuation says.
+        continues = scan.para and ((kind == "paragraph" and scan.kind in ("list_item", "quote"))
+                                   or (kind == "quote" and scan.kind == "quote"))
+        if not continues and (kind != "paragraph" or scan.kind != "paragraph"):
+            yield from scan.flush()
+            scan.kind = kind
+        start = scan.start()
+        scan.add(cleaned)
+        scan.skips += [(start + a, start + b, why) for a, b, why in skips]
+        self.escaped += [start + prefix + i for i in hidden_at]
+        scan.said += [(start + prefix + a, start + prefix + b, words) for a, b, words in said]
+        if kind in ("heading", "table_row"):
+            yield from scan.flush()
+        return scan.advance()
+
+    def _cleaned(self, line: str, kind: str, prefix: int) -> tuple[str, list[Span], list[int], list[Span]]:
+        """A line of `kind` with its markup blanked: the text, its spans not read (offsets in the
+        line), and, after its `prefix` markup, where escaped characters are hidden and the spans
+        read as other words."""
         body = line
         if kind == "heading":
             close = _ATX_CLOSE.search(body)
             body = body[:close.start()] + " " * (len(body) - close.start()) if close else body
-        line_skips = []
+        skips = []
         alert = _ALERT.match(body, prefix) if kind == "quote" else None
         if alert:
             body = body[:alert.start()] + "  " + alert[1] + "," + body[alert.end(1) + 1:]
         box = _TASK_BOX.match(body, prefix) if kind == "list_item" else None
         if box:
-            line_skips.append((box.start(), box.end() - 1, "task box not read aloud"))
+            skips.append((box.start(), box.end() - 1, "task box not read aloud"))
             body = _blank(body, box.start(), box.end())
-        cleaned, inline_skips, hidden_at, inline_said = clean_inline(body[prefix:])
+        cleaned, inline_skips, hidden_at, said = clean_inline(body[prefix:])
         cleaned = " " * prefix + cleaned
         marker = _LIST.match(line) if kind == "list_item" else None
         if marker and marker.group(1)[0].isdigit():  # "1. Install": steps keep their number ("one, install")
             cleaned = cleaned[:marker.start(1)] + marker.group(1)[:-1] + "," + cleaned[marker.end(1):]
-        line_skips += [(prefix + a, prefix + b, why) for a, b, why in inline_skips]
+        skips += [(prefix + a, prefix + b, why) for a, b, why in inline_skips]
         if kind == "table_row":
-            cleaned, last_row, named = _table_row(line, cleaned, headers)
-            inline_said += named  # a row has no prefix: its offsets are the line's
-        # A wrapped list item or quote goes on: the next line without a marker (or with ">" in a
-        # quote) belongs to it, as CommonMark's lazy continuation says.
-        continues = para and ((kind == "paragraph" and para_kind in ("list_item", "quote"))
-                              or (kind == "quote" and para_kind == "quote"))
-        if not continues and (kind != "paragraph" or para_kind != "paragraph"):
-            yield from flush()
-            para_kind = kind
-        para.append((start, cleaned))
-        skips += [(start + a, start + b, why) for a, b, why in line_skips]
-        escaped += [start + prefix + i for i in hidden_at]
-        said += [(start + prefix + a, start + prefix + b, words) for a, b, words in inline_said]
-        if kind in ("heading", "table_row"):
-            yield from flush()
-            para_kind = "paragraph"
-    if hidden_kind:  # an unclosed fence or comment: still skipped, still reported
-        yield hidden(hidden_kind, hidden_start, len(text))
-    if indented_end >= 0:
-        yield hidden("code", indented_start, indented_end)
-    yield from flush()
+            cleaned, self.last_row, named = _table_row(line, cleaned, self.headers)
+            said += named  # a row has no prefix: its offsets are the line's
+        return cleaned, skips, hidden_at, said
