@@ -26,7 +26,7 @@ from enunciate.evaluate.terms import load_term_set
 
 from .browser import DevTools, require_chromium
 
-DEV_SET = Path(__file__).parent / "data" / "tech_sentences.tsv"
+from enunciate.evaluate.terms import DEV_SET  # noqa: E402
 THREADS = ["--threads", "2", "--terms", str(DEV_SET)]
 OTHER_SENTENCE = "The weather was lovely, so we walked along the river until dinner."
 

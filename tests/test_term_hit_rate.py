@@ -18,7 +18,9 @@ from enunciate.voices.registry import DEFAULT_VOICE
 # 3-sentence round trip through Whisper in the default run.
 pytestmark = pytest.mark.heavy
 
-DEV_SET = Path(__file__).parent / "data" / "tech_sentences.tsv"
+from enunciate.evaluate.terms import DEV_SET  # noqa: E402
+
+DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +60,7 @@ def test_release_note_readings_are_heard():
     """Environment variables, money rates, Kubernetes units, ratings, slash dates, address:port,
     hashes, versions and package names (tests/data/release_notes.tsv), spoken by the default voice
     and heard by Whisper tiny.en. 86% seen; the frontend before these readings scored 17%."""
-    release_notes = load_term_set(DEV_SET.with_name("release_notes.tsv"))
+    release_notes = load_term_set((DATA / "release_notes.tsv"))
     summary = roundtrip.run(engines.enunciate_engine(DEFAULT_VOICE, threads=2), release_notes,
                             asr="tiny.en").summary()
     print(f"\nrelease notes: term hit rate {summary['term_hit_rate']:.3f}; missed: {summary['failed_terms']}")
@@ -69,7 +71,7 @@ def test_package_readme_sentences_are_heard():
     """A neutral sample (tests/data/package_readmes.tsv: 40 sentences drawn by a fixed rule from
     package READMEs, 103 terms), spoken by the default voice and heard by Whisper tiny.en: 80.6%
     seen (82.5% with Whisper base; 77.7% held out, before the fixes its misses led to)."""
-    sample = load_term_set(DEV_SET.with_name("package_readmes.tsv"))
+    sample = load_term_set((DATA / "package_readmes.tsv"))
     assert len(sample) == 40
     summary = roundtrip.run(engines.enunciate_engine(DEFAULT_VOICE, threads=2), sample,
                             asr="tiny.en").summary()
@@ -81,7 +83,7 @@ def test_docstring_sentences_are_heard():
     """A second neutral sample (tests/data/docstrings.tsv: 40 API-docstring sentences from 8
     packages, 53 terms), heard by Whisper tiny.en: 77.4% seen (73.6% with Whisper base; 67.9% held
     out, before inline math and the other fixes its misses led to)."""
-    sample = load_term_set(DEV_SET.with_name("docstrings.tsv"))
+    sample = load_term_set((DATA / "docstrings.tsv"))
     summary = roundtrip.run(engines.enunciate_engine(DEFAULT_VOICE, threads=2), sample,
                             asr="tiny.en").summary()
     print(f"\ndocstrings: term hit rate {summary['term_hit_rate']:.3f}; missed: {summary['failed_terms']}")
@@ -92,7 +94,7 @@ def test_code_readings_are_heard():
     """Code spans, names read in parts, Kubernetes CPU, teraflops, tilde requirements, numbered
     listings and the rest of the readings added after commit c9fa182 (tests/data/code_readings.tsv, written for them),
     heard by Whisper tiny.en: 84% seen (92% with Whisper base; the frontend before them: 28%)."""
-    sample = load_term_set(DEV_SET.with_name("code_readings.tsv"))
+    sample = load_term_set((DATA / "code_readings.tsv"))
     summary = roundtrip.run(engines.enunciate_engine(DEFAULT_VOICE, threads=2), sample,
                             asr="tiny.en").summary()
     print(f"\ncode readings: term hit rate {summary['term_hit_rate']:.3f}; missed: {summary['failed_terms']}")

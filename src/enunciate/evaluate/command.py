@@ -24,7 +24,7 @@ from ..errors import EnunciateError
 log = logging.getLogger(__name__)
 
 # The dev set in a source checkout (tests/ is not installed with the package: pass --terms elsewhere).
-DEFAULT_TERMS = str(Path(__file__).resolve().parents[3] / "tests" / "data" / "tech_sentences.tsv")
+DEFAULT_TERMS = str(Path(__file__).resolve().parent / "data" / "tech_sentences.tsv")
 MLFLOW_EXPERIMENT = "enunciate-eval"
 LOWER_IS_BETTER = {"wer", "cer", "mcd_db", "f0_rmse_hz"}
 

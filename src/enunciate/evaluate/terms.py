@@ -142,7 +142,7 @@ def parse_terms(field_text: str, where: str) -> list[Term]:
     return terms
 
 
-DEV_SET = Path(__file__).resolve().parents[3] / "tests" / "data" / "tech_sentences.tsv"
+DEV_SET = Path(__file__).resolve().parent / "data" / "tech_sentences.tsv"  # package data: works installed too
 
 
 def load_term_set(path: str | Path) -> list[TermItem]:
