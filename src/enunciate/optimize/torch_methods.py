@@ -18,9 +18,9 @@ the folder keeps its ONNX file (the fp32 weights the transform starts from) and,
 `torch_state`, a safetensors record of the int8 weights with their scales and zero points.
 voice.json's options name the transform; the loader applies it and checks the result against the
 record (`apply_transform`), so what runs is what was measured, and no pickle is ever loaded.
-Pruning only zeroes weights, so a pruned
-variant is the parent's ONNX file with the pruned tensors written into its initializers: the
-graph (and its seeded-noise rewrite) is untouched and it runs on both engines.
+Pruning only zeroes weights, so a pruned variant is the parent's ONNX file with the pruned tensors
+written into its initializers: the graph (and its seeded-noise rewrite) is untouched and it runs
+on both engines.
 """
 from __future__ import annotations
 
@@ -295,15 +295,15 @@ def _flag(job: Job, key: str) -> bool:
 
 
 def _saved_int8(job: Job, model: nn.Module, pointwise: bool, model_file: Path | None, extra: dict) -> Result:
-    """Quantize, save the int8 state, and describe a torch-engine variant."""
+    """Quantize, record the int8 weights, and describe a torch-engine variant."""
+    from safetensors.torch import save_file
+
     name = "int8-dynamic-pointwise" if pointwise else "int8-dynamic"
     transform(model, name)
     counts = torch_counts(model)
     if counts["quantized_tensors"] == 0:
         log.warning("%s has no nn.Linear or nn.LSTM: quantize_dynamic changed nothing (pointwise=true "
                     "quantizes its 1x1 convolutions)", job.parent.name)
-    from safetensors.torch import save_file
-
     state = job.workdir / STATE_FILE
     save_file(int8_weights(model), str(state), metadata={"transform": name, "torch": torch.__version__})
     files = {"torch_state": state, **({"model": model_file} if model_file else {})}
