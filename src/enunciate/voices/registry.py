@@ -270,9 +270,9 @@ def _torch_threads(spec: VoiceSpec) -> None:
 
 
 def _torch_variant(voice: Voice, m: VoiceManifest, spec: VoiceSpec) -> Voice:
-    """A torch variant's options name a transform of its modules (optimize.torch_methods: int8)."""
+    """A torch variant's options name a transform of its modules (voices/torch_transforms.py: int8)."""
     if "torch_transform" in m.options:
-        from ..optimize.torch_methods import apply_transform
+        from .torch_transforms import apply_transform
 
         apply_transform(voice.model, m.options["torch_transform"], m.path("torch_state"), spec)
     return voice
