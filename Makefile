@@ -14,7 +14,7 @@ export OMP_WAIT_POLICY ?= PASSIVE
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) --upgrade pip
-	$(PIP) -e ".[eval,torch,speecht5,dev]"
+	$(PIP) -e ".[eval,torch,speecht5,dev,ray]"
 	touch $@
 
 $(VENV)/.bench-installed: $(VENV)/.installed

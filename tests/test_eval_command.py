@@ -283,34 +283,24 @@ def test_folder_without_term_set_ids(tmp_path):
 
 def test_mlflow_is_optional(tmp_path, heart_dir, monkeypatch):
     monkeypatch.setitem(sys.modules, "mlflow", None)  # import mlflow -> ImportError
-    with pytest.raises(EnunciateError, match="pip install mlflow"):
+    with pytest.raises(EnunciateError, match=r"pip install 'enunciate\[track\]'"):
         _eval("--ref-dir", str(heart_dir), "--test-dir", str(heart_dir), "--mlflow")
 
 
-def test_mlflow_logging(tmp_path, heart_dir, monkeypatch):
-    import contextlib
-    import types
+def test_mlflow_logging(tmp_path, heart_dir):
+    """The real mlflow (skinny) against a temporary file store: the run, its metrics and the JSON."""
+    pytest.importorskip("mlflow")
+    from enunciate.track import artifact_paths, client
 
-    logged = []
-
-    @contextlib.contextmanager
-    def start_run(run_name):
-        logged.append(("run", run_name))
-        yield
-
-    fake = types.SimpleNamespace(
-        set_experiment=lambda name: logged.append(("experiment", name)), start_run=start_run,
-        log_params=lambda params: logged.append(("params", params)),
-        log_metrics=lambda metrics: logged.append(("metrics", metrics)),
-        log_artifact=lambda path: logged.append(("artifact", path)))
-    monkeypatch.setitem(sys.modules, "mlflow", fake)
-    out_json = tmp_path / "x.json"
-    assert _eval("--ref-dir", str(heart_dir), "--test-dir", str(heart_dir), "--mlflow", "--json", str(out_json)) == 0
-    metrics = dict(logged)["metrics"]
-    assert metrics["pesq_wb_mean"] == pytest.approx(4.64, abs=0.01) and ("artifact", str(out_json)) in logged
-
-
-# ---------------------------------------------------------------- listen-test
+    out_json, store = tmp_path / "x.json", tmp_path / "mlruns"
+    assert _eval("--ref-dir", str(heart_dir), "--test-dir", str(heart_dir), "--mlflow", "--mlflow-uri", str(store),
+                 "--json", str(out_json)) == 0
+    mlclient, _ = client(store)
+    experiment = mlclient.get_experiment_by_name(command.MLFLOW_EXPERIMENT)
+    (run,) = mlclient.search_runs([experiment.experiment_id])
+    assert run.data.metrics["pesq_wb_mean"] == pytest.approx(4.64, abs=0.01)
+    assert run.data.params["mode"] == "intrusive"
+    assert out_json.name in [Path(p).name for p in artifact_paths(run.info.run_id, store)]
 
 def _tone_dir(folder: Path, names, freq: float, rate: int = 16000) -> Path:
     folder.mkdir()

@@ -13,6 +13,7 @@ from .options import MARKUPS
 from .evaluate.command import add_parser as add_eval_parsers
 from .lexicon_command import add_parser as add_lexicon_parsers
 from .bench.command import add_parser as add_bench_parsers
+from .batch.command import add_parser as add_batch_parsers
 
 EXIT_BAD_INPUT = 2
 
@@ -263,6 +264,10 @@ def cmd_serve(args) -> int:
               "threads": args.threads, "loudness_lufs": args.loudness}
     if voice_map is not None:
         config["voice_map"] = voice_map
+    if args.ray:  # Ray Serve: the same app on N replicas behind Ray's proxy
+        from .batch.ray_serve import serve_forever
+
+        return serve_forever(config, args.replicas, args.host, args.port)
     serve(args.host, args.port, **config)
     return 0
 
@@ -383,6 +388,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--loudness", type=float, metavar="LUFS", help="normalize every response to this loudness, "
                    "e.g. -16 (ITU-R BS.1770)")
     p.add_argument("--api-key-file", help="require this key (Authorization: Bearer); or set ENUNCIATE_API_KEY")
+    p.add_argument("--ray", action="store_true", help="deploy on Ray Serve (pip install 'enunciate[ray]')")
+    p.add_argument("--replicas", type=int, default=2, help="with --ray: replicas of the app")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("demo", help="speak the README's showcase sentences into a folder")
@@ -393,6 +400,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_eval_parsers(sub)  # enunciate eval, enunciate listen-test
     add_lexicon_parsers(sub)  # enunciate lexicon suggest
     add_bench_parsers(sub)  # enunciate bench, enunciate report
+    add_batch_parsers(sub)  # enunciate batch
     return parser
 
 

@@ -55,7 +55,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--dtype", choices=("fp32", "fp16", "bf16"), default="fp32", help="precision of VOICE-torch engines")
     p.add_argument("--json", metavar="FILE", help="write every number, the command line and the machine")
     p.add_argument("--markdown", metavar="FILE", help="write the tables as Markdown")
-    p.add_argument("--mlflow", action="store_true", help="log to MLflow (needs `pip install mlflow`)")
+    p.add_argument("--mlflow", action="store_true",
+                   help="log to MLflow (needs `pip install 'enunciate[track]'`), to ./mlruns or --mlflow-uri")
+    p.add_argument("--mlflow-uri", help="MLflow tracking URI or folder (default ./mlruns)")
     p.set_defaults(func=cmd_eval)
 
     p = subparsers.add_parser("listen-test", help="blinded MOS / A-B listening test: build the page, score ratings")
@@ -102,17 +104,10 @@ def _mode(args) -> str:
         if path and not (Path(path).parent if str(Path(path).parent) else Path(".")).is_dir():
             raise EnunciateError(f"cannot write {path}: folder {Path(path).parent} does not exist")
     if args.mlflow:
-        _mlflow()
+        from ..track import client
+
+        client(getattr(args, "mlflow_uri", None))  # MLflow missing or the store unusable: fail before evaluating
     return modes[0]
-
-
-def _mlflow():
-    try:
-        import mlflow
-    except ImportError:
-        raise EnunciateError("--mlflow needs MLflow: run `pip install mlflow`, or drop --mlflow "
-                             "(--json and --markdown work without it)") from None
-    return mlflow
 
 
 def _items(args):
@@ -396,7 +391,7 @@ def _write_outputs(args, report: dict, tables) -> None:
     if args.markdown:
         write_text_atomic(args.markdown, _markdown(report, tables))
     if args.mlflow:
-        _log_mlflow(report, [p for p in (args.json, args.markdown) if p])
+        _log_mlflow(report, [p for p in (args.json, args.markdown) if p], args.mlflow_uri)
 
 
 def _flat_metrics(summary: dict, prefix: str = "") -> dict[str, float]:
@@ -411,9 +406,9 @@ def _flat_metrics(summary: dict, prefix: str = "") -> dict[str, float]:
     return metrics
 
 
-def _log_mlflow(report: dict, artifacts: list[str]) -> None:
-    mlflow = _mlflow()
-    mlflow.set_experiment(MLFLOW_EXPERIMENT)
+def _log_mlflow(report: dict, artifacts: list[str], uri: str | None = None) -> None:
+    """One MLflow run per engine (or per comparison), through enunciate.track (the one module that
+    imports mlflow), to ./mlruns unless `uri` says otherwise."""
     params = {k: report[k] for k in ("mode", "command", "threads", "terms", "asr", "sentences", "seed")
               if report.get(k) is not None}
     if report["mode"] == "voices":
@@ -426,12 +421,11 @@ def _log_mlflow(report: dict, artifacts: list[str]) -> None:
         runs = [(f"{report['test_dir']} vs {report['ref_dir']}",
                  {f"{name}_{k}": v for name, m in report["means"].items() if m["mean"] is not None
                   for k, v in (("mean", m["mean"]), ("ci95_low", m["ci95"][0]), ("ci95_high", m["ci95"][1]))})]
-    for run_name, metrics in runs:
-        with mlflow.start_run(run_name=run_name):
-            mlflow.log_params(params | {"engine": run_name})
-            mlflow.log_metrics({k: v for k, v in metrics.items() if v is not None})
-            for path in artifacts:
-                mlflow.log_artifact(path)
+    from ..track import RunRecord, log_many
+
+    log_many(MLFLOW_EXPERIMENT, [RunRecord(run_name, params | {"engine": run_name},
+                                           {k: v for k, v in metrics.items() if v is not None}, tuple(artifacts))
+                                 for run_name, metrics in runs], uri=uri)
 
 
 # ---------------------------------------------------------------- listen-test

@@ -1,0 +1,23 @@
+"""Batch synthesis: a corpus, a folder of documents or a book -> one audio file per item, a resumable
+manifest, and the errors, on local worker processes or a Ray cluster.
+
+    from enunciate.batch import BatchJob, run_job
+    result = run_job(BatchJob("corpus.txt", "out/", workers=2))
+
+Data flow: `inputs` (INPUT -> items) -> `manifest` (which are done, what a row says) -> an executor
+(`local` processes or `ray_executor` actors, both calling `render`) -> rows appended by the driver ->
+`book` (loudness, chapter files, chapters VTT, one MP3) for EPUBs and books. Ray is imported only by
+`ray_executor` and `ray_serve`.
+"""
+from __future__ import annotations
+
+__all__ = ["BatchJob", "JobResult", "JobInterrupted", "run_job"]
+
+
+def __getattr__(name: str):
+    """Loaded on first use: the CLI imports `batch.command` for every command, `speak` included."""
+    if name in __all__:
+        from . import run
+
+        return getattr(run, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

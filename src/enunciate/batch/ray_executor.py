@@ -1,0 +1,95 @@
+"""The Ray executor: Ray Data `from_items` -> `map_batches` over a fixed pool of actors, each loading
+the voice once, writing audio files to OUTDIR (a filesystem every node sees) and returning manifest
+rows, which the driver appends exactly as the local executor's: the same files, manifest and resume.
+
+Ray is imported here only (the `ray` extra). Tasks go in windows of `window` items, so the driver
+never holds a whole 100 MB corpus; each window is one Ray Data job (its actors start again: about a
+second each on 2 cores). Blocks hold 4 groups (fewer when that would leave an actor idle), so a
+killed driver loses at most a few blocks' rows (their files are made again on the rerun), and Ray
+retries an item whose actor died.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import math
+import os
+from dataclasses import asdict
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from ..errors import EnunciateError
+from .render import Settings, Task, render
+
+log = logging.getLogger(__name__)
+
+
+def import_ray():
+    try:
+        import ray
+        import ray.data  # noqa: F401
+    except ImportError as e:
+        raise EnunciateError("--executor ray needs Ray: pip install 'enunciate[ray]'") from e
+    return ray
+
+
+class Synthesizer:
+    """A Ray Data actor: loads the job's voice once, then speaks batches of tasks."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        try:
+            settings.spec.load()
+        except EnunciateError:
+            pass  # each task reports it
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        tasks = [Task(**json.loads(t)) for t in batch["task"]]
+        rows = render(tasks, self.settings)
+        return {"result": np.array([json.dumps(r, ensure_ascii=False) for r in rows], dtype=object)}
+
+
+def connect(address: str | None, num_cpus: int | None = None) -> bool:
+    """Join the cluster at `address` ("auto": the one `ray start --head` made; "ray://host:10001":
+    Ray Client), or start Ray on this machine; an already running `ray.init` is used as it is.
+    Returns True when this call started Ray (and so should shut it down)."""
+    ray = import_ray()
+    if ray.is_initialized():
+        return False
+    address = address or os.environ.get("RAY_ADDRESS") or None
+    kwargs = {"address": address} if address else {"num_cpus": num_cpus, "include_dashboard": False}
+    try:
+        ray.init(log_to_driver=False, **kwargs)
+    except ConnectionError as e:
+        raise EnunciateError(f"cannot reach the Ray cluster at {address}: {e}; start one with `ray start --head` "
+                             "or leave out --ray-address to run Ray on this machine") from e
+    return True
+
+
+def execute(groups: Iterable[list[Task]], settings: Settings, actors: int = 2, num_cpus: float = 1,
+            num_gpus: float = 0, address: str | None = None, window: int = 10_000) -> Iterator[dict]:
+    """Rows (or error records) as blocks finish, in any order."""
+    ray = import_ray()
+    started = connect(address)
+    try:
+        context = ray.data.DataContext.get_current()
+        context.enable_progress_bars = False  # the job draws one bar for both executors
+        groups = iter(groups)
+        while True:
+            window_groups = list(itertools.islice(groups, max(1, window)))
+            if not window_groups:
+                break
+            batch_size = max(len(g) for g in window_groups)
+            tasks = [{"task": json.dumps(asdict(t), ensure_ascii=False)} for g in window_groups for t in g]
+            blocks = min(len(tasks), max(2 * actors, math.ceil(len(tasks) / (4 * batch_size))))  # every actor busy
+            dataset = ray.data.from_items(tasks, override_num_blocks=blocks).map_batches(
+                Synthesizer, fn_constructor_kwargs={"settings": settings}, batch_size=batch_size,
+                batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=actors), num_cpus=num_cpus,
+                num_gpus=num_gpus or None)  # Ray Data restarts a dead actor and retries its block
+            for row in dataset.iter_rows():
+                yield json.loads(row["result"])
+    finally:
+        if started:
+            ray.shutdown()
