@@ -150,6 +150,23 @@ def summarize(results: list[dict], seconds: float) -> dict:
             "errors": sum(r["status"] == "error" for r in results)}
 
 
+def first_chunk_ms(texts: list[str], threads: int) -> float:
+    """Median time for the default voice to synthesize a text's first chunk in this process (the
+    yardstick for time to first byte: the goal is TTFB <= 2x this at one client)."""
+    from enunciate import SpeakOptions, VoiceSpec
+    from enunciate.pipeline import stream
+
+    voice = VoiceSpec("heart", threads=threads).load()
+    options = SpeakOptions(seed=0)
+    next(iter(stream(texts[0], voice, options)))  # warm-up
+    times = []
+    for text in texts[:20]:
+        start = time.perf_counter()
+        next(iter(stream(text, voice, options)))
+        times.append(time.perf_counter() - start)
+    return 1000 * statistics.median(times)
+
+
 def main() -> int:
     from enunciate.evaluate.terms import DEV_SET, load_term_set
     from enunciate.hardware import describe
@@ -162,6 +179,7 @@ def main() -> int:
     ap.add_argument("--out", default=str(RESULTS))
     args = ap.parse_args()
     texts = [item.text for item in load_term_set(DEV_SET)]
+    synth_first_ms = first_chunk_ms(texts, args.threads)
     servers = {}
     for name in ("enunciate", "hibari wrapper"):
         proc, port = start(name, args.threads, args.max_queue)
@@ -194,12 +212,18 @@ def main() -> int:
         lines.append(f"| {r['server']} | {r['clients']} | {r['rps']:.2f} | {r['audio_s_per_s']:.1f} "
                      f"| {ms(r['p50_latency_s'])} | {ms(r['p95_latency_s'])} | {ms(r['p50_ttfb_s'])} "
                      f"| {ms(r['p95_ttfb_s'])} | {r['429']} | {r['5xx']} | {r['errors']} |")
+    one = next((r for r in rows if r["server"] == "enunciate" and r["clients"] == 1), None)
+    if one and one["p50_ttfb_s"]:
+        lines += ["", f"Time to first byte at one client: {ms(one['p50_ttfb_s'])} ms (p50), against "
+                  f"{synth_first_ms:.0f} ms for heart to synthesize a first chunk in-process on the same sentences: "
+                  f"{1000 * one['p50_ttfb_s'] / synth_first_ms:.2f}x (goal: at most 2x)."]
     lines += ["", "| server | RSS at start MB | RSS at end MB |", "|---|---|---|"]
     lines += [f"| {name} | {a:.0f} | {b:.0f} |" for name, (a, b) in rss.items()]
     print("\n".join(lines))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "serve_load.json").write_text(json.dumps({"args": vars(args), "rows": rows, "rss_mb": rss}, indent=1))
+    (out / "serve_load.json").write_text(json.dumps({"args": vars(args), "rows": rows, "rss_mb": rss,
+                                                     "first_chunk_synthesis_ms": synth_first_ms}, indent=1))
     (out / "serve_load.md").write_text("\n".join(lines) + "\n")
     return 0
 
