@@ -14,6 +14,8 @@ from .evaluate.command import add_parser as add_eval_parsers
 from .lexicon_command import add_parser as add_lexicon_parsers
 from .bench.command import add_parser as add_bench_parsers
 from .batch.command import add_parser as add_batch_parsers
+from .train.command import add_parser as add_train_parsers
+from .speakers.command import add_parser as add_speaker_parsers
 
 EXIT_BAD_INPUT = 2
 
@@ -222,6 +224,16 @@ def cmd_voices_remove(args) -> int:
 def cmd_optimize(args) -> int:
     from .optimize import methods, optimize, parse_params
 
+    if args.auto:
+        from .optimize.auto import auto
+
+        if not args.voice or not args.output:
+            raise EnunciateError("--auto needs a voice and -o FOLDER")
+        result = auto(args.voice, args.output, args.budget_mos, args.budget_hit, args.limit,
+                      methods=args.only.split(",") if args.only else None, force=args.force,
+                      say=lambda message: print(message, file=sys.stderr))
+        print("\n".join(result.lines()))
+        return 0
     if args.list or not args.voice:
         for m in sorted(methods().values(), key=lambda m: m.name):
             params = " ".join(f"{k}={v}" for k, v in m.defaults.items())
@@ -373,6 +385,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", metavar="TXT", help="calibration text, one sentence a line (static int8)")
     p.add_argument("--force", action="store_true", help="replace an existing output folder")
     p.add_argument("--list", action="store_true", help="list the methods, their engine, families and parameters")
+    p.add_argument("--auto", action="store_true",
+                   help="try every method that applies, time them here and keep the fastest within the budget")
+    p.add_argument("--budget-mos", type=float, default=0.05, help="--auto: DistillMOS a variant may lose (0.05)")
+    p.add_argument("--budget-hit", type=float, default=0.01, help="--auto: term hit rate it may lose (0.01)")
+    p.add_argument("--limit", type=int, default=12, help="--auto: dev-set sentences to judge on (12)")
+    p.add_argument("--only", metavar="M[:k=v],…", help="--auto: only these methods (with parameters)")
     p.set_defaults(func=cmd_optimize)
 
     p = sub.add_parser("serve", help="an OpenAI-compatible speech server (/v1/audio/speech) with a web page")
@@ -401,6 +419,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_lexicon_parsers(sub)  # enunciate lexicon suggest
     add_bench_parsers(sub)  # enunciate bench, enunciate report
     add_batch_parsers(sub)  # enunciate batch
+    add_train_parsers(sub)  # enunciate make-dataset, enunciate finetune
+    add_speaker_parsers(sub)  # enunciate clone, enunciate train-encoder, enunciate voices map
     return parser
 
 

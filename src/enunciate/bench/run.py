@@ -436,7 +436,7 @@ def run(config: BenchConfig, command: str | None = None, progress: Callable[[str
     clock = _Clock()
     options = SpeakOptions(seed=config.seed)
     streaming = SpeakOptions(seed=config.seed, first_chunk_symbols=config.first_chunk_symbols)
-    batch_texts = [texts[i % len(texts)] for i in range(max(len(texts), *config.batches))]
+    batch_texts = [texts[i % len(texts)] for i in range(max([len(texts), *config.batches]))]
     for v in variants:
         say(f"loading {v.result.name}")
         start = time.perf_counter()
