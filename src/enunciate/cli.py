@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import shlex
 import sys
 from pathlib import Path
 
@@ -250,7 +251,7 @@ def cmd_optimize(args) -> int:
         except (OSError, UnicodeDecodeError) as e:
             raise EnunciateError(f"cannot read the corpus {args.corpus}: {e}") from e
     manifest = optimize(args.voice, args.method, args.output, parse_params(args.param or []), force=args.force,
-                        corpus=corpus)
+                        corpus=corpus, command=shlex.join(["enunciate", *sys.argv[1:]]))
     metrics = manifest.metrics
     print(f"{manifest.folder}: {args.method} of {manifest.provenance.parent}, "
           f"{metrics.get('size_bytes', 0) / 1e6:.1f} MB on disk"

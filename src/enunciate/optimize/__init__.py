@@ -11,8 +11,6 @@ and the command. Methods register themselves in METHODS (onnx_methods.py, torch_
 """
 from __future__ import annotations
 
-import shlex
-import sys
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -132,7 +130,7 @@ def optimize(voice: str, method: str, out: str | Path, params: dict | None = Non
         manifest = replace(parent, name=name, files=refs, folder=None, **result.changes,
                            provenance=Provenance(source=parent.provenance.source, parent=parent.name,
                                                  parent_sha256=_parent_hash(parent), method=method, params=merged,
-                                                 command=command or shlex.join(["enunciate", *sys.argv[1:]])),
+                                                 command=command),
                            metrics={"size_bytes": sum(Path(p).stat().st_size for p in files.values()),
                                     **result.counts})
         if model_ref is not None and check:

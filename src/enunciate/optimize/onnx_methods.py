@@ -3,15 +3,14 @@ magnitude pruning and 4-bit weight-only MatMuls, each writing a new ONNX file be
 
 What applies where follows from what the three graphs hold (counted from the shipped files):
 - joe (piper) is fp32: 129 Conv + 3 ConvTranspose hold its weights; its 26 MatMuls multiply two
-  activations (attention), its linear layers being 1x1 Convs. So every float method applies, but
+  activations (attention), its linear layers being 1x1 Convs. Every float method applies, but
   nothing that needs a MatMul with constant weights (ort-int8-matmul, ort-int4).
-- Kokoro is already dynamic int8: 87 ConvInteger (54% of its time) and 148 MatMulInteger. Quantizing
-  it again means nothing; what applies is choosing *which* ops stay int8 (ort-int8-matmul turns the
-  convolutions back into fp32 Convs from their own int8 weights), 4-bit MatMuls, and graph
-  optimization.
-- heart (hibari) is int8 on its 77 MatMuls already; its 23 fp32 Convs are depthwise (9% of its
-  time), where int8 kernels gain nothing. Like Kokoro: ort-int4, ort-optimize, and the op choice of
-  ort-int8-matmul (ops= dequantizes all of it).
+- Kokoro is dynamic int8 already: 87 ConvInteger (54% of its time) and 148 MatMulInteger. Dynamic
+  int8, fp16 and pruning of float weights have nothing to work on; what applies is choosing which
+  ops stay int8 (ort-int8-matmul: its convolutions back to fp32 from their own int8 weights), static
+  int8 (from those fp32 weights, calibrated), 4-bit MatMuls and graph optimization.
+- heart (hibari) is int8 on its 77 MatMuls; its 23 fp32 Convs are depthwise (9% of its time), where
+  int8 kernels gain nothing. Like Kokoro; ort-int8-matmul with ops= (none) makes it fp32.
 
 The loaders rewrite the graph when they load it (graph.py): Piper's RandomNormalLike nodes become a
 seeded generator, and each family's duration tensor becomes an extra output. Every method keeps
@@ -28,14 +27,20 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import EnunciateError
+from ..voices import hibari, kokoro, piper
 from . import Job, Method, Result, count_onnx, register
 
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # before onnxruntime is first imported
 
-# Tensors the loaders read by name (voices/piper.py, kokoro.py, hibari.py): they must survive.
-DURATION_TENSORS = {"piper": "/Ceil_output_0", "kokoro": "/encoder/Clip_output_0", "hibari": "/Round_output_0"}
+# Tensors the loaders read by name: they must survive every method.
+DURATION_TENSORS = {"piper": piper.DURATION_TENSOR, "kokoro": kokoro.DURATION_TENSOR, "hibari": hibari.DURATION_TENSOR}
 WEIGHT_OPS = ("Conv", "ConvTranspose", "MatMul", "Gemm")
 INTEGER_OPS = {"ConvInteger": "Conv", "MatMulInteger": "MatMul"}
+MIN_QUANTIZED = 4096  # smaller weights (Kokoro's 9x1 projection) gain nothing from fewer bits
+# Nodes under this prefix stay fp32 in fp16 and static int8: Piper's stochastic duration predictor,
+# whose rational-quadratic spline flows fail their range checks in half precision; it is 4% of
+# joe's time, and its durations set the rhythm of everything after it.
+KEEP_FP32 = {"piper": "/dp/"}
 
 
 # --- files -----------------------------------------------------------------------------------------
@@ -54,22 +59,30 @@ def _save(model, path: Path) -> None:
         raise EnunciateError(f"cannot write {path}: {e.strerror or e}") from e
 
 
-def _result(job: Job, path: Path, keeps_torch: bool = False) -> Result:
-    """The variant's files (piper: its config beside it as <model>.json) and counts. Quantized,
-    fp16 or fused graphs cannot be read back into the torch modules: engines become onnx only."""
+def _result(job: Job, path: Path, keeps_torch: bool = False, packed: dict | None = None) -> Result:
+    """The variant's files (piper: its config beside it as <model>.json) and counts (`packed`:
+    corrections for weights stored two to a byte). Quantized, fp16 or fused graphs cannot be read
+    back into the torch modules: engines become onnx only."""
     files = {"model": path}
     if job.parent.family == "piper":
         config = path.with_name(path.name + ".json")
         config.write_bytes(job.parent.path("config").read_bytes())
         files["config"] = config
     changes = {} if keeps_torch else {"engines": ("onnx",)}
-    return Result(files, changes, count_onnx(path))
+    counts = count_onnx(path)
+    for key, delta in (packed or {}).items():
+        counts[key] += delta
+    return Result(files, changes, counts)
+
+
+def _onnx(path: Path):
+    import onnx
+
+    return onnx.load(str(path))
 
 
 def _load(job: Job):
-    import onnx
-
-    return onnx.load(str(job.parent.path("model")))
+    return _onnx(job.parent.path("model"))
 
 
 def _check_kept(job: Job, model) -> None:
@@ -111,13 +124,13 @@ def _quiet():
         logging.root.setLevel(level)
 
 
-def _ops(value) -> tuple[str, ...]:
+def _ops(value, valid: tuple[str, ...] = WEIGHT_OPS) -> tuple[str, ...]:
     """"MatMul,Gemm" (or a list) -> ("MatMul", "Gemm"); "" or "none" -> ()."""
     items = value if isinstance(value, (list, tuple)) else str(value or "").replace(";", ",").split(",")
     ops = tuple(dict.fromkeys(str(o).strip() for o in items if str(o).strip() and str(o).strip() != "none"))
-    bad = [o for o in ops if o not in WEIGHT_OPS]
+    bad = [o for o in ops if o not in valid]
     if bad:
-        raise EnunciateError(f"unknown op type {', '.join(bad)} in ops; choose from {', '.join(WEIGHT_OPS)} "
+        raise EnunciateError(f"unknown op type {', '.join(bad)} in ops; choose from {', '.join(valid)} "
                              "(comma-separated; empty for none)")
     return ops
 
@@ -129,7 +142,9 @@ class IntegerOp:
     """A ConvInteger/MatMulInteger as ORT's dynamic quantizer writes it:
     x -> DynamicQuantizeLinear -> Int op (-> + int bias) -> Cast -> Mul(x_scale * w_scale) -> y.
     `weight` is the int8 weight dequantized, in the float op's layout; `bias` the float bias when
-    it was added in the integer domain (Kokoro's convolutions)."""
+    it was added in the integer domain (Kokoro's convolutions). `source` names the tensors the
+    weight comes from: nodes that share a weight (ALBERT's repeated layers in Kokoro) share its
+    replacement too."""
 
     node: object
     x: str
@@ -137,6 +152,7 @@ class IntegerOp:
     bias: np.ndarray | None
     y: str
     chain: list
+    source: tuple[str, ...]
 
 
 def _index(graph):
@@ -196,15 +212,16 @@ def integer_ops(graph) -> list[IntegerOp]:
         scales = producer.get(mul.input[1] if mul.input[0] == nxt.output[0] else mul.input[0])
         if scales is None or scales.op_type != "Mul":
             continue
-        w_scale = next((values[i] for i in scales.input if i != dql.output[1] and i in values), None)
-        if w_scale is None:
+        w_scale_name = next((i for i in scales.input if i != dql.output[1] and i in values), None)
+        if w_scale_name is None:
             continue
         chain.append(mul)
-        wzp, w_scale = np.asarray(wzp, np.float32), np.asarray(w_scale, np.float32)
+        wzp, w_scale = np.asarray(wzp, np.float32), np.asarray(values[w_scale_name], np.float32)
         if node.op_type == "ConvInteger":  # per-channel values run along the output channels (axis 0)
             wzp, w_scale = (v.reshape(-1, *[1] * (wq.ndim - 1)) if v.size > 1 else v for v in (wzp, w_scale))
         weight = ((wq.astype(np.float32) - wzp) * w_scale).astype(np.float32)
-        found.append(IntegerOp(node, dql.input[0], weight, bias, mul.output[0], chain))
+        source = (node.input[1], node.input[3] if len(node.input) > 3 else "", w_scale_name)
+        found.append(IntegerOp(node, dql.input[0], weight, bias, mul.output[0], chain, source))
     return found
 
 
@@ -224,15 +241,16 @@ def _float_root(tensor, producer, values, size) -> np.ndarray | None:
 def replace_chains(graph, replacements: list[tuple[IntegerOp, list, list]]) -> None:
     """Put new nodes (and initializers) in place of integer op chains, in the chain's position (the
     graph stays topologically sorted), then drop what no longer feeds anything."""
-    by_first = {id(op.node): (op, nodes, inits) for op, nodes, inits in replacements}
-    gone = {id(n) for op, _, _ in replacements for n in op.chain}
+    by_first = {op.node.output[0]: (nodes, inits) for op, nodes, inits in replacements}  # outputs are unique
+    gone = {n.output[0] for op, _, _ in replacements for n in op.chain}
     ordered = []
     for n in graph.node:
-        if id(n) in by_first:
-            op, nodes, inits = by_first[id(n)]
+        key = (n.output or [""])[0]
+        if key in by_first:
+            nodes, inits = by_first[key]
             ordered += nodes
             graph.initializer.extend(inits)
-        elif id(n) not in gone:
+        elif key not in gone:
             ordered.append(n)
     del graph.node[:]
     graph.node.extend(ordered)
@@ -269,19 +287,25 @@ def _subgraph_inputs(nodes) -> set[str]:
     return names
 
 
-def float_node(op: IntegerOp):
-    """The fp32 Conv/MatMul an integer chain stands for, and its new initializers."""
+def float_nodes(ops: list[IntegerOp]) -> list[tuple[IntegerOp, list, list]]:
+    """The fp32 Conv/MatMul each integer chain stands for, with its new initializers (one per
+    distinct weight)."""
     from onnx import helper, numpy_helper
 
-    name = op.node.name.removesuffix("_quant") or op.y
-    w = numpy_helper.from_array(op.weight, f"{name}.weight_fp32")
-    inputs, inits = [op.x, w.name], [w]
-    if op.bias is not None:
-        b = numpy_helper.from_array(op.bias.astype(np.float32), f"{name}.bias_fp32")
-        inputs.append(b.name)
-        inits.append(b)
-    attrs = {a.name: helper.get_attribute_value(a) for a in op.node.attribute}
-    return [helper.make_node(INTEGER_OPS[op.node.op_type], inputs, [op.y], name, **attrs)], inits
+    made: dict[tuple, str] = {}
+    out = []
+    for op in ops:
+        name, inits = op.node.name.removesuffix("_quant") or op.y, []
+        if op.source not in made:
+            made[op.source] = f"{op.source[0]}.fp32.{len(made)}"
+            inits.append(numpy_helper.from_array(op.weight, made[op.source]))
+        inputs = [op.x, made[op.source]]
+        if op.bias is not None:
+            inits.append(numpy_helper.from_array(op.bias.astype(np.float32), f"{name}.bias_fp32"))
+            inputs.append(inits[-1].name)
+        attrs = {a.name: helper.get_attribute_value(a) for a in op.node.attribute}
+        out.append((op, [helper.make_node(INTEGER_OPS[op.node.op_type], inputs, [op.y], name, **attrs)], inits))
+    return out
 
 
 # --- methods ---------------------------------------------------------------------------------------
@@ -295,7 +319,7 @@ def int8_dynamic(job: Job) -> Result:
     with _quiet():
         quantize_dynamic(job.parent.path("model"), out, per_channel=bool(job.params["per_channel"]),
                          weight_type=QuantType.QUInt8)
-    _check_kept(job, _onnx_load(out))
+    _check_kept(job, _onnx(out))
     return _result(job, out)
 
 
@@ -307,7 +331,7 @@ def int8_matmul(job: Job) -> Result:
     model = _load(job)
     undo = [op for op in integer_ops(model.graph) if INTEGER_OPS[op.node.op_type] not in ops]
     if undo:
-        replace_chains(model.graph, [(op, *float_node(op)) for op in undo])
+        replace_chains(model.graph, float_nodes(undo))
     sizes = {i.name: int(np.prod(i.dims)) for i in model.graph.initializer if i.data_type == 1}
     to_quantize = [n.name for n in model.graph.node
                    if n.op_type in ops and len(n.input) > 1 and sizes.get(n.input[1], 0) >= MIN_QUANTIZED]
@@ -325,31 +349,31 @@ def int8_matmul(job: Job) -> Result:
         with _quiet():  # ORT's ConvInteger takes uint8 weights only
             quantize_dynamic(out, out, op_types_to_quantize=list(ops), nodes_to_quantize=to_quantize,
                              weight_type=QuantType.QUInt8 if "Conv" in ops else QuantType.QInt8)
-        _check_kept(job, _onnx_load(out))
+        _check_kept(job, _onnx(out))
     return _result(job, out)
 
-
-MIN_QUANTIZED = 4096  # smaller weights (Kokoro's 9x1 projection) gain nothing from int8
 
 
 def int8_static(job: Job) -> Result:
     """Static int8 QDQ: weights per channel, activation ranges calibrated on speech made from the
-    corpus by enunciate's own frontend; ORT runs the QDQ pairs as QLinearConv/QLinearMatMul. An int8
-    parent (Kokoro, heart) is first turned back to fp32 from its own int8 weights. The duration
-    predictor stays fp32: it is 4% of joe's time and its durations set the rhythm of all after it."""
+    corpus by enunciate's own frontend; ORT runs the QDQ groups as QLinearConv, QLinearAdd ... An
+    int8 parent (Kokoro, heart) is first turned back to fp32 from its own int8 weights; KEEP_FP32
+    stays fp32. `ops` beyond the weight ops (Add, Mul, LeakyRelu) keep the decoder's residual chain in
+    int8: with weight ops alone, Quantize/DequantizeLinear around each Conv ate most of the gain."""
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
 
+    ops = list(_ops(job.params["ops"], STATIC_OPS))
     feeds = calibration_feeds(job, int(job.params["samples"]))
     model = _load(job)
     chains = integer_ops(model.graph)
     if chains:
-        replace_chains(model.graph, [(op, *float_node(op)) for op in chains])
+        replace_chains(model.graph, float_nodes(chains))
     source = job.workdir / "float.onnx"
     _save(model, source)
-    exclude = [n.name for n in model.graph.node if n.name.startswith(STATIC_EXCLUDE.get(job.parent.family, "\0"))]
+    exclude = [n.name for n in model.graph.node if n.name.startswith(KEEP_FP32.get(job.parent.family, "\0"))]
     out = _out_path(job, "ort-int8-static")
 
-    class Reader:
+    class Reader:  # onnxruntime.quantization.CalibrationDataReader's interface
         def __init__(self):
             self.items = iter(feeds)
 
@@ -360,26 +384,27 @@ def int8_static(job: Job) -> Result:
             self.items = iter(feeds)
 
     with _quiet():
-        quantize_static(source, out, Reader(), quant_format=QuantFormat.QDQ, op_types_to_quantize=list(WEIGHT_OPS),
+        quantize_static(source, out, Reader(), quant_format=QuantFormat.QDQ, op_types_to_quantize=ops,
                         per_channel=bool(job.params["per_channel"]), activation_type=QuantType.QUInt8,
                         weight_type=QuantType.QInt8, nodes_to_exclude=exclude,
-                        calibrate_method=CalibrationMethod.MinMax, extra_options={"CalibMaxIntermediateOutputs": 4})
+                        calibrate_method=CalibrationMethod.MinMax)  # ReduceMin/Max per tensor: little memory
     source.unlink()
-    _check_kept(job, _onnx_load(out))
+    _check_kept(job, _onnx(out))
     return _result(job, out)
 
 
-STATIC_EXCLUDE = {"piper": "/dp/"}
+STATIC_OPS = (*WEIGHT_OPS, "Add", "Mul", "LeakyRelu", "Relu", "Sigmoid", "Tanh", "Concat", "Pad", "Transpose",
+              "Reshape")
 
 
 def fp16(job: Job) -> Result:
-    """fp16 weights and activations with fp32 inputs and outputs. Kept fp32: Piper's stochastic
-    duration predictor (its rational-quadratic spline flows fail their range checks in half
-    precision), the noise sources, and integer/shape arithmetic (Range, shapes, casts)."""
+    """fp16 weights and activations with fp32 inputs and outputs. Kept fp32: KEEP_FP32, the noise
+    sources, and shape arithmetic (Range, Shape, CumSum ...). ORT's CPU EP has few fp16 kernels: it
+    wraps the others in casts back to fp32 (InsertedPrecisionFreeCast in a profile)."""
     from onnxruntime.transformers.float16 import DEFAULT_OP_BLOCK_LIST, convert_float_to_float16
 
     model = _load(job)
-    keep = [n.name for n in model.graph.node if n.name.startswith(FP16_KEEP.get(job.parent.family, "\0"))]
+    keep = [n.name for n in model.graph.node if n.name.startswith(KEEP_FP32.get(job.parent.family, "\0"))]
     block = [*DEFAULT_OP_BLOCK_LIST, "RandomNormalLike", "Range", "Shape", "ConstantOfShape", "CumSum", "Ceil",
              "Clip", "NonZero", "Expand"]
     _expose(job, model)  # so the duration tensor stays float32 under its own name
@@ -391,8 +416,6 @@ def fp16(job: Job) -> Result:
     _save(model, out)
     return _result(job, out)
 
-
-FP16_KEEP = {"piper": "/dp/"}
 
 
 def graph_optimize(job: Job) -> Result:
@@ -413,7 +436,7 @@ def graph_optimize(job: Job) -> Result:
     opts.log_severity_level = 3
     ort.InferenceSession(str(marked), opts, providers=["CPUExecutionProvider"])
     marked.unlink()
-    optimized = _onnx_load(out)
+    optimized = _onnx(out)
     _unexpose(job, optimized)
     _check_kept(job, optimized)
     _save(optimized, out)
@@ -453,7 +476,6 @@ def int4(job: Job) -> Result:
     """4-bit block-wise weights (MatMulNBits) for MatMuls with constant 2-D weights: float MatMuls,
     and int8 MatMulInteger chains requantized from their dequantized weights."""
     from onnx import helper, numpy_helper
-    from onnxruntime.capi._pybind_state import quantize_matmul_4bits
 
     block = int(job.params["block_size"])
     if block < 16 or block & (block - 1):
@@ -463,24 +485,25 @@ def int4(job: Job) -> Result:
     values = _constants(graph)
     chains = [op for op in integer_ops(graph) if op.node.op_type == "MatMulInteger" and op.weight.ndim == 2]
     for n in graph.node:  # float MatMuls with a constant weight, as one-node chains
-        if n.op_type == "MatMul" and n.input[1] in values and values[n.input[1]].ndim == 2 \
-                and values[n.input[1]].dtype == np.float32:
-            chains.append(IntegerOp(n, n.input[0], values[n.input[1]], None, n.output[0], [n]))
+        w = values.get(n.input[1]) if n.op_type == "MatMul" else None
+        if w is not None and w.ndim == 2 and w.dtype == np.float32 and w.size >= MIN_QUANTIZED:
+            chains.append(IntegerOp(n, n.input[0], w, None, n.output[0], [n], (n.input[1],)))
     if not chains:
         raise EnunciateError(f"{job.parent.name!r} has no MatMul with constant weights to hold in 4 bits")
-    replacements = []
+    made: dict[tuple, list[str]] = {}
+    replacements, packed_counts = [], {"parameters": 0, "nonzero": 0}
     for op in chains:
         rows, cols = op.weight.shape  # K, N
-        k_blocks = (rows + block - 1) // block
-        w = np.pad(op.weight, ((0, k_blocks * block - rows), (0, 0)))
-        packed = np.zeros((cols, k_blocks, block // 2), np.uint8)
-        scales = np.zeros((cols, k_blocks), np.float32)
-        zeros = np.zeros((cols, (k_blocks + 1) // 2), np.uint8)
-        quantize_matmul_4bits(packed, np.ascontiguousarray(w), scales, zeros, block, cols, rows, False)
+        inits = []
+        if op.source not in made:
+            arrays, params, nonzero = pack_4bit(op.weight, block)
+            packed_counts["parameters"] += params - arrays["weight"].size
+            packed_counts["nonzero"] += nonzero - int(np.count_nonzero(arrays["weight"]))
+            stem = f"{op.source[0]}.q4.{len(made)}"
+            inits = [numpy_helper.from_array(a, f"{stem}.{part}") for part, a in arrays.items()]
+            made[op.source] = [i.name for i in inits]
         name = (op.node.name.removesuffix("_quant") or op.y) + ".q4"
-        inits = [numpy_helper.from_array(a, f"{name}.{part}")
-                 for part, a in (("weight", packed), ("scales", scales.reshape(-1)), ("zeros", zeros.reshape(-1)))]
-        node = helper.make_node("MatMulNBits", [op.x, *(i.name for i in inits)], [op.y], name, domain="com.microsoft",
+        node = helper.make_node("MatMulNBits", [op.x, *made[op.source]], [op.y], name, domain="com.microsoft",
                                 K=rows, N=cols, bits=4, block_size=block,
                                 accuracy_level=int(job.params["accuracy_level"]))
         replacements.append((op, [node], inits))
@@ -490,13 +513,26 @@ def int4(job: Job) -> Result:
     out = _out_path(job, "ort-int4")
     _check_kept(job, model)
     _save(model, out)
-    return _result(job, out)
+    return _result(job, out, packed=packed_counts)
 
 
-def _onnx_load(path: Path):
-    import onnx
+def pack_4bit(weight: np.ndarray, block: int) -> tuple[dict[str, np.ndarray], int, int]:
+    """A [K, N] weight as MatMulNBits stores it (4-bit values with a zero point per block of `block`
+    rows of a column, two to a byte), with its parameter count and how many of them are non-zero
+    (a value equal to its block's zero point is zero)."""
+    from onnxruntime.capi._pybind_state import quantize_matmul_4bits
 
-    return onnx.load(str(path))
+    rows, cols = weight.shape
+    k_blocks = (rows + block - 1) // block
+    padded = np.ascontiguousarray(np.pad(weight.astype(np.float32), ((0, k_blocks * block - rows), (0, 0))))
+    packed = np.zeros((cols, k_blocks, block // 2), np.uint8)
+    scales = np.zeros((cols, k_blocks), np.float32)
+    zeros = np.zeros((cols, (k_blocks + 1) // 2), np.uint8)
+    quantize_matmul_4bits(packed, padded, scales, zeros, block, cols, rows, False)
+    values = np.stack([packed & 15, packed >> 4], axis=-1).reshape(cols, k_blocks * block)
+    points = np.stack([zeros & 15, zeros >> 4], axis=-1).reshape(cols, -1)[:, :k_blocks]
+    nonzero = int(np.count_nonzero((values != np.repeat(points, block, axis=1))[:, :rows]))
+    return {"weight": packed, "scales": scales.reshape(-1), "zeros": zeros.reshape(-1)}, rows * cols, nonzero
 
 
 # --- calibration data: text -> the frontend -> the model's own input feeds ------------------------
@@ -553,16 +589,17 @@ def _hibari_feeds(voice, phonemes: str) -> dict:  # as voices/hibari.py HibariVo
 
 FEEDS = {"piper": _piper_feeds, "kokoro": _kokoro_feeds, "hibari": _hibari_feeds}
 
-ALREADY_INT8 = "Kokoro and heart are int8 already"
+ALREADY_INT8 = "Kokoro and heart (int8 already)"
 register(Method("ort-int8-dynamic", "onnx", ("piper",), int8_dynamic, {"per_channel": False},
                 "dynamic int8 of every supported op (Conv, MatMul, Gemm, Gather); int8 Convs are often slower "
                 f"than fp32 on CPU. Not for {ALREADY_INT8}"))
 register(Method("ort-int8-matmul", "onnx", ("kokoro", "hibari"), int8_matmul, {"ops": "MatMul,Gemm"},
                 "int8 only on the op types in ops: Kokoro's int8 Convs back to fp32 from their own weights; "
                 "ops= (none) gives fp32. Not for piper: joe has no MatMul with constant weights (1x1 Convs)"))
-register(Method("ort-int8-static", "onnx", ("piper", "kokoro", "hibari"), int8_static, {"samples": 16, "per_channel": True},
-                "static int8 QDQ calibrated on --corpus through enunciate's frontend; duration predictor fp32. "
-                f"Not for {ALREADY_INT8} (dynamic)", needs_corpus=True))
+register(Method("ort-int8-static", "onnx", ("piper", "kokoro", "hibari"), int8_static,
+                {"samples": 16, "per_channel": True, "ops": "Conv,ConvTranspose,MatMul,Gemm,Add,Mul,LeakyRelu"},
+                "static int8 QDQ calibrated on --corpus through enunciate's frontend (int8 parents are first "
+                "dequantized from their own weights); Piper's duration predictor stays fp32", needs_corpus=True))
 register(Method("ort-fp16", "onnx", ("piper",), fp16, {},
                 "fp16 weights, fp32 I/O; duration predictor, noise and shape ops fp32. Half the size; ORT's CPU "
                 f"EP casts most fp16 ops back to fp32, so no faster. Not for {ALREADY_INT8}"))
@@ -571,7 +608,7 @@ register(Method("ort-optimize", "onnx", ("piper", "kokoro", "hibari"), graph_opt
                 "saves load time, run time as ORT optimizes at load anyway"))
 register(Method("ort-prune", "onnx", ("piper",), prune, {"sparsity": 0.3},
                 "zero the smallest |w| of each Conv/MatMul/Gemm weight; ORT runs dense kernels: no faster, "
-                f"only more compressible. Not for {ALREADY_INT8} (weights with zero points)"))
+                "only more compressible. Not for Kokoro and heart: int8 weights with zero points"))
 register(Method("ort-int4", "onnx", ("kokoro", "hibari"), int4, {"block_size": 32, "accuracy_level": 4},
                 "4-bit block-wise MatMul weights (MatMulNBits), requantized from the int8 MatMuls. Not for piper: "
                 "joe has no MatMul with constant weights"))
