@@ -126,6 +126,12 @@ class SpeechT5Voice(Voice):
             raise EnunciateError(f"could not load the SpeechT5 checkpoint in {str(folder)!r}: {e}") from e
         self.model.to(self.device, self.dtype).eval()
         self.vocoder.to(self.device, self.dtype).eval()
+        if "torch_transform" in manifest.options:  # an int8 variant (train.speecht5.quantize_folder)
+            from .torch_transforms import apply_transform
+            from ..options import VoiceSpec
+
+            apply_transform(self.model, manifest.options["torch_transform"], manifest.path("torch_state"),
+                            VoiceSpec(manifest.name, "torch", device, dtype))
         self.config = self.model.config
         self.sample_rate = int(self.vocoder.config.sampling_rate)
         self.hop = int(np.prod(self.vocoder.config.upsample_rates))

@@ -1,0 +1,116 @@
+"""`enunciate make-dataset` and `enunciate finetune`: parse, call the API in this package, print.
+Nothing heavy (torch, transformers, peft) is imported until a command runs.
+
+    enunciate make-dataset --voice heart --texts corpus.txt -o data/heart --augment-terms 500
+    enunciate finetune joe data/heart -o ./joe-tuned --lora --steps 2000
+    enunciate finetune ./speecht5 data/terms -o ./t5-terms --lora --int8 --prune 0.3
+"""
+from __future__ import annotations
+
+import sys
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "make-dataset", help="render a teacher dataset (LJSpeech layout + phonemes, durations, F0), resumable",
+        description="Speak every line of a corpus (and --augment-terms sentences built from the technical lexicon) "
+                    "with a voice through enunciate's frontend, into DIR/wavs, DIR/metadata.csv and "
+                    "DIR/manifest.jsonl. Rerun the same command to resume after a kill. See docs/training.md.")
+    p.add_argument("--voice", required=True, help="the teacher voice: a name or a voice folder")
+    p.add_argument("--texts", required=True, metavar="CORPUS", help="a UTF-8 text file, one sentence a line")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="the dataset folder (made if missing)")
+    p.add_argument("--limit", type=int, metavar="N", help="at most N corpus lines")
+    p.add_argument("--augment-terms", type=int, default=0, metavar="K",
+                   help="K extra sentences, each a technical-lexicon term in a template (default 0)")
+    p.add_argument("--seed", type=int, default=0, help="noise seed of the clips and the augmentation (default 0)")
+    p.add_argument("--speed", type=float, default=1.0, help="0.5 .. 2.0 (default 1.0)")
+    p.add_argument("--lexicon", action="append", metavar="TSV", help="user lexicon, searched first; repeatable")
+    p.add_argument("--threads", type=int, help="CPU threads of the voice")
+    p.set_defaults(func=cmd_make_dataset)
+
+    p = subparsers.add_parser(
+        "finetune", help="fine-tune joe (Piper VITS) or a SpeechT5 folder on a dataset, full or LoRA",
+        description="Train VOICE on DATA (an LJSpeech or LibriTTS folder, or a make-dataset folder) and write the "
+                    "result as the voice folder FOLDER. Checkpoints go to FOLDER.train/ (rerun to resume); with "
+                    "--lora the adapter alone is saved there too (adapter/). See docs/training.md.")
+    p.add_argument("voice", help="joe (or a Piper voice folder), or a SpeechT5 folder")
+    p.add_argument("data", help="the dataset folder")
+    p.add_argument("-o", "--output", required=True, metavar="FOLDER", help="the new voice folder")
+    p.add_argument("--lora", action="store_true", help="train LoRA adapters (peft) instead of every weight")
+    p.add_argument("--steps", type=int, default=1000, help="training steps in all (default 1000)")
+    p.add_argument("--batch-size", type=int, default=8, help="items per step (default 8)")
+    p.add_argument("--lr", type=float, help="learning rate (default: VITS 1e-4, or 5e-4 with --lora; "
+                                            "SpeechT5 1e-5, or 1e-4 with --lora)")
+    p.add_argument("--rank", type=int, default=8, help="LoRA rank (default 8)")
+    p.add_argument("--alpha", type=int, default=16, help="LoRA alpha (default 16)")
+    p.add_argument("--checkpoint-every", type=int, default=100, metavar="N", help="steps between checkpoints")
+    p.add_argument("--run-dir", metavar="DIR", help="where checkpoints and the log go (default FOLDER.train)")
+    p.add_argument("--device", default="cpu", choices=("cpu", "cuda"), help="cpu (default) or cuda")
+    p.add_argument("--seed", type=int, default=0, help="the seed every batch and noise draw derives from")
+    p.add_argument("--segment-frames", type=int, default=32,
+                   help="VITS: latent frames decoded per item and step (default 32 = 8192 samples)")
+    p.add_argument("--discriminator-width", type=float, default=1.0,
+                   help="VITS: channel multiplier of the discriminators (default 1.0, as published)")
+    p.add_argument("--warmup-steps", type=int, default=200,
+                   help="VITS: first steps in which only the parts built from scratch train (default 200)")
+    p.add_argument("--skip-bad-rows", action="store_true",
+                   help="pass over rows whose audio or transcript is refused (logged) instead of stopping")
+    p.add_argument("--mlflow", nargs="?", const="", metavar="URI",
+                   help="log the run to MLflow (default store ./mlruns; pip install 'enunciate[track]')")
+    p.add_argument("--int8", action="store_true",
+                   help="SpeechT5: also write FOLDER-int8 (quantize_dynamic on every nn.Linear)")
+    p.add_argument("--prune", type=float, metavar="AMOUNT",
+                   help="SpeechT5: also write FOLDER-pruned (l1_unstructured AMOUNT, e.g. 0.3, on every nn.Linear)")
+    p.add_argument("--force", action="store_true", help="replace existing output folders")
+    p.set_defaults(func=cmd_finetune)
+
+
+def cmd_make_dataset(args) -> int:
+    from ..options import VoiceSpec
+    from .make_dataset import make_dataset
+
+    result = make_dataset(VoiceSpec(args.voice, threads=args.threads), args.texts, args.output, limit=args.limit,
+                          augment_terms=args.augment_terms, seed=args.seed, speed=args.speed,
+                          lexicons=tuple(args.lexicon or ()), progress=sys.stderr.isatty())
+    resumed = (f"; resumed: {result.kept} rows kept, {result.dropped} dropped, {result.removed_files} stray files "
+               "removed" if result.kept or result.dropped or result.removed_files else "")
+    print(f"{result.out}: {result.rows} clips ({result.rendered} rendered now, {result.audio_s:.1f} s of audio)"
+          f"{resumed}; F0 {'stored' if result.f0 else 'not exposed by this voice'}")
+    return 0
+
+
+def cmd_finetune(args) -> int:
+    from ..errors import EnunciateError
+    from ..voices.registry import resolve
+    from .finetune import TrainOptions, finetune
+
+    if (args.int8 or args.prune is not None) and resolve(args.voice).family != "speecht5":
+        raise EnunciateError("--int8 and --prune apply to SpeechT5 folders; for joe use `enunciate optimize`")
+    options = TrainOptions(steps=args.steps, batch_size=args.batch_size, learning_rate=args.lr, lora=args.lora,
+                           lora_rank=args.rank, lora_alpha=args.alpha, checkpoint_every=args.checkpoint_every,
+                           seed=args.seed, device=args.device, segment_frames=args.segment_frames,
+                           discriminator_width=args.discriminator_width, posterior_warmup_steps=args.warmup_steps,
+                           skip_bad_rows=args.skip_bad_rows, mlflow=args.mlflow, progress=sys.stderr.isatty())
+    result = finetune(args.voice, args.data, args.output, options, run_dir=args.run_dir, force=args.force)
+    train = result.train
+    first, last = train.first.get("loss"), train.last.get("loss")
+    losses = f"; loss {first:.4f} -> {last:.4f}" if first is not None and last is not None else ""
+    resumed = f" (resumed at step {train.start_step})" if train.start_step else ""
+    print(f"{result.voice.folder}: {result.voice.provenance.method} of {result.voice.provenance.parent}, "
+          f"{train.steps} steps{resumed}{losses}, {train.seconds:.0f} s; checkpoints in {train.run_dir}")
+    if result.adapter:
+        print(f"adapter: {result.adapter}")
+    if result.mlflow_run:
+        print(f"MLflow run: {result.mlflow_run}")
+    if args.int8 or args.prune is not None:
+        from .speecht5 import prune_folder, quantize_folder
+
+        folder = result.voice.folder
+        if args.int8:
+            variant = quantize_folder(str(folder), f"{args.output}-int8", force=args.force)
+            print(f"{variant.folder}: quantize_dynamic on Linear ({variant.metrics.get('quantized_tensors')} tensors)")
+        if args.prune is not None:
+            variant = prune_folder(str(folder), f"{args.output}-pruned", args.prune, force=args.force)
+            print(f"{variant.folder}: l1_unstructured {args.prune} on Linear "
+                  f"(sparsity {variant.metrics.get('pruned_sparsity')})")
+    return 0
