@@ -37,3 +37,46 @@ def kokoro():
 @pytest.fixture(scope="session")
 def voices(heart, joe, kokoro):
     return {"heart": heart, "joe": joe, "kokoro": kokoro}
+
+
+# `make test` must stay under 15 minutes on a slow 2-core machine. These end-to-end tests (each 5-60 s
+# there) run in `make test-heavy`, which CI runs after `make test`; every capability keeps at least
+# one real-model test in `make test`.
+HEAVY = {
+    "test_serve.py::test_a_client_that_goes_away_stops_its_synthesis",
+    "test_serve.py::test_loudness_is_one_gain_for_the_whole_output",
+    "test_serve.py::test_shutdown_finishes_requests_in_flight",
+    "test_serve.py::test_api_key_and_capacity",
+    "test_serve.py::test_enunciate_endpoint_gives_words_tied_to_the_input_and_captions",
+    "test_clone.py::test_clone_with_cmaes_saves_a_folder_that_speaks",
+    "test_clone.py::test_low_rate_noise_and_different_speakers_warn",
+    "test_clone.py::test_train_encoder_lowers_the_loss_separates_speakers_and_resumes",
+    "test_clone.py::test_style_space_and_cmaes",
+    "test_clone.py::test_voices_map_cli",
+    "test_optimize_onnx.py::test_joe_variant_is_a_complete_voice_folder_that_speaks[ort-int8-static]",
+    "test_optimize_onnx.py::test_kokoro_int8_only_on_matmul_turns_its_convolutions_back_to_fp32",
+    "test_optimize_onnx.py::test_joe_variant_is_a_complete_voice_folder_that_speaks[ort-fp16]",
+    "test_optimize_onnx.py::test_joe_variant_is_a_complete_voice_folder_that_speaks[ort-prune]",
+    "test_optimize_onnx.py::test_joe_variant_is_a_complete_voice_folder_that_speaks[ort-optimize]",
+    "test_optimize_torch.py::test_kokoro_int8_variant_quantizes_its_linear_and_lstm_layers",
+    "test_optimize_torch.py::test_recipe_reproduces_the_documents_and_reaches_pointwise_layers",
+    "test_optimize_torch.py::test_pruned_variant_speaks_on_both_engines_close_to_its_parent",
+    "test_voice_folders.py::test_same_seed_same_samples_for_every_voice[kokoro]",
+    "test_batch.py::test_ray_and_local_executors_give_the_same_files",
+    "test_batch.py::test_ray_serve_answers_the_openai_client",
+    "test_batch.py::test_a_killed_driver_then_a_rerun_leaves_every_item_once_and_no_temp_files",
+    "test_train.py::test_vits_finetune_writes_a_voice_that_speaks_and_its_adapter_merges_to_it",
+    "test_train.py::test_make_dataset_resumes_after_sigkill",
+    "test_train.py::test_vits_steps_lower_the_loss[full]",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    collected = {f"{item.path.name}::{item.name}" for item in items}
+    files = {key.split("::")[0] for key in collected}
+    for item in items:
+        if f"{item.path.name}::{item.name}" in HEAVY:
+            item.add_marker(pytest.mark.heavy)
+    stale = {key for key in HEAVY if key.split("::")[0] in files and key not in collected}
+    if stale and not config.option.keyword:  # a renamed test would silently move back into make test
+        raise pytest.UsageError(f"tests/conftest.py HEAVY names tests that do not exist: {sorted(stale)}")

@@ -205,7 +205,7 @@ def test_a_client_that_goes_away_stops_its_synthesis(server):
 
     host, port = server.removeprefix("http://").split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=60)
-    body = json.dumps({"input": "Run kubectl get pods to check the cluster. " * 60, "response_format": "pcm"})
+    body = json.dumps({"input": "Run kubectl get pods to check the cluster. " * 400, "response_format": "pcm"})
     conn.request("POST", "/v1/audio/speech", body, {"Content-Type": "application/json"})
     response = conn.getresponse()
     assert response.status == 200 and len(response.read(1000)) == 1000
