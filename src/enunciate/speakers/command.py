@@ -1,0 +1,153 @@
+"""`enunciate clone`, `enunciate train-encoder` and `enunciate voices map`: parse, call
+enunciate.speakers, print. Heavy imports wait inside the handlers, so registering these costs
+`enunciate speak` nothing.
+
+    enunciate clone me.wav more-of-me.flac --name me                 # into the voice store
+    enunciate clone me.wav --name me -o ./me --device cuda --steps 300
+    enunciate clone me.wav --name me --method cmaes --steps 15        # ONNX Runtime only
+    enunciate train-encoder LibriTTS/train-clean-100 -o my-encoder --steps 20000
+    enunciate voices map -o voices.png --ref me=me.wav
+"""
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+
+from ..errors import EnunciateError
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
+    return value
+
+
+def add_parser(subparsers) -> None:
+    """Register `clone` and `train-encoder`, and `map` under the existing `voices` command."""
+    p = subparsers.add_parser(
+        "clone", help="a Kokoro voice fitted to reference clips of one speaker (a voice folder)",
+        description="Fit a Kokoro style to 30-90 s of one speaker's speech (WAV, FLAC, MP3 or OGG) and save it as a "
+                    "voice folder: into the voice store under --name, or into -o FOLDER. The gradient method runs "
+                    "the PyTorch Kokoro (about 50 s a step per fit sentence on 2 CPU cores, a fraction of a second "
+                    "on a GPU); cmaes needs only ONNX Runtime. See docs/clone.md.")
+    p.add_argument("references", nargs="+", metavar="REF", help="reference clips of one speaker")
+    p.add_argument("--name", required=True, help="the voice's name (letters, digits, . _ + -)")
+    p.add_argument("-o", "--output", metavar="FOLDER", help="write the voice folder here instead of the voice store")
+    p.add_argument("--method", choices=("gradient", "cmaes"), default="gradient")
+    p.add_argument("--steps", type=_positive, help="gradient steps (default 60) or CMA-ES generations (default 12)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="cpu", help="cpu or cuda[:N] (gradient method)")
+    p.add_argument("--init", choices=("best", "mean"), default="best",
+                   help="start from the most similar Japanese pack (default) or from their mean")
+    p.add_argument("--timbre-only", action="store_true",
+                   help="fit only the decoder half of the style (keep the pack's pitch and rhythm)")
+    p.add_argument("--population", type=int, default=8, help="CMA-ES candidates per generation (default 8)")
+    p.add_argument("--no-quality-guard", action="store_true",
+                   help="keep the fit as it is, even where it sounds rougher than the pack it started from")
+    p.add_argument("--budget-s", type=float, help="gradient: stop after this many seconds, keeping the best step")
+    p.add_argument("--encoder", metavar="PT", help="a GE2E checkpoint from train-encoder (default: resemblyzer's)")
+    p.add_argument("--sentence", action="append", metavar="TEXT",
+                   help="a sentence Kokoro says while fitting; repeatable (default: four short dev-set sentences)")
+    p.add_argument("--threads", type=int, help="CPU threads")
+    p.add_argument("--force", action="store_true", help="replace an existing folder or stored voice")
+    p.set_defaults(func=cmd_clone)
+
+    p = subparsers.add_parser(
+        "train-encoder", help="train or fine-tune a GE2E speaker encoder on LibriTTS, VCTK or speaker folders",
+        description="GE2E training: N speakers x M utterances per step, 1.6 s crops, the softmax GE2E loss. Starts "
+                    "from resemblyzer's weights (or --from-scratch); DIR/encoder.pt is saved every "
+                    "--checkpoint-every steps, and running again on DIR resumes.")
+    p.add_argument("data", help="LibriTTS (speaker/chapter/*.wav), VCTK (wav48/pNNN/*.wav) or one folder per speaker")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="checkpoint folder (DIR/encoder.pt)")
+    p.add_argument("--steps", type=_positive, default=1000, help="train up to this step (default 1000)")
+    p.add_argument("--speakers-per-batch", type=int, default=16, help="N (default 16)")
+    p.add_argument("--utterances-per-speaker", type=int, default=8, help="M (default 8)")
+    p.add_argument("--lr", type=float, default=1e-4)
+    p.add_argument("--from-scratch", action="store_true", help="random weights instead of resemblyzer's")
+    p.add_argument("--checkpoint-every", type=int, default=100)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int)
+    p.set_defaults(func=cmd_train_encoder)
+
+    voices = subparsers.choices.get("voices")
+    if voices is not None:  # `voices` and its subcommands are the CLI's own; `map` joins them
+        vsub = next(a for a in voices._actions if isinstance(a, argparse._SubParsersAction))
+        q = vsub.add_parser("map", help="a 2-D map (PNG) of voices by GE2E speaker embedding, with references")
+        q.add_argument("voices", nargs="*", metavar="VOICE", help="voices to map (default: every built-in and "
+                                                                   "stored voice)")
+        q.add_argument("--ref", action="append", default=[], metavar="LABEL=FILE",
+                       help="a reference clip to place on the map; repeatable (one label may take several files)")
+        q.add_argument("-o", "--output", required=True, metavar="PNG")
+        q.add_argument("--json", action="store_true", help="print the points as JSON")
+        q.set_defaults(func=cmd_voices_map)
+
+
+def _progress(message: str) -> None:
+    print(f"enunciate: {message}", file=sys.stderr, flush=True)
+
+
+def cmd_clone(args) -> int:
+    from .clone import CloneConfig, clone
+
+    steps = args.steps if args.steps is not None else (60 if args.method == "gradient" else 12)
+    config = CloneConfig(method=args.method, steps=steps, seed=args.seed, device=args.device,
+                         prosody=not args.timbre_only, init=args.init, population=args.population,
+                         budget_s=args.budget_s, encoder=args.encoder, threads=args.threads,
+                         quality_margin=None if args.no_quality_guard else 0.1,
+                         **({"sentences": tuple(args.sentence)} if args.sentence else {}))
+    command = shlex.join(getattr(args, "argv", None) or ["enunciate", *sys.argv[1:]])
+    result = clone(args.references, args.name, args.output, config, command=command, force=args.force,
+                   progress=_progress)
+    for c in result.clips:
+        print(f"{c.path}: {c.duration_s:.1f} s, {c.speech_s:.1f} s of speech, {c.source_rate} Hz")
+    fit = result.fit
+    where = result.manifest.folder
+    print(f"{where}: {result.manifest.name}, GE2E similarity {fit.similarity:.3f} on the fit sentences "
+          f"(step {fit.step}, {fit.seconds:.0f} s)")
+    print(f"try: enunciate speak \"Hello.\" --voice {args.name if args.output is None else where} -o hello.wav")
+    return 0
+
+
+def cmd_train_encoder(args) -> int:
+    from .train_encoder import TrainConfig, train_encoder
+
+    config = TrainConfig(steps=args.steps, speakers_per_batch=args.speakers_per_batch,
+                         utterances_per_speaker=args.utterances_per_speaker, lr=args.lr,
+                         init="scratch" if args.from_scratch else "pretrained", checkpoint_every=args.checkpoint_every,
+                         seed=args.seed, device=args.device, threads=args.threads)
+    result = train_encoder(args.data, args.output, config, progress=_progress)
+    b, a = result.before, result.after
+    print(f"{result.checkpoint}: {result.layout} data, {result.speakers} speakers, {result.utterances} utterances; "
+          f"steps {result.first_step} -> {result.steps} in {result.seconds:.0f} s")
+    if result.losses:
+        print(f"loss {result.losses[0]:.4f} (first step) -> {result.losses[-1]:.4f} (last)")
+    print(f"same-speaker minus different-speaker similarity: {b.gap:.3f} -> {a.gap:.3f}; "
+          f"EER {b.eer:.3f} -> {a.eer:.3f}")
+    return 0
+
+
+def cmd_voices_map(args) -> int:
+    import json
+
+    from .voicemap import voice_map
+
+    references: dict[str, list[str]] = {}
+    for item in args.ref:
+        label, sep, path = item.partition("=")
+        if not sep or not label or not path:
+            raise EnunciateError(f"--ref takes LABEL=FILE, got {item!r}")
+        references.setdefault(label, []).append(path)
+    result = voice_map(args.voices or None, references, out=args.output, progress=_progress)
+    if args.json:
+        print(json.dumps(result.to_json(), indent=1))
+    else:
+        for name, kind, (x, y) in zip(result.names, result.kinds, result.points):
+            print(f"{name:28s} {kind:9s} {x:+.3f} {y:+.3f}")
+        print(f"wrote {args.output}")
+    return 0
