@@ -7,7 +7,8 @@ Two workloads: the dev set's sentences one at a time (one chunk each), and docum
 dev-set sentences (several chunks, where enunciate's hibari voice overlaps the DSP of one chunk with
 the network of the next). For each: real-time factor (wall / audio seconds, median over texts of
 the per-round medians) and time to first audio when streaming (enunciate.stream's first chunk, cut
-at a clause within 60 phonemes (`first_chunk_symbols`), vs hibari's stream()'s first sentence). Each round runs every engine on every text in turn, so drift
+at a clause within 60 phonemes (`first_chunk_symbols`), vs hibari's stream()'s first
+sentence). Each round runs every engine on every text in turn, so drift
 in the machine's speed hits both alike. Writes benchmarks/results/heart_vs_hibari.{json,md}.
 """
 from __future__ import annotations

@@ -50,11 +50,9 @@ def text_sha256(text: str) -> str:
 
 
 def file_sha256(path: str | os.PathLike) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    from ..cache import sha256_file
+
+    return sha256_file(path)
 
 
 def file_name(item_id: str) -> str:

@@ -58,12 +58,9 @@ class QuantizedPackedLSTM(nnqd.LSTM):
     torch's converter accepts only the exact nn.LSTM type, so the weights go through a plain one."""
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:  # (B, T, C) -> (B, T, 2H)
-        lengths = lengths.cpu()
-        if int(lengths.min()) == x.shape[1]:
-            return super().forward(x)[0]
-        packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
-        out, _ = super().forward(packed)
-        return nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])[0]
+        from .kokoro_torch.modules import run_packed
+
+        return run_packed(super().forward, x, lengths)
 
     @classmethod
     def from_float(cls, mod: nn.LSTM, use_precomputed_fake_quant: bool = False) -> QuantizedPackedLSTM:

@@ -41,12 +41,18 @@ class PackedLSTM(nn.LSTM):
         super().__init__(input_size, hidden_size, 1, batch_first=True, bidirectional=True)
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:  # (B, T, C) -> (B, T, 2H)
-        lengths = lengths.cpu()
-        if int(lengths.min()) == x.shape[1]:
-            return super().forward(x)[0]
-        packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
-        out, _ = super().forward(packed)
-        return nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])[0]
+        return run_packed(super().forward, x, lengths)
+
+
+def run_packed(lstm_forward, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """An LSTM's forward over each item's own length (packed), or over the whole batch when no item is
+    padded; (B, T, C) -> (B, T, 2H). Shared by the float module and its int8 form."""
+    lengths = lengths.cpu()
+    if int(lengths.min()) == x.shape[1]:
+        return lstm_forward(x)[0]
+    packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+    out, _ = lstm_forward(packed)
+    return nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])[0]
 
 
 class AdaIN1d(nn.Module):
