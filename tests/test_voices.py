@@ -49,7 +49,8 @@ def test_registry_lists_every_voice_with_licence_and_size():
     rows = {v.name: v for v in list_voices()}
     assert {"heart", "joe", "kokoro"} <= set(rows)
     for v in rows.values():
-        assert v.licence and v.size_bytes > 1_000_000 and v.sample_rate in (22050, 24000) and v.source
+        # a shipped style-only voice (kokoro-joe) lists its own 0.5 MB; it takes the model from its base
+        assert v.licence and v.size_bytes > 100_000 and v.sample_rate in (22050, 24000) and v.source
 
 
 def test_unknown_voice_names_the_available_ones():

@@ -360,8 +360,8 @@ def export_builtin(name: str, out: str | os.PathLike, force: bool = False) -> Vo
         if m.family == "kokoro":  # one style table, not the package's npz of five
             style = Path(tmp) / "style.npy"
             np.save(style, kokoro_style(m))
-            files.pop("styles")
-            refs.pop("styles")
+            files.pop("styles", None)
+            refs.pop("styles", None)
             files["style"], refs["style"] = style, FileRef("style.npy")
             refs["model"] = FileRef("kokoro.onnx")
         manifest = replace(m, files=refs, options={}, provenance=replace(m.provenance, command=None))
