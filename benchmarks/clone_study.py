@@ -309,7 +309,7 @@ def measure(args) -> None:
     keys = {name: "pack" for name in PACKS} | {f"{run}-{t}": sha256_file(folder / "style.npy")
                                               for (run, t), folder in folders.items()}
     cache_file = WORK / "measure_cache.json"
-    cache = json.loads(cache_file.read_text()) if cache_file.is_file() else {}
+    cache = json.loads(cache_file.read_text()) if cache_file.is_file() and not args.fresh else {}
     if cache.get("_asr") != args.asr:
         cache = {"_asr": args.asr}
     timing = {"fit_and_guard_s": round(time.perf_counter() - t_start, 1)}
@@ -499,6 +499,8 @@ def main(argv=None) -> None:
     p.add_argument("--fits", default=str(ROOT / ".gpu" / "clone-fits" / "fits.json"))
     p.add_argument("--asr", default="base", choices=("base", "tiny.en"), help="Whisper model for WER")
     p.add_argument("--ship", action="store_true", help="write voices/data/kokoro-heart and kokoro-joe")
+    p.add_argument("--fresh", action="store_true", help="measure every voice again (the cache in out/clone_study "
+                   "is keyed by voice and style table, not by the scorers: use this after they change)")
     p.set_defaults(func=measure)
     args = parser.parse_args(argv)
     args.func(args)

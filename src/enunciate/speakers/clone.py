@@ -9,8 +9,9 @@ over the style table `blend of the packs + offset` (styles.py). The synthesis sa
 dev sentences through enunciate's own frontend; the reference says whatever it says.
 
 - gradient: through the PyTorch Kokoro (weights recovered from the ONNX), Adam on the blend logits
-  and the offset, timbre half always, prosody half unless prosody=False. Measured: 45-55 s a step
-  on 2 busy CPU cores for one sentence; 0.36 s on an H200 for three speakers x four sentences.
+  and the offset, timbre half always, prosody half unless prosody=False. Measured: about 10 s a
+  step per sentence on 2 idle CPU cores (45-55 s on busy ones); 0.36 s on an H200 for three
+  speakers x four sentences.
 - cmaes: ONNX Runtime only (no torch model): CMA-ES over the blend logits and `directions`
   principal directions of the packs; `steps` generations of `population` syntheses each.
 

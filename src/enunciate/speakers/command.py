@@ -33,7 +33,7 @@ def add_parser(subparsers) -> None:
         "clone", help="a Kokoro voice fitted to reference clips of one speaker (a voice folder)",
         description="Fit a Kokoro style to 30-90 s of one speaker's speech (WAV, FLAC, MP3 or OGG) and save it as a "
                     "voice folder: into the voice store under --name, or into -o FOLDER. The gradient method runs "
-                    "the PyTorch Kokoro (about 50 s a step per fit sentence on 2 CPU cores, a fraction of a second "
+                    "the PyTorch Kokoro (about 10 s a step per fit sentence on 2 CPU cores, a fraction of a second "
                     "on a GPU); cmaes needs only ONNX Runtime. See docs/clone.md.")
     p.add_argument("references", nargs="+", metavar="REF", help="reference clips of one speaker")
     p.add_argument("--name", required=True, help="the voice's name (letters, digits, . _ + -)")
