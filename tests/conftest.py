@@ -43,7 +43,6 @@ def voices(heart, joe, kokoro):
 # there) run in `make test-heavy`, which CI runs after `make test`; every capability keeps at least
 # one real-model test in `make test`.
 HEAVY = {
-    "test_serve.py::test_a_client_that_goes_away_stops_its_synthesis",
     "test_serve.py::test_loudness_is_one_gain_for_the_whole_output",
     "test_serve.py::test_shutdown_finishes_requests_in_flight",
     "test_serve.py::test_api_key_and_capacity",
