@@ -1,4 +1,5 @@
-"""`enunciate batch`: real voice (heart), real worker processes, a real local Ray instance, real files.
+"""`enunciate batch`: real voice (heart), real worker processes, a real local Ray instance, real files,
+to folders and to fsspec URLs (file://, memory://).
 
 The Ray tests share one `ray.init(num_cpus=2)` (about 8 s on 2 cores) and shut it down after.
 """
@@ -6,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -21,6 +23,7 @@ from enunciate import SpeakOptions, VoiceSpec
 from enunciate.batch import BatchJob, run_job
 from enunciate.batch.inputs import Source, document_order
 from enunciate.cli import main
+from enunciate.errors import EnunciateError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,6 +43,12 @@ def by_id(outdir: Path, name: str = "manifest.jsonl") -> dict[str, tuple[float, 
 
 def temp_files(outdir: Path) -> list[Path]:
     return [p for p in outdir.rglob(".*") if p.name.endswith(".part")]
+
+
+def vtt_chapters(text: str) -> list[tuple[int, str]]:
+    """(start in ms, title) of each cue of a WebVTT chapters file."""
+    cues = re.findall(r"^(\d+):(\d\d):(\d\d)\.(\d{3}) --> \S+\n(.+)$", text, flags=re.M)
+    return [(((int(h) * 60 + int(m)) * 60 + int(s)) * 1000 + int(ms), title) for h, m, s, ms, title in cues]
 
 
 def make_epub(path: Path, chapters: list[tuple[str, str]]) -> Path:
@@ -160,6 +169,47 @@ def test_duplicate_ids_are_refused_before_any_work(tmp_path, capsys):
     assert "duplicate id" in capsys.readouterr().err and not (tmp_path / "out").exists()
 
 
+# --- fsspec URLs ----------------------------------------------------------------------------------------
+
+def test_a_file_url_output_resumes_like_a_folder(tmp_path):
+    source, out = corpus(tmp_path / "c.txt", 4), tmp_path / "out"
+    assert main(["batch", str(source), "-o", out.as_uri()]) == 0
+    first = by_id(out)
+    assert sorted(first) == [f"{k:06d}" for k in range(1, 5)] and len(list(out.glob("*.wav"))) == 4
+    lines = (out / "manifest.jsonl").read_text(encoding="utf-8").splitlines()
+    (out / "manifest.jsonl").write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")  # a file whose row was lost
+    (out / ".000002.wav.4242.part").write_bytes(b"half an upload")                     # a temp file
+    (out / "000001.wav").write_bytes(b"damaged")                                        # a damaged file
+    result = run_job(BatchJob(source, out.as_uri()))
+    assert (result.done, result.skipped, result.orphans_removed) == (2, 2, 1)
+    assert result.manifest == f"{out.as_uri()}/manifest.jsonl"
+    assert by_id(out) == first and len(rows(out)) == 4 and not temp_files(out)  # the same audio, each row once
+
+
+def test_a_book_at_a_memory_url_is_made_there_and_resumed(tmp_path):
+    """memory:// cannot append: the manifest is rewritten instead; the book is assembled in a local temp
+    folder and uploaded. Only one process sees memory://, so workers are refused."""
+    fsspec = pytest.importorskip("fsspec")
+    epub = make_epub(tmp_path / "b.epub", [("One", "Install it."), ("Two", "Run it.")])
+    url = f"memory://enunciate-test-{os.getpid()}/{tmp_path.name}"
+    fs, root = fsspec.core.url_to_fs(url)
+    result = run_job(BatchJob(epub, url))
+    assert (result.done, result.failed) == (2, 0) and result.book.m4b == "book.m4b"
+    names = sorted(p.rsplit("/", 1)[-1] for p in fs.ls(root, detail=False))
+    assert names == ["01-two.wav", "02-one.wav", "book.json", "book.m4b", "book.mp3", "chapters.vtt",
+                     "errors.jsonl", "manifest.jsonl", "raw"]
+    manifest = [json.loads(line) for line in fs.cat(f"{root}/manifest.jsonl").decode().splitlines()]
+    assert sorted(r["id"] for r in manifest) == ["text/ch0", "text/ch1"]
+    for row in manifest:
+        assert row["audio_sha256"] == __import__("hashlib").sha256(fs.cat(f"{root}/{row['path']}")).hexdigest()
+    made = fs.cat(f"{root}/book.json")
+    again = run_job(BatchJob(epub, url))
+    assert (again.done, again.skipped) == (0, 2) and fs.cat(f"{root}/book.json") == made
+    with pytest.raises(EnunciateError, match="memory"):
+        run_job(BatchJob(epub, url, workers=2))
+    fs.rm(root, recursive=True)
+
+
 def _wait_for_rows(out: Path, n: int, process: subprocess.Popen, timeout_s: float = 120) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -215,13 +265,43 @@ def test_an_epub_gives_a_file_per_chapter_a_chapters_vtt_and_one_loudness(tmp_pa
         measured = pyloudnorm.Meter(rate).integrated_loudness(audio)
         assert measured < -19.0 if chapter["peak_limited"] else abs(measured + 20.0) < 1.0
     assert (out / "book.mp3").is_file() and sf.info(str(out / "book.mp3")).duration > 5
-    if book["chapter_marks"] == "id3":
-        import av
 
-        with av.open(str(out / "book.mp3")) as container:
-            assert [c["metadata"]["title"] for c in container.chapters()] == ["Deploying", "Setting up & testing"]
-    else:
-        assert "chapters.vtt" in book["chapter_marks"]
+
+def test_the_whole_book_mp3_and_m4b_carry_the_chapter_marks_of_chapters_vtt(tmp_path):
+    """The chapter marks read back from book.mp3 (ID3 CHAP/CTOC, mutagen) and book.m4b (MP4 chapters,
+    PyAV) name the chapters of chapters.vtt at its start times, and the M4B keeps each chapter's level."""
+    mutagen_id3 = pytest.importorskip("mutagen.id3")
+    av = pytest.importorskip("av")
+    import pyloudnorm
+
+    epub = make_epub(tmp_path / "b.epub", [("Setting up &amp; testing", "Install CUDA 12.4, then run pytest."),
+                                           ("Deploying", "Run kubectl apply in 35 ms."),
+                                           ("Wrapping up", "The API returns JSON.")])
+    out = tmp_path / "out"
+    assert main(["batch", str(epub), "-o", str(out), "--loudness", "-20"]) == 0
+    book = json.loads((out / "book.json").read_text(encoding="utf-8"))
+    assert book["chapter_marks"] == {"book.mp3": "id3", "book.m4b": "mp4"}
+    expected = vtt_chapters((out / "chapters.vtt").read_text(encoding="utf-8"))
+    assert [t for _, t in expected] == ["Wrapping up", "Deploying", "Setting up & testing"] and expected[0][0] == 0
+
+    tags = mutagen_id3.ID3(str(out / "book.mp3"))
+    (toc,) = tags.getall("CTOC")
+    chaps = {c.element_id: c for c in tags.getall("CHAP")}
+    assert toc.flags & mutagen_id3.CTOCFlags.TOP_LEVEL and len(toc.child_element_ids) == 3
+    marks = [(chaps[i].start_time, chaps[i].sub_frames["TIT2"].text[0]) for i in toc.child_element_ids]
+    assert marks == expected
+
+    with av.open(str(out / "book.m4b")) as container:
+        assert container.streams.audio[0].codec_context.name == "aac"
+        marks = [(int(round(c["start"] * c["time_base"] * 1000)), c["metadata"]["title"])
+                 for c in container.chapters()]
+        rate = container.streams.audio[0].sample_rate
+        audio = np.concatenate([f.to_ndarray().reshape(-1) for f in container.decode(audio=0)]).astype(np.float64)
+    assert marks == expected
+    meter = pyloudnorm.Meter(rate)
+    for chapter in book["chapters"]:
+        part = audio[int(chapter["start_s"] * rate):int(chapter["end_s"] * rate)]
+        assert chapter["peak_limited"] or abs(meter.integrated_loudness(part) + 20.0) < 1.0
 
 
 def test_speak_does_not_import_ray(tmp_path):
@@ -251,6 +331,17 @@ def test_ray_and_local_executors_give_the_same_files(tmp_path, ray_local):
     assert local.done == on_ray.done == 30 and on_ray.failed == 0
     assert by_id(tmp_path / "ray") == by_id(tmp_path / "local")  # ids, durations and audio hashes
     assert run_job(BatchJob(source, tmp_path / "ray", spec, options, executor="ray", workers=2)).skipped == 30
+
+
+@pytest.mark.slow
+def test_ray_actors_write_to_a_file_url(tmp_path, ray_local):
+    source, url = corpus(tmp_path / "c.txt", 8), (tmp_path / "ray").as_uri()
+    spec, options = VoiceSpec("heart", threads=1), SpeakOptions(seed=3)
+    local = run_job(BatchJob(source, tmp_path / "local", spec, options))
+    on_ray = run_job(BatchJob(source, url, spec, options, executor="ray", workers=2))
+    assert local.done == on_ray.done == 8 and on_ray.failed == 0
+    assert by_id(tmp_path / "ray") == by_id(tmp_path / "local") and not temp_files(tmp_path / "ray")
+    assert run_job(BatchJob(source, url, spec, options, executor="ray", workers=2)).skipped == 8
 
 
 @pytest.mark.slow

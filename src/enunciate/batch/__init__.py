@@ -6,8 +6,10 @@ manifest, and the errors, on local worker processes or a Ray cluster.
 
 Data flow: `inputs` (INPUT -> items) -> `manifest` (which are done, what a row says) -> an executor
 (`local` processes or `ray_executor` actors, both calling `render`) -> rows appended by the driver ->
-`book` (loudness, chapter files, chapters VTT, one MP3) for EPUBs and books. Ray is imported only by
-`ray_executor` and `ray_serve`.
+`book` (loudness, chapter files, chapters VTT, an MP3 and an M4B with chapter marks) for EPUBs and
+books. OUTDIR is a `store.Store`: a folder or an fsspec URL. `run.execute` is the engine alone, which
+`train.make_dataset` runs on too. Ray is imported only by `ray_executor` and `ray_serve`, fsspec only
+for a URL.
 """
 from __future__ import annotations
 

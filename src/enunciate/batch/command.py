@@ -5,6 +5,7 @@
     enunciate batch rows.jsonl -o out/ --format flac --shard 0/4
     enunciate batch book.epub -o book/ --format mp3 --loudness -18
     enunciate batch corpus.txt -o /shared/out --executor ray --ray-address auto --workers 8
+    enunciate batch corpus.txt -o s3://bucket/out --executor ray --workers 8
 """
 from __future__ import annotations
 
@@ -30,11 +31,14 @@ def add_parser(subparsers) -> None:
         description="Speak every item of INPUT into OUTDIR: one audio file per item, manifest.jsonl (id, path, "
                     "hashes, duration, voice, engine, seconds) and errors.jsonl. Rerun the same command to resume: "
                     "finished items are skipped, changed ones redone. An EPUB (or a folder with --book) is a book: "
-                    "a file per chapter at one loudness, chapters.vtt and book.mp3. See docs/batch.md.")
+                    "a file per chapter at one loudness, chapters.vtt, and book.mp3 and book.m4b with chapter marks. "
+                    "See docs/batch.md.")
     p.add_argument("input", metavar="INPUT",
                    help="a text file (one utterance per line), a .jsonl/.csv manifest (id, text[, voice, speed]), "
                         "a folder of .md/.txt/.rst documents, or an .epub")
-    p.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="the output folder (made if missing)")
+    p.add_argument("-o", "--output", required=True, metavar="OUTDIR",
+                   help="the output folder (made if missing), or an fsspec URL: file:///shared/out, s3://bucket/out "
+                        "(pip install 'enunciate[fsspec]' and the store's package)")
     p.add_argument("--voice", default=None, help="voice for items that name none (default heart): a name, a stored "
                                                  "voice or a folder")
     p.add_argument("--format", default="wav", choices=("wav", "flac", "mp3", "ogg", "opus"),
@@ -96,8 +100,13 @@ def cmd_batch(args) -> int:
     print(f"{result.outdir}: {result.items} item(s): " + ", ".join(parts))
     if result.book is not None:
         book = result.book
-        print(f"book: {len(book.chapters)} chapter(s) at {book.target_lufs:g} LUFS, {book.chapters_vtt}"
-              + (f", {book.mp3} (chapter marks: {book.chapter_marks})" if book.mp3 else ""))
+        made = [name for name in (book.mp3, book.m4b) if name]
+        whole = [f"{name} (chapter marks: {book.chapter_marks[name]})" for name in made]
+        print(f"book: {len(book.chapters)} chapter(s) at {book.target_lufs:g} LUFS, "
+              + ", ".join([book.chapters_vtt, *whole]))
+        for name, note in book.chapter_marks.items():
+            if name not in made:
+                print(f"{name}: {note}")
     if result.failed:
         print(f"enunciate: {result.failed} item(s) failed; reasons in {result.errors}", file=sys.stderr)
         return EXIT_FAILED_ITEMS

@@ -1,5 +1,7 @@
 """The local executor: N worker processes (spawned, so no thread or lock state is inherited), each
-loading its voice once per VoiceSpec; one worker runs in the driver itself.
+loading its voice once per VoiceSpec; one worker runs in the driver itself. The work is a function
+`work(tasks, settings) -> records` (`render.render` for `batch`, `make_dataset.render_clips` for
+make-dataset); `settings.spec` is the voice each worker loads when it starts.
 
 At most two groups per worker are in flight, so a 100 MB corpus is never queued whole. Workers
 ignore Ctrl-C (the driver stops them and keeps what finished) and, on Linux, die with the driver
@@ -15,17 +17,18 @@ import signal
 import sys
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from typing import Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from ..errors import EnunciateError
-from .render import Settings, Task, render
 
-_settings: Settings | None = None
+Work = Callable[[Sequence[Any], Any], list[dict]]
+_work: Work | None = None
+_settings: Any = None
 
 
-def _start_worker(settings: Settings) -> None:
-    global _settings
-    _settings = settings
+def _start_worker(work: Work, settings) -> None:
+    global _work, _settings
+    _work, _settings = work, settings
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         with contextlib.suppress(Exception):
@@ -36,20 +39,20 @@ def _start_worker(settings: Settings) -> None:
         settings.spec.load()  # the job's voice, while the driver is still reading the input
 
 
-def _render(tasks: list[Task]) -> list[dict]:
-    return render(tasks, _settings)
+def _render(tasks: list) -> list[dict]:
+    return _work(tasks, _settings)
 
 
-def execute(groups: Iterable[list[Task]], settings: Settings, workers: int = 1) -> Iterator[dict]:
-    """Rows (or error records) as groups finish, in any order."""
+def execute(groups: Iterable[list], work: Work, settings, workers: int = 1) -> Iterator[dict]:
+    """`work`'s records (rows or errors) as groups finish, in any order."""
     if workers <= 1:
         for group in groups:
-            yield from render(group, settings)
+            yield from work(group, settings)
         return
     import multiprocessing
 
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_start_worker, initargs=(settings,))
+                               initializer=_start_worker, initargs=(work, settings))
     groups = iter(groups)
     pending: set[Future] = {pool.submit(_render, g) for g in itertools.islice(groups, 2 * workers)}
     try:

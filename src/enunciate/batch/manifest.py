@@ -8,22 +8,27 @@ the input and the file's SHA-256 still matches the row; anything else is redone.
 rewritten (atomically) with one row per id when a run starts and ends, so a row superseded by a redo
 does not linger. With `--shard i/n` each shard keeps its own `manifest.shard-i-of-n.jsonl`, so shards
 sharing an OUTDIR never write one file; every shard reads all of them to know what is done.
+
+OUTDIR is a `store.Store`, a folder or an fsspec URL. On a store that cannot append (an object store)
+the manifest is rewritten whole at most every FLUSH_S seconds instead: a killed driver loses the rows
+of those seconds, and their items are made again on the rerun, so a row still never names a missing file.
 """
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 import os
 import re
+import time
 from dataclasses import asdict, dataclass
-from pathlib import Path
-from typing import Iterable
 
 from ..errors import EnunciateError
+from .store import FLUSH_S, Store
 
 MANIFEST, ERRORS = "manifest.jsonl", "errors.jsonl"
 _SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}")
-_PART = re.compile(r"^\.(?P<name>.+)\.\d+\.part$")  # audio.atomic_audio's temp name: .NAME.PID.part
+_PART = re.compile(r"^\.(?P<name>.+)\.\d+\.part$")  # the temp names of atomic_audio and store: .NAME.DIGITS.part
 
 
 @dataclass
@@ -69,63 +74,44 @@ def shard_suffix(shard: tuple[int, int]) -> str:
     return "" if count == 1 else f".shard-{index}-of-{count}"
 
 
-def _durable_append(path: Path, line: str) -> None:
-    with open(path, "a", encoding="utf-8") as f:
-        f.write(line + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def _rewrite(path: Path, lines: Iterable[str]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    with open(tmp, "w", encoding="utf-8") as f:
-        for line in lines:
-            f.write(line + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def _rows(path: Path) -> dict[str, str]:
+def _rows(store: Store, name: str) -> dict[str, str]:
     """id -> the last row's JSON text (kept as text: a million rows stay a few hundred MB at most).
     A torn last line (a crash mid-write, on a filesystem without atomic appends) is dropped."""
     rows: dict[str, str] = {}
-    try:
-        f = open(path, encoding="utf-8")
-    except FileNotFoundError:
-        return rows
-    with f:
-        for line in f:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                item_id = json.loads(line)["id"]
-            except (ValueError, KeyError, TypeError):
-                continue
-            rows.pop(item_id, None)  # re-inserted at the end: file order follows the latest row
-            rows[item_id] = line
+    for line in store.lines(name):
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            item_id = json.loads(line)["id"]
+        except (ValueError, KeyError, TypeError):
+            continue
+        rows.pop(item_id, None)  # re-inserted at the end: file order follows the latest row
+        rows[item_id] = line
     return rows
 
 
 class Manifest:
-    """The rows of OUTDIR (all shards' manifests), and this run's own file to append to."""
+    """The rows of OUTDIR (all shards' manifests), and this run's own file to append to. On a store
+    that cannot append (an object store) the file is rewritten whole at most every FLUSH_S seconds."""
 
-    def __init__(self, outdir: Path, shard: tuple[int, int] = (0, 1)):
-        self.outdir = outdir
-        self.path = outdir / f"manifest{shard_suffix(shard)}.jsonl"
-        self.errors_path = outdir / f"errors{shard_suffix(shard)}.jsonl"
-        self.own = _rows(self.path)
+    def __init__(self, store: Store, shard: tuple[int, int] = (0, 1)):
+        self.store = store
+        self.name, self.errors_name = f"manifest{shard_suffix(shard)}.jsonl", f"errors{shard_suffix(shard)}.jsonl"
+        self.path, self.errors_path = store.where(self.name), store.where(self.errors_name)
+        self.own = _rows(store, self.name)
         self.others: dict[str, str] = {}
-        for other in sorted(outdir.glob("manifest*.jsonl")):
-            if other != self.path:
-                self.others.update(_rows(other))
-        try:
-            _rewrite(self.path, self.own.values())  # one row per id from here on
-            _rewrite(self.errors_path, ())          # errors are this run's
-        except OSError as e:
-            raise EnunciateError(f"cannot write in {outdir}: {e.strerror or e}") from e
+        for other in sorted(store.names()):
+            if other != self.name and fnmatch.fnmatchcase(other, "manifest*.jsonl"):
+                self.others.update(_rows(store, other))
+        self.failures: list[str] = []  # this run's errors.jsonl lines
         self.errors = 0
+        self._unwritten, self._written_at = False, time.monotonic()
+        try:
+            store.rewrite(self.name, self.own.values())  # one row per id from here on
+            store.rewrite(self.errors_name, ())          # errors are this run's
+        except OSError as e:
+            raise EnunciateError(f"cannot write in {store}: {e.strerror or e}") from e
 
     def finished(self, item_id: str, path: str, text_hash: str, voice: str, settings: dict) -> bool:
         """True when the item's row matches what the input asks for and its file is still that file."""
@@ -137,7 +123,7 @@ class Manifest:
                 (path, text_hash, voice, settings):
             return False
         try:
-            return file_sha256(self.outdir / path) == row.get("audio_sha256")
+            return self.store.sha256(path) == row.get("audio_sha256")
         except OSError:
             return False
 
@@ -149,33 +135,53 @@ class Manifest:
         line = row.to_json()
         self.own.pop(row.id, None)
         self.own[row.id] = line
-        self._write(self.path, line)
+        self._write(self.name, line)
 
     def error(self, item_id: str, reason: str, **extra) -> None:
         self.errors += 1
-        self._write(self.errors_path, json.dumps({"id": item_id, "error": reason, **extra}, ensure_ascii=False))
+        line = json.dumps({"id": item_id, "error": reason, **extra}, ensure_ascii=False)
+        self.failures.append(line)
+        self._write(self.errors_name, line)
 
-    def _write(self, path: Path, line: str) -> None:
+    def _write(self, name: str, line: str) -> None:
         try:
-            _durable_append(path, line)
+            if self.store.appends:
+                self.store.append(name, line)
+            else:
+                self._unwritten = True
+                if time.monotonic() - self._written_at >= FLUSH_S:
+                    self.flush()
         except OSError as e:
-            raise EnunciateError(f"cannot write {path}: {e.strerror or e}; items finished so far are recorded, "
-                                 "rerun to resume once there is room") from e
+            raise EnunciateError(f"cannot write {self.store.where(name)}: {e.strerror or e}; items finished so far "
+                                 "are recorded, rerun to resume once there is room") from e
+
+    def flush(self) -> None:
+        """Write what a store that cannot append holds back (the rows and this run's errors)."""
+        if self._unwritten:
+            self.store.rewrite(self.name, self.own.values())
+            self.store.rewrite(self.errors_name, self.failures)
+            self._unwritten, self._written_at = False, time.monotonic()
 
     def compact(self) -> None:
         """Rewrite this run's manifest with one row per id (a redone item's row replaces its old one)."""
-        _rewrite(self.path, self.own.values())
+        try:
+            self.store.rewrite(self.name, self.own.values())
+            if not self.store.appends:
+                self.store.rewrite(self.errors_name, self.failures)
+        except OSError as e:
+            raise EnunciateError(f"cannot write {self.path}: {e.strerror or e}; rerun to resume once it can be "
+                                 "written") from e
+        self._unwritten = False
 
 
-def remove_orphans(folder: Path, names: set[str] | None = None) -> int:
-    """Remove the temp files (.NAME.PID.part) a killed run left: all of them, or (a shard's run, which
-    may share OUTDIR with the other shards' live runs) only those for the files named in `names`."""
+def remove_orphans(store: Store, folder: str = "", names: set[str] | None = None) -> int:
+    """Remove the temp files (.NAME.DIGITS.part) a killed run left in `folder`: all of them, or (a
+    shard's run, which may share OUTDIR with the other shards' live runs) only those for the files
+    named in `names`."""
     removed = 0
-    if not folder.is_dir():
-        return 0
-    for entry in folder.iterdir():
-        m = _PART.match(entry.name)
-        if m and (names is None or m.group("name") in names) and entry.is_file():
-            entry.unlink(missing_ok=True)
+    for entry in store.names(folder):
+        m = _PART.match(entry)
+        if m and (names is None or m.group("name") in names):
+            store.remove(f"{folder}/{entry}" if folder else entry)
             removed += 1
     return removed

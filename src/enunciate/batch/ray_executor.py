@@ -1,6 +1,8 @@
 """The Ray executor: Ray Data `from_items` -> `map_batches` over a fixed pool of actors, each loading
-the voice once, writing audio files to OUTDIR (a filesystem every node sees) and returning manifest
-rows, which the driver appends exactly as the local executor's: the same files, manifest and resume.
+the voice once, writing audio files to OUTDIR (a filesystem every node sees, or an fsspec URL they
+all reach) and returning manifest rows, which the driver appends exactly as the local executor's: the
+same files, manifest and resume. The work is a function `work(tasks, settings) -> records`, as in
+`local.execute`; tasks travel pickled, records as JSON.
 
 Ray is imported here only (the `ray` extra). Tasks go in windows of `window` items, so the driver
 never holds a whole 100 MB corpus; each window is one Ray Data job (its actors start again: about a
@@ -15,13 +17,13 @@ import json
 import logging
 import math
 import os
-from dataclasses import asdict
+import pickle
 from typing import Iterable, Iterator
 
 import numpy as np
 
 from ..errors import EnunciateError
-from .render import Settings, Task, render
+from .local import Work
 
 log = logging.getLogger(__name__)
 
@@ -36,19 +38,18 @@ def import_ray():
 
 
 class Synthesizer:
-    """A Ray Data actor: loads the job's voice once, then speaks batches of tasks."""
+    """A Ray Data actor: loads the job's voice once, then does the work on batches of tasks."""
 
-    def __init__(self, settings: Settings):
-        self.settings = settings
+    def __init__(self, work: Work, settings):
+        self.work, self.settings = work, settings
         try:
             settings.spec.load()
         except EnunciateError:
             pass  # each task reports it
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        tasks = [Task(**json.loads(t)) for t in batch["task"]]
-        rows = render(tasks, self.settings)
-        return {"result": np.array([json.dumps(r, ensure_ascii=False) for r in rows], dtype=object)}
+        records = self.work([pickle.loads(t) for t in batch["task"]], self.settings)
+        return {"result": np.array([json.dumps(r, ensure_ascii=False) for r in records], dtype=object)}
 
 
 def connect(address: str | None, num_cpus: int | None = None) -> bool:
@@ -68,9 +69,9 @@ def connect(address: str | None, num_cpus: int | None = None) -> bool:
     return True
 
 
-def execute(groups: Iterable[list[Task]], settings: Settings, actors: int = 2, num_cpus: float = 1,
+def execute(groups: Iterable[list], work: Work, settings, actors: int = 2, num_cpus: float = 1,
             num_gpus: float = 0, address: str | None = None, window: int = 10_000) -> Iterator[dict]:
-    """Rows (or error records) as blocks finish, in any order."""
+    """`work`'s records (rows or errors) as blocks finish, in any order."""
     ray = import_ray()
     started = connect(address)
     try:
@@ -82,10 +83,10 @@ def execute(groups: Iterable[list[Task]], settings: Settings, actors: int = 2, n
             if not window_groups:
                 break
             batch_size = max(len(g) for g in window_groups)
-            tasks = [{"task": json.dumps(asdict(t), ensure_ascii=False)} for g in window_groups for t in g]
+            tasks = [{"task": pickle.dumps(t)} for g in window_groups for t in g]
             blocks = min(len(tasks), max(2 * actors, math.ceil(len(tasks) / (4 * batch_size))))  # every actor busy
             dataset = ray.data.from_items(tasks, override_num_blocks=blocks).map_batches(
-                Synthesizer, fn_constructor_kwargs={"settings": settings}, batch_size=batch_size,
+                Synthesizer, fn_constructor_kwargs={"work": work, "settings": settings}, batch_size=batch_size,
                 batch_format="numpy", compute=ray.data.ActorPoolStrategy(size=actors), num_cpus=num_cpus,
                 num_gpus=num_gpus or None)  # Ray Data restarts a dead actor and retries its block
             for row in dataset.iter_rows():

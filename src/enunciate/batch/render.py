@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Sequence
 
 from ..errors import EnunciateError
 from ..options import SpeakOptions, VoiceSpec
 from .manifest import Row, file_sha256, text_sha256
+from .store import open_store
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class Task:
 class Settings:
     """What every task of a job shares: where to write, in which format, how voices run and speak."""
 
-    outdir: str
+    outdir: str  # a folder or an fsspec URL (store.Store)
     format: str
     spec: VoiceSpec
     options: SpeakOptions
@@ -54,7 +54,8 @@ def task_options(options: SpeakOptions, settings: dict) -> SpeakOptions:
 def render(tasks: Sequence[Task], settings: Settings) -> list[dict]:
     """Each task -> its manifest row (a dict) or {"id", "error"}. Voices with native batches on a GPU
     (the torch engine) speak the group in padded batches; everything else one file at a time,
-    streamed to disk (a long document never sits whole in memory)."""
+    streamed to disk (a long document never sits whole in memory; at a URL, to a local temp file
+    that is then uploaded)."""
     spec = replace(settings.spec, voice=tasks[0].voice) if tasks else settings.spec
     if len(tasks) > 1 and all(t.voice == tasks[0].voice and t.settings == tasks[0].settings for t in tasks):
         try:
@@ -64,7 +65,7 @@ def render(tasks: Sequence[Task], settings: Settings) -> list[dict]:
         if voice.capabilities.batches and str(voice.device).startswith("cuda"):
             try:
                 return _render_batch(tasks, settings, voice)
-            except EnunciateError:  # one text with nothing to say fails the batch: speak them one by one
+            except (EnunciateError, OSError):  # one text with nothing to say fails the batch: one by one
                 pass
     return [render_one(task, settings) for task in tasks]
 
@@ -73,16 +74,21 @@ def render_one(task: Task, settings: Settings) -> dict:
     from ..synthesize import speak_to_file
 
     start = time.perf_counter()
+    store = open_store(settings.outdir)
     try:
         voice = replace(settings.spec, voice=task.voice).load()
         options = task_options(settings.options, task.settings)
-        result = speak_to_file(task.text, Path(settings.outdir) / task.path, voice, options, format=settings.format)
+        with store.writing(task.path) as path:
+            result = speak_to_file(task.text, path, voice, options, format=settings.format)
+            audio_sha = file_sha256(path)
     except EnunciateError as e:
         return {"id": task.id, "error": str(e)}
+    except OSError as e:  # the store refused the upload
+        return {"id": task.id, "error": f"cannot write {store.where(task.path)}: {e.strerror or e}"}
     except Exception as e:  # a bug on one odd text must not stop a job of thousands: record it, go on
         log.exception("item %s failed", task.id)
         return {"id": task.id, "error": f"internal error ({type(e).__name__}: {e}); please report it"}
-    return _row(task, voice, result.audio_s, time.perf_counter() - start, settings)
+    return _row(task, voice, result.audio_s, audio_sha, time.perf_counter() - start)
 
 
 def _render_batch(tasks: Sequence[Task], settings: Settings, voice) -> list[dict]:
@@ -90,16 +96,19 @@ def _render_batch(tasks: Sequence[Task], settings: Settings, voice) -> list[dict
     from ..synthesize import speak_batch
 
     start = time.perf_counter()
+    store = open_store(settings.outdir)
     options = task_options(settings.options, tasks[0].settings)
     speeches = speak_batch([t.text for t in tasks], voice, options)
+    hashes = []
     for task, speech in zip(tasks, speeches):
-        write_audio(Path(settings.outdir) / task.path, speech.audio, speech.sample_rate, settings.format)
+        with store.writing(task.path) as path:
+            write_audio(path, speech.audio, speech.sample_rate, settings.format)
+            hashes.append(file_sha256(path))
     each = (time.perf_counter() - start) / len(tasks)
-    return [_row(task, voice, speech.duration_s, each, settings) for task, speech in zip(tasks, speeches)]
+    return [_row(task, voice, speech.duration_s, sha, each) for task, speech, sha in zip(tasks, speeches, hashes)]
 
 
-def _row(task: Task, voice, duration_s: float, seconds: float, settings: Settings) -> dict:
+def _row(task: Task, voice, duration_s: float, audio_sha256: str, seconds: float) -> dict:
     return Row(id=task.id, path=task.path, text_sha256=text_sha256(task.text), voice=task.voice,
                settings=task.settings, sample_rate=voice.sample_rate, duration_s=round(duration_s, 4),
-               audio_sha256=file_sha256(Path(settings.outdir) / task.path), engine=voice.info.engine,
-               seconds=round(seconds, 4)).__dict__
+               audio_sha256=audio_sha256, engine=voice.info.engine, seconds=round(seconds, 4)).__dict__

@@ -4,9 +4,13 @@ send what is left to an executor, append each row as its file lands, and (for a 
     result = run_job(BatchJob("corpus.txt", "out/", workers=2))          # local processes
     result = run_job(BatchJob("book.epub", "out/", executor="ray"))       # Ray actors, a book
 
-Items of a text file or manifest, or a folder's documents, each become OUTDIR/ID.FORMAT. A book
-(an EPUB, or a folder with book=True) renders its chapters as raw/ID.wav and then `book.assemble`
-levels them to one loudness and writes the chapter files, chapters.vtt and book.mp3.
+Items of a text file or manifest, or a folder's documents, each become OUTDIR/ID.FORMAT; OUTDIR is a
+folder or an fsspec URL (`store.Store`). A book (an EPUB, or a folder with book=True) renders its
+chapters as raw/ID.wav and then `book.assemble` levels them to one loudness and writes the chapter
+files, chapters.vtt, book.mp3 and book.m4b.
+
+`execute` is the engine under both `batch` and `make-dataset`: groups of tasks -> a work function on
+local processes or Ray actors -> records, in any order.
 """
 from __future__ import annotations
 
@@ -17,13 +21,15 @@ import os
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from ..errors import EnunciateError
 from ..options import SpeakOptions, VoiceSpec
 from .inputs import Item, Source
+from .local import Work
 from .manifest import Manifest, Row, file_name, remove_orphans, shard_suffix, text_sha256
-from .render import Settings, Task
+from .render import Settings, Task, render
+from .store import Store, open_store
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +42,7 @@ class BatchJob:
     """A batch job: what to read, where to write, with which voice, on which executor."""
 
     input: str | os.PathLike
-    outdir: str | os.PathLike
+    outdir: str | os.PathLike          # a folder, or an fsspec URL: file:///shared/out, s3://bucket/out
     spec: VoiceSpec = field(default_factory=VoiceSpec)        # threads None: the cores shared among workers
     options: SpeakOptions = field(default_factory=SpeakOptions)  # loudness_lufs: per item, or a book's target
     format: str = "wav"
@@ -52,10 +58,7 @@ class BatchJob:
     progress: bool = False             # a tqdm bar: items/s and audio-s/s
 
     def __post_init__(self):
-        if self.executor not in EXECUTORS:
-            raise EnunciateError(f"unknown executor {self.executor!r}; available: {', '.join(EXECUTORS)}")
-        if self.workers < 1:
-            raise EnunciateError(f"workers must be at least 1, got {self.workers}")
+        check_executor(self.executor, self.workers)
         index, count = self.shard
         if count < 1 or not 0 <= index < count:
             raise EnunciateError(f"shard must be i/n with 0 <= i < n, got {index}/{count}")
@@ -65,7 +68,7 @@ class BatchJob:
 
 @dataclass
 class JobResult:
-    outdir: Path
+    outdir: Path | str      # a folder, or the URL
     items: int = 0          # in this shard
     done: int = 0           # spoken in this run
     skipped: int = 0        # finished by an earlier run (resumed)
@@ -74,8 +77,8 @@ class JobResult:
     audio_s: float = 0.0    # spoken in this run
     wall_s: float = 0.0
     orphans_removed: int = 0
-    manifest: Path | None = None
-    errors: Path | None = None
+    manifest: Path | str | None = None
+    errors: Path | str | None = None
     book: object | None = None  # book.Book for a book
 
     @property
@@ -110,20 +113,24 @@ def run_job(job: BatchJob) -> JobResult:
 
         check_loudness_meter()
         target_lufs = job.options.loudness_lufs if job.options.loudness_lufs is not None else DEFAULT_LUFS
-    outdir = Path(job.outdir)
-    result = JobResult(outdir)
+    store = open_store(str(job.outdir))
+    if not store.shared and (job.executor == "ray" or job.workers > 1):
+        raise EnunciateError(f"{store} lives in this process's memory: use it with --workers 1 and the local "
+                             "executor, or write to a folder or store every worker reaches")
+    result = JobResult(store.local if store.local is not None else store.outdir)
     names = _check_ids(source, job.shard, result)
-    _make_dir(outdir / RAW if is_book else outdir)
-    folder = outdir / RAW if is_book else outdir
+    _make_dir(store, RAW if is_book else "")
     suffix = shard_suffix(job.shard)
     own = (names | {f"manifest{suffix}.jsonl", f"errors{suffix}.jsonl"}) if job.shard[1] > 1 else None
-    result.orphans_removed = remove_orphans(folder, own) + (remove_orphans(outdir, own) if is_book else 0)
-    manifest = Manifest(outdir, job.shard)
+    result.orphans_removed = remove_orphans(store, RAW if is_book else "", own) + \
+        (remove_orphans(store, "", own) if is_book else 0)
+    manifest = Manifest(store, job.shard)
     result.manifest, result.errors = manifest.path, manifest.errors_path
 
     item_format = "wav" if is_book else fmt
     options = replace(job.options, loudness_lufs=None) if is_book else job.options
-    settings = Settings(str(outdir), item_format, _spec(job), options)
+    settings = Settings(store.outdir, item_format, worker_spec(job.spec, job.executor, job.workers, job.num_cpus),
+                        options)
     common = {"seed": options.seed, "loudness_lufs": options.loudness_lufs,
               "lexicons": [_sha256_file(p) for p in options.lexicons] + ([text_sha256(options.lexicon_tsv)]
                                                                          if options.lexicon_tsv else [])}
@@ -145,11 +152,12 @@ def run_job(job: BatchJob) -> JobResult:
 
     bar = _bar(result.items) if job.progress else None
     try:
-        for record in _execute(job, _groups(tasks(), job, settings), settings):
+        for record in execute(_groups(tasks(), job, settings), render, settings, job.executor, job.workers,
+                              job.ray_address, job.num_cpus, job.num_gpus):
             if "error" in record:
                 manifest.error(record["id"], record["error"])
                 result.failed += 1
-                _check_room(outdir, record["error"])
+                _check_room(store, record["error"])
             else:
                 manifest.append(Row(**record))
                 result.done += 1
@@ -170,7 +178,7 @@ def run_job(job: BatchJob) -> JobResult:
         from .book import assemble
 
         parts = [(i, title, path, (manifest.row(i) or {}).get("audio_sha256")) for i, title, path in chapters]
-        result.book = assemble(outdir, parts, fmt, target_lufs, job.whole_book)
+        result.book = assemble(store, parts, fmt, target_lufs, job.whole_book)
     elif is_book:
         log.warning("%d chapter(s) failed: the book is assembled once every chapter is spoken", result.failed)
     result.wall_s = time.perf_counter() - start
@@ -204,10 +212,14 @@ def _check_ids(source: Source, shard: tuple[int, int], result: JobResult) -> set
     return {f"{n}.{suffix}" for n in names for suffix in ("wav", "flac", "mp3", "ogg", "opus")}
 
 
-def _check_room(outdir: Path, error: str) -> None:
-    """After a failed item: a full or read-only OUTDIR stops the job (every item would fail the same)."""
+def _check_room(store: Store, error: str) -> None:
+    """After a failed item: a full or read-only OUTDIR stops the job (every item would fail the same).
+    A store at a URL reports its own refusals in each item's error."""
     import shutil
 
+    outdir = store.local
+    if outdir is None:
+        return
     try:
         full = shutil.disk_usage(outdir).free < 1 << 20
     except OSError:
@@ -217,13 +229,13 @@ def _check_room(outdir: Path, error: str) -> None:
                              "are recorded: free some room and rerun the same command")
 
 
-def _make_dir(folder: Path) -> None:
+def _make_dir(store: Store, name: str) -> None:
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        store.makedirs(name)
     except OSError as e:
-        raise EnunciateError(f"cannot make the output folder {folder}: {e.strerror or e}") from e
-    if not os.access(folder, os.W_OK):
-        raise EnunciateError(f"cannot write in the output folder {folder} (read-only)")
+        raise EnunciateError(f"cannot make the output folder {store.where(name)}: {e.strerror or e}") from e
+    if store.local is not None and not os.access(store.local / name, os.W_OK):
+        raise EnunciateError(f"cannot write in the output folder {store.where(name)} (read-only)")
 
 
 def _shard(items: Iterator[Item], shard: tuple[int, int]) -> Iterator[Item]:
@@ -255,13 +267,13 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def _spec(job: BatchJob) -> VoiceSpec:
+def worker_spec(spec: VoiceSpec, executor: str = "local", workers: int = 1, num_cpus: float = 1) -> VoiceSpec:
     """Threads per worker: the cores shared among the local workers, or a Ray actor's CPUs."""
-    if job.spec.threads is not None:
-        return job.spec
-    if job.executor == "ray":
-        return replace(job.spec, threads=max(1, int(job.num_cpus)))
-    return job.spec if job.workers == 1 else replace(job.spec, threads=max(1, _cores() // job.workers))
+    if spec.threads is not None:
+        return spec
+    if executor == "ray":
+        return replace(spec, threads=max(1, int(num_cpus)))
+    return spec if workers == 1 else replace(spec, threads=max(1, _cores() // workers))
 
 
 def _groups(tasks: Iterator[Task], job: BatchJob, settings: Settings) -> Iterator[list[Task]]:
@@ -273,15 +285,26 @@ def _groups(tasks: Iterator[Task], job: BatchJob, settings: Settings) -> Iterato
         yield group
 
 
-def _execute(job: BatchJob, groups: Iterator[list[Task]], settings: Settings) -> Iterator[dict]:
-    if job.executor == "ray":
-        from .ray_executor import execute
+def check_executor(executor: str, workers: int) -> None:
+    if executor not in EXECUTORS:
+        raise EnunciateError(f"unknown executor {executor!r}; available: {', '.join(EXECUTORS)}")
+    if workers < 1:
+        raise EnunciateError(f"workers must be at least 1, got {workers}")
 
-        return execute(groups, settings, actors=job.workers, num_cpus=job.num_cpus, num_gpus=job.num_gpus,
-                       address=job.ray_address)
-    from .local import execute
 
-    return execute(groups, settings, job.workers)
+def execute(groups: Iterable[list], work: Work, settings, executor: str = "local", workers: int = 1,
+            ray_address: str | None = None, num_cpus: float = 1, num_gpus: float = 0) -> Iterator[dict]:
+    """`work(group, settings)` for each group, on `workers` local processes (one: in this process) or
+    Ray actors, each loading `settings.spec` once: the records, in any order."""
+    check_executor(executor, workers)
+    if executor == "ray":
+        from . import ray_executor
+
+        return ray_executor.execute(groups, work, settings, actors=workers, num_cpus=num_cpus, num_gpus=num_gpus,
+                                    address=ray_address)
+    from . import local
+
+    return local.execute(groups, work, settings, workers)
 
 
 def _bar(total: int):
@@ -290,4 +313,5 @@ def _bar(total: int):
     return tqdm(total=total, unit="item", desc="batch", dynamic_ncols=True)
 
 
-__all__ = ["BatchJob", "JobResult", "JobInterrupted", "run_job", "EXECUTORS"]
+__all__ = ["BatchJob", "JobResult", "JobInterrupted", "run_job", "execute", "check_executor", "worker_spec",
+           "EXECUTORS"]

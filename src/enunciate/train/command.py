@@ -2,6 +2,7 @@
 Nothing heavy (torch, transformers, peft) is imported until a command runs.
 
     enunciate make-dataset --voice heart --texts corpus.txt -o data/heart --augment-terms 500
+    enunciate make-dataset --voice heart --texts corpus.txt -o /shared/heart --executor ray --workers 16
     enunciate finetune joe data/heart -o ./joe-tuned --lora --steps 2000
     enunciate finetune ./speecht5 data/terms -o ./t5-terms --lora --int8 --prune 0.3
 """
@@ -15,7 +16,8 @@ def add_parser(subparsers) -> None:
         "make-dataset", help="render a teacher dataset (LJSpeech layout + phonemes, durations, F0), resumable",
         description="Speak every line of a corpus (and --augment-terms sentences built from the technical lexicon) "
                     "with a voice through enunciate's frontend, into DIR/wavs, DIR/metadata.csv and "
-                    "DIR/manifest.jsonl. Rerun the same command to resume after a kill. See docs/training.md.")
+                    "DIR/manifest.jsonl, on local worker processes or Ray actors (the batch engine). Rerun the same "
+                    "command to resume after a kill. See docs/training.md.")
     p.add_argument("--voice", required=True, help="the teacher voice: a name or a voice folder")
     p.add_argument("--texts", required=True, metavar="CORPUS", help="a UTF-8 text file, one sentence a line")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="the dataset folder (made if missing)")
@@ -25,7 +27,13 @@ def add_parser(subparsers) -> None:
     p.add_argument("--seed", type=int, default=0, help="noise seed of the clips and the augmentation (default 0)")
     p.add_argument("--speed", type=float, default=1.0, help="0.5 .. 2.0 (default 1.0)")
     p.add_argument("--lexicon", action="append", metavar="TSV", help="user lexicon, searched first; repeatable")
-    p.add_argument("--threads", type=int, help="CPU threads of the voice")
+    p.add_argument("--threads", type=int, help="CPU threads per worker (default: the cores shared among them)")
+    p.add_argument("--executor", default="local", choices=("local", "ray"),
+                   help="local worker processes (default), or Ray actors (pip install 'enunciate[ray]')")
+    p.add_argument("--workers", type=int, default=1, help="local processes, or Ray actors (default 1)")
+    p.add_argument("--ray-address", metavar="ADDRESS",
+                   help="the Ray cluster: auto or ray://host:10001; default: Ray on this machine")
+    p.add_argument("--num-cpus", type=float, default=1, help="CPUs per Ray actor (default 1; also its threads)")
     p.set_defaults(func=cmd_make_dataset)
 
     p = subparsers.add_parser(
@@ -71,7 +79,8 @@ def cmd_make_dataset(args) -> int:
 
     result = make_dataset(VoiceSpec(args.voice, threads=args.threads), args.texts, args.output, limit=args.limit,
                           augment_terms=args.augment_terms, seed=args.seed, speed=args.speed,
-                          lexicons=tuple(args.lexicon or ()), progress=sys.stderr.isatty())
+                          lexicons=tuple(args.lexicon or ()), progress=sys.stderr.isatty(), executor=args.executor,
+                          workers=args.workers, ray_address=args.ray_address, num_cpus=args.num_cpus)
     resumed = (f"; resumed: {result.kept} rows kept, {result.dropped} dropped, {result.removed_files} stray files "
                "removed" if result.kept or result.dropped or result.removed_files else "")
     print(f"{result.out}: {result.rows} clips ({result.rendered} rendered now, {result.audio_s:.1f} s of audio)"

@@ -15,8 +15,9 @@ a clip's phonemes and durations are exactly what its audio says. Clip `i` is spo
 derived from its id, so a rerun makes the same audio.
 
 Resuming: a clip's audio is written to a temporary file and renamed into place, and only then is
-its row appended to manifest.jsonl (flushed and fsync'ed). A kill at any point leaves at most one
-audio file without a row, or a temporary file, never a row without its file. On a rerun the rows
+its row appended to manifest.jsonl (flushed and fsync'ed) by the driver. A kill at any point leaves
+at most a few audio files without a row (those in flight: two groups per worker), or temporary
+files, never a row without its file. On a rerun the rows
 are read back; a row whose file is missing or does not match its SHA-256, a torn last line and a
 repeated id are dropped, temporary files and audio without a row are removed, metadata.csv is
 rewritten from the rows kept, and only the missing clips are rendered.
@@ -24,29 +25,31 @@ rewritten from the rows kept, and only the missing clips are rendered.
 Technical-vocabulary augmentation (`augment_terms=K`) adds K sentences built from the technical
 lexicon's terms in templates by category ("The service is written in Rust."), ids `aug-<k>`.
 
-F0: heart's network predicts F0 per 300-sample frame (80 Hz) and it is stored (`f0_hz`, 0 for the
-frames its DSP treats as unvoiced, under 40 Hz). The other
-voices do not expose F0 (Piper's VITS and SpeechT5 have none as an output; Kokoro's ONNX keeps it
-inside the graph), so their rows have `f0_hz: null` and dataset.json says why.
+F0 is stored where the voice exposes it (`capabilities.f0_rate_hz`, `synthesize_with_f0`): heart's
+network predicts F0 per 300-sample frame (80 Hz), 0 for the frames its DSP treats as unvoiced. The
+other voices have none (Piper's VITS and SpeechT5 have no F0 output; Kokoro's ONNX keeps it inside
+the graph), so their rows have `f0_hz: null` and dataset.json says why.
 
-enunciate's batch engine (`enunciate.batch`) speaks whole texts to files and records no phonemes,
-durations or F0, so this module keeps its own small loop; it shares the atomic audio writer and the
-append-after-rename rule with it.
+Rendering runs on the batch engine (`enunciate.batch.run.execute`), like `enunciate batch`: the
+driver plans each line into clips (frontend only) and sends the clips not yet made to `workers`
+local processes or Ray actors (`executor="ray"`), each loading the voice once; they write the audio
+and return rows, which the driver appends. The rows are put back in corpus order when the run ends,
+so the dataset does not depend on the executor or the number of workers.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import os
 import re
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import numpy as np
 
+from ..batch.manifest import file_sha256, text_sha256
+from ..batch.store import Store
 from ..errors import EnunciateError
 from ..options import SpeakOptions, VoiceSpec
 from .data import METADATA, TEACHER_MANIFEST
@@ -55,8 +58,6 @@ log = logging.getLogger(__name__)
 
 FORMAT = "enunciate-dataset/1"
 SETTINGS = "dataset.json"
-HIBARI_F0_HOP = 300  # samples per F0 frame of hibari's network (24 kHz)
-HIBARI_VOICING_HZ = 40.0  # hibari's DSP treats frames below this as unvoiced: stored as 0
 # Sentence templates by lexicon category; {term} is the term as the lexicon writes it.
 TEMPLATES = {
     "language": ["The service is written in {term}.", "Port the parser to {term} next quarter."],
@@ -80,6 +81,26 @@ SKIP_CATEGORIES = ("number",)
 class Sentence:
     id: str        # clips are <id>-<chunk>
     text: str
+
+
+@dataclass(frozen=True)
+class Clip:
+    """One clip for a worker to render, planned by the driver: `phonemes` in the voice's alphabet."""
+
+    id: str              # <sentence id>-<chunk>
+    text: str            # the part of the line it says
+    phonemes: str
+    speed: float
+    source_sha256: str   # of the whole line: a changed line is rendered again
+
+
+@dataclass(frozen=True)
+class DatasetSettings:
+    """What every clip of a run shares (the batch engine's settings: `spec` is what each worker loads)."""
+
+    out: str
+    spec: VoiceSpec
+    seed: int
 
 
 @dataclass(frozen=True)
@@ -142,32 +163,6 @@ def clip_seed(seed: int, clip_id: str) -> int:
 
 # --- the record on disk --------------------------------------------------------------------------
 
-def _sha256(path: Path) -> str:
-    from ..batch.manifest import file_sha256
-
-    return file_sha256(path)
-
-
-def _text_sha(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _append(path: Path, line: str) -> None:
-    with open(path, "a", encoding="utf-8") as f:
-        f.write(line + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def _rewrite(path: Path, lines: list[str]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.writelines(line + "\n" for line in lines)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
 def metadata_line(row: dict) -> str:
     text = re.sub(r"[|\r\n]+", " ", row["text"]).strip()
     return f"{row['id']}|{text}|{text}"
@@ -193,7 +188,7 @@ def recover(out: Path) -> tuple[dict[str, dict], int, int]:
                 if clip_id in rows:
                     dropped += 1
                 try:
-                    intact = path.is_file() and _sha256(path) == sha
+                    intact = path.is_file() and file_sha256(path) == sha
                 except OSError:
                     intact = False
                 if intact:
@@ -211,10 +206,17 @@ def recover(out: Path) -> tuple[dict[str, dict], int, int]:
     for stray in out.glob(".*.part"):
         stray.unlink(missing_ok=True)
         removed += 1
-    if manifest.is_file() or rows:
-        _rewrite(manifest, [json.dumps(row, ensure_ascii=False) for row in rows.values()])
-    _rewrite(out / METADATA, [metadata_line(row) for row in rows.values()])
+    _write_rows(out, rows.values(), manifest.is_file() or bool(rows))
     return rows, dropped, removed
+
+
+def _write_rows(out: Path, rows, manifest: bool = True) -> None:
+    """Rewrite manifest.jsonl (when `manifest`) and metadata.csv from `rows`, each atomically."""
+    rows = list(rows)
+    store = Store(out)
+    if manifest:
+        store.rewrite(TEACHER_MANIFEST, (json.dumps(row, ensure_ascii=False) for row in rows))
+    store.rewrite(METADATA, (metadata_line(row) for row in rows))
 
 
 def _forget_changed(out: Path, done: dict[str, dict], current: dict[str, str]) -> int:
@@ -226,17 +228,17 @@ def _forget_changed(out: Path, done: dict[str, dict], current: dict[str, str]) -
         return 0
     for cid in stale:
         (out / done.pop(cid)["path"]).unlink(missing_ok=True)
-    _rewrite(out / TEACHER_MANIFEST, [json.dumps(row, ensure_ascii=False) for row in done.values()])
-    _rewrite(out / METADATA, [metadata_line(row) for row in done.values()])
+    _write_rows(out, done.values())
     return len(stale)
 
 
 def _settings(out: Path, spec: VoiceSpec, voice, seed: int, speed: float, f0_note: str | None) -> None:
     """Write dataset.json, or check an earlier run's: rows made with another voice, seed or speed
     would not belong together."""
+    rate_hz = voice.capabilities.f0_rate_hz
     wanted = {"format": FORMAT, "voice": spec.voice, "engine": voice.info.engine, "alphabet": voice.alphabet,
               "sample_rate": voice.sample_rate, "seed": seed, "speed": speed,
-              "f0": None if f0_note else {"hop_samples": HIBARI_F0_HOP, "rate_hz": voice.sample_rate / HIBARI_F0_HOP},
+              "f0": None if f0_note else {"hop_samples": round(voice.sample_rate / rate_hz), "rate_hz": rate_hz},
               "f0_note": f0_note}
     path = out / SETTINGS
     if path.is_file():
@@ -250,35 +252,17 @@ def _settings(out: Path, spec: VoiceSpec, voice, seed: int, speed: float, f0_not
             shown = ", ".join(f"{k} {before.get(k)!r} (now {wanted[k]!r})" for k in differ)
             raise EnunciateError(f"{out} was made with {shown}; resume with the same settings or choose another -o")
         return
-    _rewrite(path, [json.dumps(wanted, indent=1)])
+    Store(out).rewrite(SETTINGS, [json.dumps(wanted, indent=1)])
 
 
 # --- rendering -----------------------------------------------------------------------------------
 
 def teacher_f0_note(voice) -> str | None:
     """None when the voice's rows will carry F0, else why not."""
-    from ..voices.hibari import HibariVoice
-
-    if isinstance(voice, HibariVoice):
+    if voice.capabilities.f0_rate_hz:
         return None
-    return (f"{voice.info.name} ({voice.info.engine}) exposes no F0: only heart's network outputs it; "
-            "rows carry f0_hz null")
-
-
-def synthesize_with_f0(voice, phonemes: str, speed: float, seed: int):
-    """(chunk, F0 per frame in Hz or None). For heart this is what `synthesize` does, in its two
-    steps (network, then DSP), keeping the network's f0 output the DSP consumes."""
-    from ..voices.hibari import HibariVoice
-
-    if not isinstance(voice, HibariVoice):
-        return voice.synthesize(phonemes, speed, seed), None
-    modelled = voice._model(phonemes, speed)
-    chunk = voice._finish(modelled, seed)
-    outputs = modelled[1]
-    if outputs is None:
-        return chunk, None
-    f0 = np.asarray(outputs["f0"], np.float32).reshape(-1)
-    return chunk, np.where(f0 < HIBARI_VOICING_HZ, 0.0, f0)
+    return (f"{voice.info.name} ({voice.info.engine}) exposes no F0 (of enunciate's voices only heart's network "
+            "outputs it): rows carry f0_hz null")
 
 
 def _clips(sentence: Sentence, voice, options: SpeakOptions) -> Iterator[tuple[str, str, object]]:
@@ -294,11 +278,13 @@ def _clips(sentence: Sentence, voice, options: SpeakOptions) -> Iterator[tuple[s
 
 def make_dataset(voice: str | VoiceSpec, texts: str | Path, out: str | Path, limit: int | None = None,
                  augment_terms: int = 0, seed: int = 0, speed: float = 1.0, lexicons: tuple[str, ...] = (),
-                 progress: bool = False) -> DatasetResult:
+                 progress: bool = False, executor: str = "local", workers: int = 1, ray_address: str | None = None,
+                 num_cpus: float = 1) -> DatasetResult:
     """Render the corpus (and K augmentation sentences) through `voice` into `out`, resuming a
-    dataset an earlier run left there."""
-    from ..audio import write_audio
+    dataset an earlier run left there, on `workers` local processes or Ray actors."""
+    from ..batch.run import check_executor, execute, worker_spec
 
+    check_executor(executor, workers)
     spec = voice if isinstance(voice, VoiceSpec) else VoiceSpec(voice)
     sentences = corpus_sentences(texts, limit) + augmentation_sentences(augment_terms, seed)
     out = Path(out).expanduser()
@@ -306,60 +292,91 @@ def make_dataset(voice: str | VoiceSpec, texts: str | Path, out: str | Path, lim
         (out / "wavs").mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise EnunciateError(f"cannot make {out}/wavs: {e.strerror or e}") from e
-    loaded = spec.load()
+    loaded = spec.load()  # the driver plans the clips with it; each worker loads its own
     f0_note = teacher_f0_note(loaded)
     if f0_note:
         log.info("%s", f0_note)
     _settings(out, spec, loaded, seed, speed, f0_note)
     done, dropped, removed = recover(out)
-    dropped += _forget_changed(out, done, {s.id: _text_sha(s.text) for s in sentences})
+    dropped += _forget_changed(out, done, {s.id: text_sha256(s.text) for s in sentences})
     kept = len(done)
     options = SpeakOptions(speed=speed, seed=seed, markup="plain", lexicons=tuple(lexicons))
+    settings = DatasetSettings(str(out), worker_spec(spec, executor, workers, num_cpus), seed)
+    store = Store(out)
     rendered, audio_s = 0, 0.0
     bar = None
     if progress:
         from tqdm import tqdm
 
         bar = tqdm(total=len(sentences), unit="line", desc="make-dataset", dynamic_ncols=True)
-    try:
+
+    def clips() -> Iterator[list[Clip]]:
         for sentence in sentences:
-            source_sha = _text_sha(sentence.text)
+            source_sha = text_sha256(sentence.text)
             try:
-                clips = list(_clips(sentence, loaded, options))
+                planned = list(_clips(sentence, loaded, options))
             except EnunciateError as e:
                 log.warning("line %s (%r) skipped: %s", sentence.id, sentence.text[:60], e)
-                clips = []
-            for clip_id, text, planned in clips:
-                if clip_id in done and done[clip_id].get("source_sha256") == source_sha:
-                    continue
-                row = _render(out, loaded, clip_id, text, planned, source_sha, seed, write_audio)
-                if row is None:
-                    continue
-                _append(out / TEACHER_MANIFEST, json.dumps(row, ensure_ascii=False))
-                _append(out / METADATA, metadata_line(row))
-                done[clip_id] = row
-                rendered += 1
-                audio_s += row["duration_s"]
+                planned = []
+            for clip_id, text, chunk in planned:
+                if clip_id not in done or done[clip_id].get("source_sha256") != source_sha:
+                    yield [Clip(clip_id, text, chunk.phonemes, chunk.speed, source_sha)]
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(clips=len(done))
+
+    try:
+        for row in execute(clips(), render_clips, settings, executor, workers, ray_address, num_cpus):
+            if "skipped" in row:
+                log.warning("clip %s skipped: %s", row["id"], row["skipped"])
+                continue
+            store.append(TEACHER_MANIFEST, json.dumps(row, ensure_ascii=False))
+            store.append(METADATA, metadata_line(row))
+            done[row["id"]] = row
+            rendered += 1
+            audio_s += row["duration_s"]
     finally:
         if bar is not None:
             bar.close()
+    order = {s.id: k for k, s in enumerate(sentences)}
+    _write_rows(out, sorted(done.values(), key=lambda row: _place(row["id"], order)))
     return DatasetResult(out, len(done), rendered, kept, dropped, removed, f0_note is None, round(audio_s, 3))
 
 
-def _render(out: Path, voice, clip_id: str, text: str, planned, source_sha: str, seed: int, write_audio) -> dict | None:
-    chunk_seed = clip_seed(seed, clip_id)
-    chunk, f0 = synthesize_with_f0(voice, planned.phonemes, planned.speed, chunk_seed)
+def _place(clip_id: str, order: dict[str, int]) -> tuple[int, int]:
+    """A clip's place in corpus order (clips of lines no longer asked for go last)."""
+    sentence, _, chunk = clip_id.rpartition("-")
+    return order.get(sentence, len(order)), int(chunk)
+
+
+def render_clips(clips: Sequence[Clip], settings: DatasetSettings) -> list[dict]:
+    """The batch engine's work for make-dataset: each clip -> its row, or {"id", "skipped": why}."""
+    voice = settings.spec.load()
+    records = []
+    for clip in clips:
+        try:
+            records.append(_render(Path(settings.out), voice, clip, settings.seed))
+        except EnunciateError as e:
+            records.append({"id": clip.id, "skipped": str(e)})
+    return records
+
+
+def _render(out: Path, voice, clip: Clip, seed: int) -> dict:
+    """Synthesize one clip (with F0 where the voice has it), write it atomically, return its row."""
+    from ..audio import write_audio
+
+    chunk_seed = clip_seed(seed, clip.id)
+    if voice.capabilities.f0_rate_hz:
+        chunk = voice.synthesize_with_f0(clip.phonemes, clip.speed, chunk_seed)
+    else:
+        chunk = voice.synthesize(clip.phonemes, clip.speed, chunk_seed)
     if not len(chunk.audio):
-        log.warning("clip %s (%r) gave no audio; skipped", clip_id, text[:60])
-        return None
-    path = out / "wavs" / f"{clip_id}.wav"
+        return {"id": clip.id, "skipped": f"{clip.text[:60]!r} gave no audio"}
+    path = out / "wavs" / f"{clip.id}.wav"
     write_audio(path, chunk.audio, chunk.sample_rate, "wav")
     durations = None if chunk.durations_s is None else [round(float(d), 5) for d in chunk.durations_s]
-    return {"id": clip_id, "path": f"wavs/{clip_id}.wav", "text": text, "phonemes": chunk.phonemes,
+    return {"id": clip.id, "path": f"wavs/{clip.id}.wav", "text": clip.text, "phonemes": chunk.phonemes,
             "alphabet": voice.alphabet, "durations_s": durations, "offset_s": round(float(chunk.offset_s), 5),
-            "f0_hz": None if f0 is None else [round(float(v), 2) for v in f0],
+            "f0_hz": None if chunk.f0_hz is None else [round(float(v), 2) for v in chunk.f0_hz],
             "sample_rate": chunk.sample_rate, "duration_s": round(chunk.duration_s, 4), "seed": chunk_seed,
-            "speed": planned.speed, "source_sha256": source_sha, "audio_sha256": _sha256(path)}
+            "speed": clip.speed, "source_sha256": clip.source_sha256, "audio_sha256": file_sha256(path)}

@@ -221,6 +221,18 @@ def _scaled(channels: int, width: float) -> int:
     return max(1, int(round(channels * width)))
 
 
+def _score(convs: nn.ModuleList, conv_post: nn.Module, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """A discriminator's convolutions, each followed by a leaky ReLU, then its output convolution:
+    (the flattened scores, every layer's output as a feature map for the feature-matching loss)."""
+    features = []
+    for conv in convs:
+        x = F.leaky_relu(conv(x), LRELU_SLOPE)
+        features.append(x)
+    x = conv_post(x)
+    features.append(x)
+    return x.flatten(1), features
+
+
 class PeriodDiscriminator(nn.Module):
     """HiFi-GAN's period discriminator: audio folded into [t / p, p] and read by 2-D convolutions."""
 
@@ -239,14 +251,7 @@ class PeriodDiscriminator(nn.Module):
             pad = self.period - t % self.period
             x = F.pad(x, (0, pad), "reflect")
             t += pad
-        x = x.view(b, c, t // self.period, self.period)
-        features = []
-        for conv in self.convs:
-            x = F.leaky_relu(conv(x), LRELU_SLOPE)
-            features.append(x)
-        x = self.conv_post(x)
-        features.append(x)
-        return x.flatten(1), features
+        return _score(self.convs, self.conv_post, x.view(b, c, t // self.period, self.period))
 
 
 class ScaleDiscriminator(nn.Module):
@@ -268,13 +273,7 @@ class ScaleDiscriminator(nn.Module):
         self.conv_post = norm(nn.Conv1d(channels, 1, 3, 1, padding=1))
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        features = []
-        for conv in self.convs:
-            x = F.leaky_relu(conv(x), LRELU_SLOPE)
-            features.append(x)
-        x = self.conv_post(x)
-        features.append(x)
-        return x.flatten(1), features
+        return _score(self.convs, self.conv_post, x)
 
 
 class Discriminators(nn.Module):

@@ -21,6 +21,8 @@ class AudioChunk:
     voice put before the first phoneme, so phoneme i starts at offset_s + sum(durations_s[:i]).
     `words` and `span` tie the chunk back to the original input, `start_s` places the chunk in
     the whole output and `pause_after_s` is the silence that follows it (filled by the pipeline).
+    `f0_hz` is the voice's F0 per frame (at `capabilities.f0_rate_hz`, 0 where unvoiced), only from
+    `synthesize_with_f0`.
     """
 
     audio: np.ndarray
@@ -33,6 +35,7 @@ class AudioChunk:
     words: list = field(default_factory=list)
     pause_after_s: float = 0.0
     start_s: float = 0.0
+    f0_hz: np.ndarray | None = None
 
     @property
     def duration_s(self) -> float:
@@ -64,13 +67,15 @@ class Capabilities:
     durations: per-phoneme durations (word timestamps, captions); batches: a native padded batch
     (one forward pass for many chunks); seeded_noise: the voice samples noise and a seed fixes it
     (a voice without noise is deterministic: the same input always gives the same samples);
-    streaming: audio of one chunk can be yielded before the chunk is finished.
+    streaming: audio of one chunk can be yielded before the chunk is finished; f0_rate_hz: F0 frames
+    per second `synthesize_with_f0` gives (0: the voice exposes no F0).
     """
 
     durations: bool = True
     batches: bool = False
     seeded_noise: bool = False
     streaming: bool = False
+    f0_rate_hz: float = 0.0
 
 
 class Voice:
@@ -95,6 +100,11 @@ class Voice:
     def synthesize(self, phonemes: str, speed: float = 1.0, seed: int | None = None) -> AudioChunk:
         raise NotImplementedError
 
+    def feeds(self, phonemes: str, speed: float = 1.0) -> dict[str, np.ndarray]:
+        """The inputs of the voice's ONNX file, as shipped, for `phonemes` (this voice's alphabet):
+        what `synthesize` runs, and what static int8 calibrates on. Only ONNX voices have them."""
+        raise NotImplementedError(f"{type(self).__name__} does not run an ONNX file")
+
     def synthesize_many(self, requests: Iterable[tuple[str, float, int | None]]) -> Iterator[AudioChunk]:
         """(phonemes, speed, seed) requests in, their chunks out in order, lazily. A voice whose stages
         can overlap (hibari: network, then DSP) overrides this; the default is one after another."""
@@ -106,6 +116,11 @@ class Voice:
         """Several inputs; item i uses seeds[i] (seeds + i for an int). Voices without a native
         batch go one by one; keyword arguments go to each `synthesize` call."""
         return [self.synthesize(p, speed, s, **kwargs) for p, s in zip(phonemes, per_item(seeds, len(phonemes)))]
+
+    def synthesize_with_f0(self, phonemes: str, speed: float = 1.0, seed: int | None = None) -> AudioChunk:
+        """What `synthesize` gives, plus the chunk's `f0_hz`: for voices whose `capabilities.f0_rate_hz`
+        is set (a teacher dataset stores it)."""
+        raise NotImplementedError(f"{type(self).__name__} exposes no F0")
 
     def empty(self) -> AudioChunk:
         return AudioChunk(np.zeros(0, np.float32), self.sample_rate)

@@ -16,6 +16,8 @@ from .graph import with_extra_output
 from .piper import keep_known
 
 FRAME_SAMPLES = 600  # /Round_output_0 counts 2 frames x hop 300 at 24 kHz
+F0_HOP_SAMPLES = 300  # the network's f0 output: one value per hop (80 Hz at 24 kHz)
+VOICING_HZ = 40.0     # the DSP treats frames under this as unvoiced
 DURATION_TENSOR = "/Round_output_0"
 
 
@@ -45,7 +47,7 @@ class HibariVoice(Voice):
 
     alphabet = "kokoro"
     max_symbols = 400
-    capabilities = Capabilities(seeded_noise=True)
+    capabilities = Capabilities(seeded_noise=True, f0_rate_hz=24000 / F0_HOP_SAMPLES)
 
     def __init__(self, model_path, threads: int, info: VoiceInfo):
         from hibari import Hibari, dsp
@@ -62,6 +64,15 @@ class HibariVoice(Voice):
     def synthesize(self, phonemes: str, speed: float = 1.0, seed: int | None = None) -> AudioChunk:
         """Same phonemes, speed and seed give bit-identical audio (the DSP's noise is seeded)."""
         return self._finish(self._model(phonemes, speed), seed)
+
+    def synthesize_with_f0(self, phonemes: str, speed: float = 1.0, seed: int | None = None) -> AudioChunk:
+        """`synthesize`'s samples, with the F0 the network predicted and the DSP consumed (0 under VOICING_HZ)."""
+        modelled = self._model(phonemes, speed)
+        chunk = self._finish(modelled, seed)
+        if modelled[1] is not None:
+            f0 = np.asarray(modelled[1]["f0"], np.float32).reshape(-1)
+            chunk.f0_hz = np.where(f0 < VOICING_HZ, 0.0, f0).astype(np.float32)
+        return chunk
 
     def synthesize_many(self, requests: Iterable[tuple[str, float, int | None]]) -> Iterator[AudioChunk]:
         """Chunks in order, the DSP of one overlapping the network of the next (in a worker thread:
@@ -87,9 +98,12 @@ class HibariVoice(Voice):
         phonemes = keep_known(phonemes, self.symbols)
         if not phonemes.strip():
             return phonemes, None
-        ids = np.array([[0, *(self.vocab[ch] for ch in phonemes), 0]], np.int64)
-        return phonemes, dict(zip(self.output_names, self.engine.sess.run(
-            None, {"ids": ids, "speed": np.array([speed], np.float32)})))
+        return phonemes, dict(zip(self.output_names, self.engine.sess.run(None, self.feeds(phonemes, speed))))
+
+    def feeds(self, phonemes: str, speed: float = 1.0) -> dict[str, np.ndarray]:
+        """Token ids between pads, and the speed."""
+        ids = [self.vocab[ch] for ch in keep_known(phonemes, self.symbols)]
+        return {"ids": np.array([[0, *ids, 0]], np.int64), "speed": np.array([speed], np.float32)}
 
     def _finish(self, modelled, seed: int | None) -> AudioChunk:
         phonemes, outputs = modelled
