@@ -45,22 +45,18 @@ def _read_text(args) -> str:
 
 
 def _markup(args) -> str:
-    """--markup, --plain, --rst or --html, else by the file's suffix (.rst, .rest: reStructuredText; .html,
-    .htm, .xhtml: HTML; .ipynb: a Jupyter notebook; .adoc, .asciidoc: AsciiDoc), else Markdown."""
-    suffix = Path(args.file).suffix.lower() if args.file else ""
+    """--markup, --plain, --rst or --html, else by the file's suffix (text.document.markup_of), else Markdown."""
+    from .text.document import markup_of
+
     if getattr(args, "markup", None):
         return args.markup
     if args.plain:
         return "plain"
-    if args.rst or suffix in (".rst", ".rest"):
+    if args.rst:
         return "rst"
-    if args.html or suffix in (".html", ".htm", ".xhtml"):
+    if args.html:
         return "html"
-    if suffix == ".ipynb":
-        return "notebook"
-    if suffix in (".adoc", ".asciidoc", ".asc"):
-        return "asciidoc"
-    return "markdown"
+    return markup_of(args.file) if args.file else "markdown"
 
 
 def _options(args):

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from .cache import write_atomically
 from .errors import EnunciateError
 
 log = logging.getLogger(__name__)
@@ -225,6 +226,27 @@ def quality_table(rows: list[_Row], evals: list[dict]) -> list[Table]:
         tables.append(Table("Quality", ["variant", "DistillMOS [95% CI]", "term hit rate [95% CI]", "WER [95% CI]",
                                         "DNSMOS OVRL", "RTF p50 (bench)"], out,
                             [f"from `enunciate eval`: {'; '.join(sources)}"]))
+    against = [r for r in rated if r.quality.get("against")]
+    if against:
+        out = []
+        for r in against:
+            diffs = {m["name"]: m for m in r.quality["against"]["differences"]}
+            cells = [r.label]
+            for name, digits, pct in (("distillmos", 2, False), ("term_hit_rate", 1, True), ("wer", 1, True)):
+                m = diffs.get(name)
+                cells.append(_ci(m["diff"], m["ci95"], digits, pct) + (" *" if m["beyond_noise"] else "")
+                             if m else "-")
+            intrusive = r.quality["against"]["intrusive"]
+            cells += [_ci(intrusive[k]["mean"], intrusive[k]["ci95"], d) for k, d in
+                      (("pesq_wb", 2), ("stoi", 3), ("mcd_db", 2), ("duration_ratio", 3))]
+            out.append(cells)
+        parents = sorted({r.quality["against"]["engine"] for r in against})
+        tables.append(Table(f"Against the parent ({', '.join(parents)})",
+                            ["variant", "DistillMOS change", "term hit rate change", "WER change", "PESQ-WB",
+                             "STOI", "MCD dB", "duration ratio"], out,
+                            ["variant minus parent on the same sentences, paired bootstrap 95% interval; * where "
+                             "it excludes 0. PESQ-WB, STOI, MCD and duration ratio of each clip against the "
+                             "parent's clip of the same sentence (`enunciate eval --against`)"]))
     for e in evals:
         if e["mode"] == "intrusive":
             out = [[name, _ci(m.get("mean"), m.get("ci95"), 3), str(m.get("n", "-"))]
@@ -262,14 +284,10 @@ def _figure(width: float, height: float):
 
 
 def _save(fig, path: Path) -> Path:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
-        fig.savefig(tmp, format="png")
-        os.replace(tmp, path)
+        return write_atomically(path, lambda tmp: fig.savefig(tmp, format="png"))
     except OSError as e:
-        tmp.unlink(missing_ok=True)
         raise EnunciateError(f"cannot write {path}: {e.strerror or e}") from e
-    return path
 
 
 def quality_plot(rows: list[_Row], out: Path) -> Path | None:

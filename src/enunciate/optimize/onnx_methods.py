@@ -14,14 +14,14 @@ What applies where follows from what the three graphs hold (counted from the shi
 
 The loaders rewrite the graph when they load it (graph.py): Piper's RandomNormalLike nodes become a
 seeded generator, and each family's duration tensor becomes an extra output. Every method keeps
-those nodes and tensor names; the lead module checks that the variant loads and speaks.
+those nodes and tensor names; the lead module checks that the variant loads and speaks. The graph
+surgery the int8 and 4-bit methods share (integer op chains back to float ops) is onnx_graph.py.
 """
 from __future__ import annotations
 
 import contextlib
 import logging
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -29,13 +29,13 @@ import numpy as np
 from ..errors import EnunciateError
 from ..voices import hibari, kokoro, piper
 from . import Job, Method, Result, count_onnx, register
+from .onnx_graph import INTEGER_OPS, IntegerOp, constants, float_nodes, integer_ops, replace_chains
 
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")  # before onnxruntime is first imported
 
 # Tensors the loaders read by name: they must survive every method.
 DURATION_TENSORS = {"piper": piper.DURATION_TENSOR, "kokoro": kokoro.DURATION_TENSOR, "hibari": hibari.DURATION_TENSOR}
 WEIGHT_OPS = ("Conv", "ConvTranspose", "MatMul", "Gemm")
-INTEGER_OPS = {"ConvInteger": "Conv", "MatMulInteger": "MatMul"}
 MIN_QUANTIZED = 4096  # smaller weights (Kokoro's 9x1 projection) gain nothing from fewer bits
 # Nodes under this prefix stay fp32 in fp16 and static int8: Piper's stochastic duration predictor,
 # whose rational-quadratic spline flows fail their range checks in half precision; it is 4% of
@@ -133,179 +133,6 @@ def _ops(value, valid: tuple[str, ...] = WEIGHT_OPS) -> tuple[str, ...]:
         raise EnunciateError(f"unknown op type {', '.join(bad)} in ops; choose from {', '.join(valid)} "
                              "(comma-separated; empty for none)")
     return ops
-
-
-# --- graph surgery: integer op chains back to float weights ---------------------------------------
-
-@dataclass
-class IntegerOp:
-    """A ConvInteger/MatMulInteger as ORT's dynamic quantizer writes it:
-    x -> DynamicQuantizeLinear -> Int op (-> + int bias) -> Cast -> Mul(x_scale * w_scale) -> y.
-    `weight` is the int8 weight dequantized, in the float op's layout; `bias` the float bias when
-    it was added in the integer domain (Kokoro's convolutions). `source` names the tensors the
-    weight comes from: nodes that share a weight (ALBERT's repeated layers in Kokoro) share its
-    replacement too."""
-
-    node: object
-    x: str
-    weight: np.ndarray
-    bias: np.ndarray | None
-    y: str
-    chain: list
-    source: tuple[str, ...]
-
-
-def _index(graph):
-    consumers: dict[str, list] = {}
-    producer = {}
-    for n in graph.node:
-        for i in n.input:
-            consumers.setdefault(i, []).append(n)
-        for o in n.output:
-            producer[o] = n
-    return consumers, producer
-
-
-def _constants(graph) -> dict[str, np.ndarray]:
-    from onnx import numpy_helper
-
-    values = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
-    for n in graph.node:
-        if n.op_type == "Constant" and n.attribute and n.attribute[0].name == "value":
-            values[n.output[0]] = numpy_helper.to_array(n.attribute[0].t)
-    return values
-
-
-def integer_ops(graph) -> list[IntegerOp]:
-    """Every integer op chain of the graph that can be turned back into a float op."""
-    consumers, producer = _index(graph)
-    values = _constants(graph)
-    outputs = {o.name for o in graph.output}
-
-    def only_consumer(tensor):
-        users = consumers.get(tensor, [])
-        return users[0] if len(users) == 1 and tensor not in outputs else None
-
-    found = []
-    for node in graph.node:
-        if node.op_type not in INTEGER_OPS or len(node.input) < 2:
-            continue
-        dql = producer.get(node.input[0])
-        wq = values.get(node.input[1])
-        if dql is None or dql.op_type != "DynamicQuantizeLinear" or wq is None:
-            continue
-        wzp = values.get(node.input[3], 0) if len(node.input) > 3 and node.input[3] else 0
-        chain, bias, nxt = [node], None, only_consumer(node.output[0])
-        if nxt is not None and nxt.op_type == "Add":  # bias added in int32: its float root is an initializer
-            other = nxt.input[1] if nxt.input[0] == node.output[0] else nxt.input[0]
-            bias = _float_root(other, producer, values, wq.shape[0])
-            if bias is None:
-                continue
-            chain.append(nxt)
-            nxt = only_consumer(nxt.output[0])
-        if nxt is None or nxt.op_type != "Cast":
-            continue
-        chain.append(nxt)
-        mul = only_consumer(nxt.output[0])
-        if mul is None or mul.op_type != "Mul":
-            continue
-        scales = producer.get(mul.input[1] if mul.input[0] == nxt.output[0] else mul.input[0])
-        if scales is None or scales.op_type != "Mul":
-            continue
-        w_scale_name = next((i for i in scales.input if i != dql.output[1] and i in values), None)
-        if w_scale_name is None:
-            continue
-        chain.append(mul)
-        wzp, w_scale = np.asarray(wzp, np.float32), np.asarray(values[w_scale_name], np.float32)
-        if node.op_type == "ConvInteger":  # per-channel values run along the output channels (axis 0)
-            wzp, w_scale = (v.reshape(-1, *[1] * (wq.ndim - 1)) if v.size > 1 else v for v in (wzp, w_scale))
-        weight = ((wq.astype(np.float32) - wzp) * w_scale).astype(np.float32)
-        source = (node.input[1], node.input[3] if len(node.input) > 3 else "", w_scale_name)
-        found.append(IntegerOp(node, dql.input[0], weight, bias, mul.output[0], chain, source))
-    return found
-
-
-def _float_root(tensor, producer, values, size) -> np.ndarray | None:
-    """The float initializer of `size` elements that an integer bias was computed from
-    (Reshape <- Cast <- Floor <- Div(bias, scale))."""
-    for _ in range(8):
-        if tensor in values and values[tensor].dtype == np.float32 and values[tensor].size == size:
-            return values[tensor].reshape(-1)
-        node = producer.get(tensor)
-        if node is None or not node.input:
-            return None
-        tensor = node.input[0]
-    return None
-
-
-def replace_chains(graph, replacements: list[tuple[IntegerOp, list, list]]) -> None:
-    """Put new nodes (and initializers) in place of integer op chains, in the chain's position (the
-    graph stays topologically sorted), then drop what no longer feeds anything."""
-    by_first = {op.node.output[0]: (nodes, inits) for op, nodes, inits in replacements}  # outputs are unique
-    gone = {n.output[0] for op, _, _ in replacements for n in op.chain}
-    ordered = []
-    for n in graph.node:
-        key = (n.output or [""])[0]
-        if key in by_first:
-            nodes, inits = by_first[key]
-            ordered += nodes
-            graph.initializer.extend(inits)
-        elif key not in gone:
-            ordered.append(n)
-    del graph.node[:]
-    graph.node.extend(ordered)
-    sweep(graph)
-
-
-def sweep(graph) -> None:
-    """Remove nodes whose outputs nothing reads, then unread initializers and stale value_info."""
-    outputs = {o.name for o in graph.output}
-    nodes = list(graph.node)
-    while True:
-        used = outputs | {i for n in nodes for i in n.input} | _subgraph_inputs(nodes)
-        kept = [n for n in nodes if any(o in used for o in n.output if o)]
-        if len(kept) == len(nodes):
-            break
-        nodes = kept
-    del graph.node[:]
-    graph.node.extend(nodes)
-    inits = [i for i in graph.initializer if i.name in used]
-    del graph.initializer[:]
-    graph.initializer.extend(inits)
-    produced = {o for n in nodes for o in n.output}
-    infos = [v for v in graph.value_info if v.name in produced]
-    del graph.value_info[:]
-    graph.value_info.extend(infos)
-
-
-def _subgraph_inputs(nodes) -> set[str]:
-    names = set()
-    for n in nodes:
-        for a in n.attribute:
-            for g in ([a.g] if a.HasField("g") else []) + list(a.graphs):
-                names |= {i for m in g.node for i in m.input} | _subgraph_inputs(g.node)
-    return names
-
-
-def float_nodes(ops: list[IntegerOp]) -> list[tuple[IntegerOp, list, list]]:
-    """The fp32 Conv/MatMul each integer chain stands for, with its new initializers (one per
-    distinct weight)."""
-    from onnx import helper, numpy_helper
-
-    made: dict[tuple, str] = {}
-    out = []
-    for op in ops:
-        name, inits = op.node.name.removesuffix("_quant") or op.y, []
-        if op.source not in made:
-            made[op.source] = f"{op.source[0]}.fp32.{len(made)}"
-            inits.append(numpy_helper.from_array(op.weight, made[op.source]))
-        inputs = [op.x, made[op.source]]
-        if op.bias is not None:
-            inits.append(numpy_helper.from_array(op.bias.astype(np.float32), f"{name}.bias_fp32"))
-            inputs.append(inits[-1].name)
-        attrs = {a.name: helper.get_attribute_value(a) for a in op.node.attribute}
-        out.append((op, [helper.make_node(INTEGER_OPS[op.node.op_type], inputs, [op.y], name, **attrs)], inits))
-    return out
 
 
 # --- methods ---------------------------------------------------------------------------------------
@@ -482,7 +309,7 @@ def int4(job: Job) -> Result:
         raise EnunciateError(f"block_size must be a power of two of at least 16, got {block}")
     model = _load(job)
     graph = model.graph
-    values = _constants(graph)
+    values = constants(graph)
     chains = [op for op in integer_ops(graph) if op.node.op_type == "MatMulInteger" and op.weight.ndim == 2]
     for n in graph.node:  # float MatMuls with a constant weight, as one-node chains
         w = values.get(n.input[1]) if n.op_type == "MatMul" else None
@@ -539,7 +366,7 @@ def pack_4bit(weight: np.ndarray, block: int) -> tuple[dict[str, np.ndarray], in
 
 def calibration_feeds(job: Job, samples: int) -> list[dict]:
     """Up to `samples` input feeds for the parent's ONNX model, one per chunk that enunciate's
-    frontend plans from the corpus, built as the voice classes build theirs."""
+    frontend plans from the corpus, built by the voice class as it builds its own."""
     from ..options import SpeakOptions, VoiceSpec
     from ..pipeline import Report, plan
     from ..voices.registry import load
@@ -553,7 +380,7 @@ def calibration_feeds(job: Job, samples: int) -> list[dict]:
     feeds = []
     for chunk in plan(text, SpeakOptions(), voice, Report()):
         if chunk.phonemes.strip():
-            feeds.append(FEEDS[job.parent.family](voice, chunk.phonemes))
+            feeds.append(voice.feeds(chunk.phonemes))  # Piper's with its noise on, as it speaks
         if len(feeds) >= samples:
             break
     if not feeds:
@@ -561,33 +388,6 @@ def calibration_feeds(job: Job, samples: int) -> list[dict]:
                              "give sentences of the kind the voice will read")
     return feeds
 
-
-def _piper_feeds(voice, phonemes: str) -> dict:  # as voices/piper.py PiperVoice.synthesize, noise on
-    from ..voices.piper import keep_known
-
-    cfg = voice.config
-    ids = np.array([cfg.phoneme_ids(keep_known(phonemes, voice.symbols))], np.int64)
-    return {"input": ids, "input_lengths": np.array([ids.shape[1]], np.int64),
-            "scales": np.array([cfg.noise_scale, cfg.length_scale, cfg.noise_w], np.float32)}
-
-
-def _kokoro_feeds(voice, phonemes: str) -> dict:  # as voices/kokoro.py KokoroVoice.synthesize
-    from ..voices.piper import keep_known
-
-    ids = [voice.vocab[ch] for ch in keep_known(phonemes, voice.symbols)[: voice.max_symbols]]
-    return {"tokens": np.array([[0, *ids, 0]], np.int64),
-            "style": voice.style[min(len(ids), len(voice.style)) - 1].reshape(1, 256),
-            "speed": np.array([1.0], np.float32)}
-
-
-def _hibari_feeds(voice, phonemes: str) -> dict:  # as voices/hibari.py HibariVoice.synthesize
-    from ..voices.piper import keep_known
-
-    ids = [voice.vocab[ch] for ch in keep_known(phonemes, voice.symbols)]
-    return {"ids": np.array([[0, *ids, 0]], np.int64), "speed": np.array([1.0], np.float32)}
-
-
-FEEDS = {"piper": _piper_feeds, "kokoro": _kokoro_feeds, "hibari": _hibari_feeds}
 
 ALREADY_INT8 = "Kokoro and heart (int8 already)"
 register(Method("ort-int8-dynamic", "onnx", ("piper",), int8_dynamic, {"per_channel": False},

@@ -3,7 +3,9 @@ notebooks or plain text through blocks + normalize, SSML through the SSML reader
 same Token stream, so chunking, timing, captions and reports do not care where a token came from."""
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 from typing import Iterator
 
 from .normalize import KnownWords, normalize
@@ -27,6 +29,16 @@ def is_ssml(text: str) -> bool:
     if head.startswith("<!DOCTYPE") or head.startswith("<!--"):  # the SSML reader refuses DOCTYPEs
         return "<speak" in text[:65536]
     return head.startswith("<speak")
+
+
+# How a document is read by its file's suffix (`enunciate speak -f`, `enunciate lexicon suggest`)
+SUFFIX_MARKUPS = {".rst": "rst", ".rest": "rst", ".html": "html", ".htm": "html", ".xhtml": "html",
+                  ".ipynb": "notebook", ".adoc": "asciidoc", ".asciidoc": "asciidoc", ".asc": "asciidoc"}
+
+
+def markup_of(path: str | os.PathLike) -> str:
+    """The markup a document file is read with, by its suffix; anything else is Markdown."""
+    return SUFFIX_MARKUPS.get(Path(path).suffix.lower(), "markdown")
 
 
 _HTML_START = re.compile(r"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!DOCTYPE\s+html|html)[\s>]", re.I | re.S)

@@ -1,4 +1,5 @@
-"""How number-bearing pieces are read: quantities, units, money, dates, times and versions.
+"""How number-bearing pieces are read: quantities, units, money, ranges and versions (dates and
+clock times are dates.py's, tried at their place in `RULES` and `COMBOS`).
 
 Context decides between readings of the same digits: "2026" is a year after "in", "404" a
 status code after "HTTP", "4090" a model number after "RTX", "3.12" a version after "Python".
@@ -9,25 +10,16 @@ from __future__ import annotations
 
 import re
 
+from . import dates
 from . import numbers as nw
 from . import patterns as P
-from .words import (Context, Item, is_capitalized, is_mixed_case, power_words, say_code, say_digits,
-                    say_scientific)
-
-Reading = tuple | None  # (spoken, kind) or (spoken, kind, punct)
+from .dates import clock_time, date_words
+from .words import (Context, Item, Reading, is_capitalized, is_mixed_case, power_words, say_code, say_digits,
+                    say_scientific, version_context)
 
 
 def _word_before(ctx: Context) -> str:
     return (ctx.prev or "").lower()
-
-
-def _version_context(ctx: Context) -> bool:
-    """"Python 3.12", "OAuth 2.0", "TLS 1.3": a decimal after a product name is a version."""
-    prev = ctx.prev or ""
-    if not prev or prev in P.CURRENCY_CODES:
-        return False
-    return (prev.lower() in P.PRODUCTS or ctx.is_term(prev) or is_mixed_case(prev) or ctx.names_product(prev)
-            or (prev.isalpha() and len(prev) >= 2 and prev.isupper()))
 
 
 def _year_context(ctx: Context, value: int) -> bool:
@@ -85,72 +77,6 @@ def _decade(c: str, ctx: Context) -> Reading:
     return (nw.decade(m["short"] or m["year"]), "year") if m else None
 
 
-def _date_words(year: int | None, month: int, day: int | None) -> str | None:
-    if not 1 <= month <= 12 or (day is not None and not 1 <= day <= 31):
-        return None
-    words = [P.MONTHS[month - 1]]
-    if day is not None:
-        words.append(nw.ordinal(day))
-    if year is not None:
-        words.append(nw.year(str(year)))
-    return " ".join(words)
-
-
-def _date(c: str, ctx: Context) -> Reading:
-    m = P.RE_ISO_DATE.fullmatch(c)
-    if m:
-        spoken = _date_words(int(m[1]), int(m[2]), int(m[3]))
-        return (spoken, "date") if spoken else None
-    m = P.RE_SLASH_DATE.fullmatch(c) or _short_slash_date(c)
-    if m:
-        first, second, year = int(m[1]), int(m[2]), int(m[3])
-        if len(m[3]) == 2:  # "11/17/05": POSIX's pivot, 69-99 are 19xx
-            year += 1900 if year >= 69 else 2000
-        month, day = (second, first) if first > 12 else (first, second)  # US order unless impossible
-        spoken = _date_words(year, month, day)
-        return (spoken, "date") if spoken else None
-    m = P.RE_DOT_DATE.fullmatch(c)
-    if m and not _version_context(ctx):  # "01.10.2010": day first, as dotted dates are written
-        first, second, year = int(m[1]), int(m[2]), m[3]
-        day, month = (second, first) if second > 12 else (first, second)
-        if _date_words(None, month, day):
-            return f"the {nw.ordinal(day)} of {P.MONTHS[month - 1]} {nw.year(year)}", "date"
-    return None
-
-
-def _short_slash_date(c: str) -> re.Match | None:
-    """"11/17/05", "12/25/99": a date with a two-digit year, when a field has a leading zero or the
-    year cannot be a day; "3/8/20" (a list of figures) and "8/16/32" (each divides the next) are not."""
-    m = P.RE_SLASH_DATE_SHORT.fullmatch(c)
-    if not m or not (any(f[0] == "0" for f in m.groups()) or int(m[3]) > 31):
-        return None
-    a, b, y = (int(f) for f in m.groups())
-    return None if a and b and b % a == 0 and y % b == 0 else m
-
-
-def _time(c: str, ctx: Context) -> Reading:
-    m = P.RE_TIME.fullmatch(c)
-    if m:
-        hours, minutes = int(m[1]), int(m[2])
-        if hours > 24 or minutes > 59:
-            return None
-        ampm = m["ampm"]
-        spoken = nw.clock(hours, minutes, twelve_hour=bool(ampm) or 1 <= hours <= 12)
-        if m[3]:
-            spoken += f" and {nw.cardinal(int(m[3]))} seconds"
-        if ampm:
-            spoken += " " + P.AM_PM[ampm.lower().replace(".", "")]
-        return spoken, "time"
-    m = P.RE_HOUR_AMPM.fullmatch(c)
-    if m and 1 <= int(m[1]) <= 12:
-        return f"{nw.cardinal(int(m[1]))} {P.AM_PM[m['ampm'].lower().replace('.', '')]}", "time"
-    m = P.RE_DOT_TIME.fullmatch(c)
-    if m and m["ampm"] and 1 <= int(m[1]) <= 12 and int(m[2]) <= 59:  # "7.15am"
-        ampm = P.AM_PM[m["ampm"].lower().replace(".", "")]
-        return f"{nw.clock(int(m[1]), int(m[2]), twelve_hour=True)} {ampm}", "time"
-    return None
-
-
 def _money_range(a: str, b: str, ctx: Context) -> str | None:
     """"$250-$300" (or "$250-300"): two hundred fifty to three hundred dollars; the first amount
     drops its currency name unless it has cents ("fifty cents to one dollar")."""
@@ -168,12 +94,6 @@ def _money_range(a: str, b: str, ctx: Context) -> str | None:
     return f"{low} to {high}"
 
 
-def _clock_time(c: str, ctx: Context) -> str | None:
-    """A clock time as one piece ("10:30", "9am", "7.15pm"), else None."""
-    reading = _time(c, ctx)
-    return reading[0] if reading else None
-
-
 def _dash_pair(c: str, ctx: Context) -> Reading:
     """A hyphen between two amounts of money, decades or clock times is "to": "$250-$300", "1960s-80s"
     (nineteen sixties to eighties), "10:30-11:45", "9am-5pm", "9-5pm". Numbers alone are `_range`'s."""
@@ -188,12 +108,12 @@ def _dash_pair(c: str, ctx: Context) -> Reading:
     if first and second:
         low, high = (nw.decade(d["short"] or d["year"]) for d in (first, second))
         return f"{low} to {high}", "range"
-    end = _clock_time(b, ctx)
+    end = clock_time(b, ctx)
     if not end:
         return None
     if a.isdigit() and 1 <= int(a) <= 12 and ":" not in b:
         return f"{nw.cardinal(int(a))} to {end}", "range"  # "9-5pm"
-    start = _clock_time(a, ctx)
+    start = clock_time(a, ctx)
     return (f"{start} to {end}", "range") if start else None
 
 
@@ -224,14 +144,14 @@ def _version(c: str, ctx: Context) -> Reading:
     if not m and c.endswith("+") and P.RE_VERSION.fullmatch(c[:-1]):
         reading = _version(c[:-1], ctx)  # "Python 3.11+", "v1.29+": that version or later
         return reading and (f"{reading[0]} plus", reading[1])
-    if not m and c.endswith("t") and P.RE_VERSION.fullmatch(c[:-1]) and _version_context(ctx):
+    if not m and c.endswith("t") and P.RE_VERSION.fullmatch(c[:-1]) and version_context(ctx):
         reading = _version(c[:-1], ctx)  # "Python 3.14t": the free-threaded build
         return reading and (f"{reading[0]} T", reading[1])
     if not m:
         return None
     parts = m["nums"].split(".")
     wildcard = any(p in ("x", "X", "*") for p in parts)
-    if not (m["v"] or len(parts) >= 3 or m["tag"] or m["pep"] or m["release"] or wildcard or _version_context(ctx)):
+    if not (m["v"] or len(parts) >= 3 or m["tag"] or m["pep"] or m["release"] or wildcard or version_context(ctx)):
         return None
     spoken = ("version " if m["v"] else "") + nw.version(parts)
     if m["pep"]:  # "3.15.0a8": alpha eight, "b1" beta one, "rc1" R C one
@@ -407,7 +327,7 @@ def _fraction(c: str, ctx: Context) -> Reading:
         return f"{nw.integer(m[1])} of {nw.integer(m[2])}", "number"
     share = den <= 10 and num < den and (ctx.next or "").lower() == "of"  # "on 1/2 of them"
     if _word_before(ctx) in P.DATE_BEFORE and 1 <= num <= 12 and 1 <= den <= 31 and not share:  # "by 12/31"
-        return _date_words(None, num, den), "date"
+        return date_words(None, num, den), "date"
     if 0 < num < den and nw.common_denominator(den):
         return nw.fraction(num, den), "fraction"
     return f"{nw.integer(m[1])} over {nw.integer(m[2])}", "fraction"
@@ -417,7 +337,7 @@ def _number(c: str, ctx: Context) -> Reading:
     if not P.RE_DECIMAL.fullmatch(c):
         return None
     if "." in c:
-        if _version_context(ctx) and c[0].isdigit() and "," not in c:
+        if version_context(ctx) and c[0].isdigit() and "," not in c:
             return nw.version(c.split(".")), "version"
         return nw.decimal(c), "decimal"
     body = c.lstrip("-−")
@@ -430,93 +350,6 @@ def _number(c: str, ctx: Context) -> Reading:
         if 3 <= len(body) <= 5 and body[0] != "0" and _grouped_context(ctx):
             return ("minus " if body != c else "") + nw.grouped(body), "number"
     return nw.integer(c), "number"
-
-
-def _month(item: Item | None) -> int | None:
-    if item is None or item.punct or not item.text[:1].isupper():
-        return None
-    return P.MONTH_NAMES.get(item.text.rstrip(".").lower())
-
-
-def _day(item: Item | None) -> int | None:
-    m = item is not None and not item.punct and P.RE_ORDINAL_DAY.fullmatch(item.text)
-    return int(m.group(1)) if m and 1 <= int(m.group(1)) <= 31 else None
-
-
-def _year(item: Item | None) -> int | None:
-    ok = item is not None and not item.punct and len(item.text) == 4 and item.text.isdigit()
-    return int(item.text) if ok and 1000 <= int(item.text) <= 2999 else None
-
-
-def _lower_month(items: list[Item], k: int) -> int | None:
-    """A month written in lower case is a date before a day or a year ("july 25 2012", "july 1876",
-    "january 1"); "may" and "march", verbs too, only before a year, an ordinal day, or a day and a
-    year; a short form ("aug 3") only there or after a word that brings a date ("released on aug 3")."""
-    first, second, third, fourth = (items[k + n] if k + n < len(items) else None for n in range(4))
-    if first.punct or not re.fullmatch(r"[a-z]+\.?", first.text):
-        return None
-    name = first.text.rstrip(".")
-    month = P.MONTH_NAMES.get(name)
-    day, year = _day(second), _year(second)
-    if not month or not (day or year):
-        return None
-    if day and (_year(third) or (third is not None and third.text == "," and _year(fourth))):
-        return month
-    if name in P.VERB_MONTHS:
-        return month if year or not second.text.isdigit() else None
-    if name in P.MONTHS or first.text.endswith("."):
-        return month
-    before = items[k - 1] if k and not items[k - 1].punct else None
-    return month if before is not None and before.text.lower() in P.DATE_BEFORE else None
-
-
-def _combo_date(items: list[Item], k: int) -> tuple | None:
-    """"Nov 26, 2026", "November 26th", "November 2026", "26 November 2026", "july 25 2012"."""
-    lower = items[k].text[:1].islower() and _lower_month(items, k)
-    if not (items[k].text[:1].isupper() or items[k].text[:1].isdigit() or lower):
-        return None
-    first, second, third, fourth = (items[k + n] if k + n < len(items) else None for n in range(4))
-    month = _month(first) or lower
-    if month:
-        day = _day(second)
-        if day is None:
-            year = _year(second)
-            return (2, _date_words(year, month, None), "date") if year else None
-        if third is not None and third.text == "," and _year(fourth):
-            return 4, _date_words(_year(fourth), month, day), "date"
-        if _year(third):
-            return 3, _date_words(_year(third), month, day), "date"
-        return 2, _date_words(None, month, day), "date"
-    day, year = _day(first), _year(third)
-    month = _month(second) or (day and year and second is not None and not second.punct  # "1st january 2000"
-                                and second.text.islower() and P.MONTH_NAMES.get(second.text.rstrip(".")))
-    if day and month and year:
-        return 3, f"the {nw.ordinal(day)} of {P.MONTHS[month - 1]} {nw.year(str(year))}", "date"
-    return None
-
-
-def _combo_time(items: list[Item], k: int) -> tuple | None:
-    """"7:30 pm", "7 PM", "11 a.m."."""
-    if k + 1 >= len(items) or items[k + 1].punct or items[k + 1].text.lower() not in P.AM_PM:
-        return None
-    c = items[k].text
-    m = P.RE_TIME.fullmatch(c) or P.RE_DOT_TIME.fullmatch(c)  # "2.30 a.m." too
-    pair = P.RE_DASH_PAIR.fullmatch(c)
-    if m and not m["ampm"] and 1 <= int(m[1]) <= 12 and int(m[2]) <= 59:
-        spoken = nw.clock(int(m[1]), int(m[2]), twelve_hour=True)
-    elif c.isdigit() and 1 <= int(c) <= 12:
-        spoken = nw.cardinal(int(c))
-    elif pair and all(P.RE_TIME.fullmatch(t) or t.isdigit() and 1 <= int(t) <= 12 for t in pair.groups()):
-        said = [nw.cardinal(int(t)) if t.isdigit() else _clock_time(t, Context.bare(None, {})) for t in pair.groups()]
-        if not all(said):
-            return None
-        spoken = " to ".join(said)  # "7:30-9:00 pm": seven thirty to nine o'clock P M
-    else:
-        return None
-    ampm = items[k + 1].text
-    after = items[k + 2].text if k + 2 < len(items) else ""
-    punct = "." if ampm.endswith(".") and not after[:1].islower() else ""  # "at 3 p.m. Then"
-    return 2, f"{spoken} {P.AM_PM[ampm.lower()]}", "time", punct
 
 
 def _noun_rate(unit: str) -> tuple[str, str] | None:
@@ -620,9 +453,6 @@ def _combo_quantity(items: list[Item], k: int) -> tuple | None:
     return None
 
 
-RULES = [_currency, _dash_pair, _percent, _ordinal, _decade, _date, _time, _ratio, _ip, _version, _slash_version,
-         _scientific, _power, _quantity_unit, _duration, _dimensions, _phone, _range, _rating, _fraction, _per_unit,
-         _number]
 def _combo_spaced_range(items: list[Item], k: int) -> tuple | None:
     """"2019 - 2023", "pages 5 – 10": numbers around a spaced dash that rise (or an en dash) are
     read as the range written without spaces (years as years); "5 - 3" falls to the minus."""
@@ -639,4 +469,7 @@ def _combo_spaced_range(items: list[Item], k: int) -> tuple | None:
     return (3, *reading) if reading else None
 
 
-COMBOS = [_combo_date, _combo_time, _combo_spaced_range, _combo_mixed_fraction, _combo_roman, _combo_quantity]
+RULES = [_currency, _dash_pair, _percent, _ordinal, _decade, *dates.RULES, _ratio, _ip, _version, _slash_version,
+         _scientific, _power, _quantity_unit, _duration, _dimensions, _phone, _range, _rating, _fraction, _per_unit,
+         _number]
+COMBOS = [*dates.COMBOS, _combo_spaced_range, _combo_mixed_fraction, _combo_roman, _combo_quantity]

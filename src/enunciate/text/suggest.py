@@ -15,15 +15,11 @@ from pathlib import Path
 
 from ..errors import EnunciateError
 from .chunk import sentences
-from .document import paragraphs
+from .document import markup_of, paragraphs
 from .g2p import G2P
 from .lexicon import Lexicon
 from .tokens import Token, Word, line_col
 
-# How a document is read, by its suffix (as `enunciate speak -f` does); anything else is Markdown.
-SUFFIX_MARKUPS = {".rst": "rst", ".rest": "rst", ".html": "html", ".htm": "html", ".xhtml": "html",
-                  ".ipynb": "notebook", ".adoc": "asciidoc", ".asciidoc": "asciidoc", ".asc": "asciidoc",
-                  ".txt": "plain"}
 _ACRONYM_KINDS = ("acronym", "acronym_plural")
 
 
@@ -38,10 +34,6 @@ class Suggestion:
     phonemes: str   # its reading, Kokoro alphabet
     source: str     # where the reading came from: "espeak" or "letters"
     first_seen: str  # "path:line:column"
-
-
-def markup_of(path: str | Path) -> str:
-    return SUFFIX_MARKUPS.get(Path(path).suffix.lower(), "markdown")
 
 
 def _read(path: Path) -> str:

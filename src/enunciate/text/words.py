@@ -13,6 +13,7 @@ from html.entities import name2codepoint
 
 from . import numbers as nw
 from . import patterns as P
+from .acronyms import said_as_word
 
 
 @dataclass
@@ -72,6 +73,9 @@ class Context:
         return self.term(word) is not None
 
 
+Reading = tuple | None  # a reading rule's answer: (spoken, kind) or (spoken, kind, punct); None: does not apply
+
+
 def letters(s: str) -> str:
     """Spell letter by letter: "gpu" -> "G P U"."""
     return " ".join(ch.upper() for ch in s if ch.isalpha())
@@ -87,6 +91,15 @@ def is_mixed_case(word: str) -> bool:
 
 def is_capitalized(word: str) -> bool:
     return word[:1].isupper() and word[1:].replace("'", "").islower()
+
+
+def version_context(ctx: Context) -> bool:
+    """"Python 3.12", "OAuth 2.0", "TLS 1.3": a decimal after a product name is a version."""
+    prev = ctx.prev or ""
+    if not prev or prev in P.CURRENCY_CODES:
+        return False
+    return (prev.lower() in P.PRODUCTS or ctx.is_term(prev) or is_mixed_case(prev) or ctx.names_product(prev)
+            or (prev.isalpha() and len(prev) >= 2 and prev.isupper()))
 
 
 # ---------------------------------------------------------------- words, code, paths
@@ -239,8 +252,9 @@ def _say_capitals(word: str, ctx: Context, code: bool) -> tuple[str, str]:
     """All capitals: an acronym to spell ("XYZ"), unless it is a shouted word ("WARNING") or a
     word of a CONSTANT_NAME ("OMP_NUM_THREADS": num threads), or a word of a shouted phrase ("DO
     NOT USE IT": a neighbour is in capitals too; terms such as "API" were matched before this). With
-    a lexicon, a word is one it knows in lower case, inflected ("DEVICES") or not; without one, five
-    or more letters with a vowel."""
+    a lexicon, a word is one it knows in lower case, inflected ("DEVICES") or not, or an acronym that
+    reads as an English word (`acronyms.said_as_word`: "NAT", "MIPS"); without one, five or more
+    letters with a vowel."""
     if ctx.known is not None:
         if code and word in P.CONSTANT_WORDS and not _is_tech_term(word, ctx):  # "NO_COLOR", "ON_ERROR"
             return word.lower(), "word"
@@ -250,6 +264,8 @@ def _say_capitals(word: str, ctx: Context, code: bool) -> tuple[str, str]:
         # letters the general lexicon has and no technical one (a 3-letter one has a vowel: not "GSM")
         is_word = is_word or (len(word) in (3, 4) and (len(word) == 4 or bool(set(word) & set("AEIOU")))
                               and ctx.knows(word.lower()) and not _is_tech_term(word, ctx))
+        # an acronym no lexicon knows: said if it reads as an English word ("NAT", "MIPS"), else spelled
+        is_word = is_word or said_as_word(word)
     else:
         is_word = len(word) >= 5 and bool(set(word) & P.VOWELS)
     return (word.lower(), "word") if is_word else (letters(word), "acronym")

@@ -66,11 +66,14 @@ class KokoroVoice(Voice):
         phonemes = keep_known(phonemes, self.symbols)[: self.max_symbols]
         if not phonemes.strip():
             return self.empty()
-        ids = [self.vocab[ch] for ch in phonemes]
-        style = self.style[min(len(ids), len(self.style)) - 1].reshape(1, 256)
-        audio, units = self.session.run(None, {
-            "tokens": np.array([[0, *ids, 0]], np.int64), "style": style,
-            "speed": np.array([speed], np.float32)})
+        audio, units = self.session.run(None, self.feeds(phonemes, speed))
         seconds = units.reshape(-1) * (FRAME_SAMPLES / SAMPLE_RATE)
         return AudioChunk(audio.reshape(-1).astype(np.float32), SAMPLE_RATE, phonemes,
                           seconds[1:-1].astype(np.float32), offset_s=float(seconds[0]))
+
+    def feeds(self, phonemes: str, speed: float = 1.0) -> dict[str, np.ndarray]:
+        """Token ids between pads, and the style row for their count."""
+        ids = [self.vocab[ch] for ch in keep_known(phonemes, self.symbols)[: self.max_symbols]]
+        return {"tokens": np.array([[0, *ids, 0]], np.int64),
+                "style": self.style[min(len(ids), len(self.style)) - 1].reshape(1, 256),
+                "speed": np.array([speed], np.float32)}

@@ -87,13 +87,15 @@ class PiperVoice(EspeakAlphabet, Voice):
         phonemes = keep_known(phonemes, self.symbols)
         if not phonemes.strip():
             return self.empty()
-        cfg = self.config
-        ids = np.array([cfg.phoneme_ids(phonemes)], dtype=np.int64)
-        scales = np.array([cfg.noise_scale if noise else 0.0, cfg.length_scale / speed,
-                           cfg.noise_w if noise else 0.0], dtype=np.float32)
-        audio, w_ceil = self.session.run(None, {"input": ids, "input_lengths": np.array([ids.shape[1]], np.int64),
-                                                "scales": scales,
-                                                SEED_INPUT: np.array(random_seed() if seed is None else seed,
-                                                                     np.int64)})
+        seed_feed = np.array(random_seed() if seed is None else seed, np.int64)
+        audio, w_ceil = self.session.run(None, {**self.feeds(phonemes, speed, noise), SEED_INPUT: seed_feed})
         durations, onset = phoneme_durations(w_ceil.reshape(-1) * (self.hop_length / self.sample_rate))
         return AudioChunk(audio.reshape(-1).astype(np.float32), self.sample_rate, phonemes, durations, onset)
+
+    def feeds(self, phonemes: str, speed: float = 1.0, noise: bool = True) -> dict[str, np.ndarray]:
+        """The model file's inputs (the seed input is the loader's: `synthesize` adds it)."""
+        cfg = self.config
+        ids = np.array([cfg.phoneme_ids(keep_known(phonemes, self.symbols))], np.int64)
+        scales = [cfg.noise_scale if noise else 0.0, cfg.length_scale / speed, cfg.noise_w if noise else 0.0]
+        return {"input": ids, "input_lengths": np.array([ids.shape[1]], np.int64),
+                "scales": np.array(scales, np.float32)}
