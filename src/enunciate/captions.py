@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .audio import check_writable
+from .cache import write_atomically
 from .errors import EnunciateError
 
 MAX_LINE = 42
@@ -163,14 +164,10 @@ def words_json(words: Sequence, marks: Sequence = ()) -> str:
 def write_text_atomic(path: str | os.PathLike, content: str) -> Path:
     path = Path(path)
     check_writable(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
-        tmp.write_text(content, encoding="utf-8")
-        os.replace(tmp, path)
+        return write_atomically(path, lambda tmp: tmp.write_text(content, encoding="utf-8"))
     except OSError as e:
-        tmp.unlink(missing_ok=True)
         raise EnunciateError(f"cannot write {path}: {e.strerror or e}") from e
-    return path
 
 
 def write_captions(path: str | os.PathLike, words: Sequence, source: str, shown: str | None = None) -> Path:

@@ -19,7 +19,6 @@ The model state has resemblyzer's names, so `resemblyzer.VoiceEncoder(weights_fp
 from __future__ import annotations
 
 import logging
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..cache import write_atomically
 from ..errors import EnunciateError
 from .ge2e import HOP, PARTIAL_FRAMES, SAMPLE_RATE
 
@@ -233,10 +233,9 @@ def separation(encoder, utterances: Utterances, per_speaker: int = 8) -> Separat
 def _save(path: Path, encoder, optimizer, step: int, losses: list[float], config: TrainConfig, layout: str) -> None:
     import torch
 
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
-    torch.save({"model_state": encoder.state_dict(), "optimizer_state": optimizer.state_dict(), "step": step,
-                "losses": losses, "config": asdict(config), "layout": layout}, tmp)
-    os.replace(tmp, path)
+    state = {"model_state": encoder.state_dict(), "optimizer_state": optimizer.state_dict(), "step": step,
+             "losses": losses, "config": asdict(config), "layout": layout}
+    write_atomically(path, lambda tmp: torch.save(state, tmp))
 
 
 def train_encoder(data: str | Path, out: str | Path, config: TrainConfig = TrainConfig(),

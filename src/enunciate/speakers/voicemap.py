@@ -16,6 +16,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from ..cache import write_atomically
 from ..errors import EnunciateError
 
 log = logging.getLogger(__name__)
@@ -115,8 +116,6 @@ def voice_map(voices: Sequence[str] | None = None, references: dict[str, Sequenc
 
 def draw(voice_map: VoiceMap, out: str | Path, title: str = "Voices by GE2E speaker embedding") -> Path:
     """The map as a PNG, written atomically."""
-    import os
-
     import matplotlib
 
     matplotlib.use("Agg")
@@ -145,11 +144,8 @@ def draw(voice_map: VoiceMap, out: str | Path, title: str = "Voices by GE2E spea
     ax.legend(fontsize=8, loc="best")
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
     try:
-        fig.savefig(tmp, format="png")
-        os.replace(tmp, out)
+        write_atomically(out, lambda tmp: fig.savefig(tmp, format="png"))
     finally:
         plt.close(fig)
-        tmp.unlink(missing_ok=True)
     return out
