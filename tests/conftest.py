@@ -65,6 +65,8 @@ HEAVY = {
     "test_batch.py::test_ray_serve_answers_the_openai_client",
     "test_batch.py::test_a_killed_driver_then_a_rerun_leaves_every_item_once_and_no_temp_files",
     "test_batch.py::test_ray_actors_write_to_a_file_url",
+    "test_batch_limits.py::test_a_100_mb_jsonl_is_streamed_and_its_id_check_is_bounded",
+    "test_batch_limits.py::test_a_cluster_started_with_ray_start_head_makes_the_local_executors_files",
     "test_make_dataset.py::test_two_local_workers_make_the_dataset_one_worker_makes",
     "test_make_dataset.py::test_ray_actors_make_the_dataset_one_worker_makes",
     "test_make_dataset.py::test_two_workers_killed_then_rerun_leave_every_clip_once",

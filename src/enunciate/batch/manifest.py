@@ -174,14 +174,18 @@ class Manifest:
         self._unwritten = False
 
 
+def temp_files(store: Store, folder: str = "") -> dict[str, str]:
+    """The temp files (.NAME.DIGITS.part) in `folder`: each one's name -> the NAME it was to become."""
+    return {entry: m.group("name") for entry in store.names(folder) if (m := _PART.match(entry))}
+
+
 def remove_orphans(store: Store, folder: str = "", names: set[str] | None = None) -> int:
     """Remove the temp files (.NAME.DIGITS.part) a killed run left in `folder`: all of them, or (a
     shard's run, which may share OUTDIR with the other shards' live runs) only those for the files
     named in `names`."""
     removed = 0
-    for entry in store.names(folder):
-        m = _PART.match(entry)
-        if m and (names is None or m.group("name") in names):
+    for entry, name in temp_files(store, folder).items():
+        if names is None or name in names:
             store.remove(f"{folder}/{entry}" if folder else entry)
             removed += 1
     return removed

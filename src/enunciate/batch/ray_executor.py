@@ -18,6 +18,7 @@ import logging
 import math
 import os
 import pickle
+import socket
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -53,20 +54,38 @@ class Synthesizer:
 
 
 def connect(address: str | None, num_cpus: int | None = None) -> bool:
-    """Join the cluster at `address` ("auto": the one `ray start --head` made; "ray://host:10001":
-    Ray Client), or start Ray on this machine; an already running `ray.init` is used as it is.
-    Returns True when this call started Ray (and so should shut it down)."""
+    """Join the cluster at `address` ("auto": the one `ray start --head` made; "host:6379": a head's
+    GCS; "ray://host:10001": Ray Client), or start Ray on this machine; an already running `ray.init` is
+    used as it is. Returns True when this call started Ray (and so should shut it down)."""
     ray = import_ray()
     if ray.is_initialized():
         return False
     address = address or os.environ.get("RAY_ADDRESS") or None
+    if address:
+        check_reachable(address)
     kwargs = {"address": address} if address else {"num_cpus": num_cpus, "include_dashboard": False}
     try:
         ray.init(log_to_driver=False, **kwargs)
     except ConnectionError as e:
-        raise EnunciateError(f"cannot reach the Ray cluster at {address}: {e}; start one with `ray start --head` "
-                             "or leave out --ray-address to run Ray on this machine") from e
+        raise EnunciateError(f"cannot join the Ray cluster at {address}: {e}. Check the address (the head's "
+                             "`ray start` prints it); a cluster with token authentication (Ray's default once a token "
+                             "exists) needs its token here too: RAY_AUTH_TOKEN_PATH, RAY_AUTH_TOKEN or "
+                             "~/.ray/auth_token") from e
     return True
+
+
+def check_reachable(address: str, timeout_s: float = 5.0) -> None:
+    """Fail at once when nothing listens at a host:port address: Ray itself retries for minutes. ("auto"
+    and an address without a port are left to Ray.)"""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
+    except OSError as e:
+        raise EnunciateError(f"nothing answers at the Ray address {address} ({e.strerror or e}): start the cluster "
+                             "with `ray start --head --port PORT`, or leave out --ray-address to run Ray on this "
+                             "machine") from e
 
 
 def execute(groups: Iterable[list], work: Work, settings, actors: int = 2, num_cpus: float = 1,

@@ -81,10 +81,10 @@ def render_one(task: Task, settings: Settings) -> dict:
         with store.writing(task.path) as path:
             result = speak_to_file(task.text, path, voice, options, format=settings.format)
             audio_sha = file_sha256(path)
-    except EnunciateError as e:
-        return {"id": task.id, "error": str(e)}
+    except EnunciateError as e:  # errno: the driver stops the job on a full or read-only OUTDIR
+        return {"id": task.id, "error": str(e), "errno": getattr(e.__cause__, "errno", None)}
     except OSError as e:  # the store refused the upload
-        return {"id": task.id, "error": f"cannot write {store.where(task.path)}: {e.strerror or e}"}
+        return {"id": task.id, "error": f"cannot write {store.where(task.path)}: {e.strerror or e}", "errno": e.errno}
     except Exception as e:  # a bug on one odd text must not stop a job of thousands: record it, go on
         log.exception("item %s failed", task.id)
         return {"id": task.id, "error": f"internal error ({type(e).__name__}: {e}); please report it"}

@@ -14,11 +14,14 @@ local processes or Ray actors -> records, in any order.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import itertools
 import logging
 import os
 import time
+from array import array
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -27,7 +30,7 @@ from ..errors import EnunciateError
 from ..options import SpeakOptions, VoiceSpec
 from .inputs import Item, Source
 from .local import Work
-from .manifest import Manifest, Row, file_name, remove_orphans, shard_suffix, text_sha256
+from .manifest import Manifest, Row, file_name, remove_orphans, shard_suffix, temp_files, text_sha256
 from .render import Settings, Task, render
 from .store import Store, open_store
 
@@ -118,7 +121,7 @@ def run_job(job: BatchJob) -> JobResult:
         raise EnunciateError(f"{store} lives in this process's memory: use it with --workers 1 and the local "
                              "executor, or write to a folder or store every worker reaches")
     result = JobResult(store.local if store.local is not None else store.outdir)
-    names = _check_ids(source, job.shard, result)
+    names = _check_ids(source, job.shard, result, temp_files(store) if job.shard[1] > 1 else {})
     _make_dir(store, RAW if is_book else "")
     suffix = shard_suffix(job.shard)
     own = (names | {f"manifest{suffix}.jsonl", f"errors{suffix}.jsonl"}) if job.shard[1] > 1 else None
@@ -157,7 +160,7 @@ def run_job(job: BatchJob) -> JobResult:
             if "error" in record:
                 manifest.error(record["id"], record["error"])
                 result.failed += 1
-                _check_room(store, record["error"])
+                _check_room(store, record)
             else:
                 manifest.append(Row(**record))
                 result.done += 1
@@ -185,48 +188,81 @@ def run_job(job: BatchJob) -> JobResult:
     return result
 
 
-def _check_ids(source: Source, shard: tuple[int, int], result: JobResult) -> set[str]:
-    """The first pass over the input: duplicate ids are an error before any work. Returns the file
-    names of this shard's items (for a sharded run's orphan cleanup; empty otherwise)."""
-    seen: set[str] = set()
-    duplicates: list[str] = []
+def _check_ids(source: Source, shard: tuple[int, int], result: JobResult, temps: dict[str, str]) -> set[str]:
+    """The first pass over the input: duplicate ids are an error before any work. `temps` maps the temp
+    files in OUTDIR to the files they were to become; returns those that belong to this shard's items
+    (a sharded run removes only its own: the other shards' runs may be live).
+
+    Memory grows with the number of items, not with their size, and by 8 bytes an item: each id is kept
+    as its 64-bit hash (8 MB for a million rows, where a set of the ids took 95 MB), and only the ids
+    whose hash repeats are counted, in a third pass. A text file keeps nothing: its ids are line numbers."""
+    hashes = array("q")
+    keep = source.kind != "lines"
+    stems: dict[str, list[str]] = {}
+    for name in temps.values():
+        stems.setdefault(name.rpartition(".")[0] or name, []).append(name)
     names: set[str] = set()
     index, count = shard
+    seen = 0
     for item in source.items():
-        if item.id in seen:
-            duplicates.append(item.id)
-        seen.add(item.id)
+        seen += 1
+        if keep:
+            hashes.append(hash(item.id))
         if item.index % count == index:
             result.items += 1
-            if count > 1:
-                names.add(file_name(item.id))
+            if stems:
+                names.update(stems.get(file_name(item.id), ()))
     result.empty = source.empty
+    duplicates = _duplicates(source, hashes)
     if duplicates:
-        shown = ", ".join(repr(d) for d in list(dict.fromkeys(duplicates))[:5])
-        raise EnunciateError(f"{source.path}: {len(duplicates)} duplicate id(s) ({shown}); each id must be unique. "
-                             "Nothing was done")
+        shown = ", ".join(repr(d) for d in list(duplicates)[:5])
+        raise EnunciateError(f"{source.path}: {sum(duplicates.values()) - len(duplicates)} duplicate id(s) "
+                             f"({shown}); each id must be unique. Nothing was done")
     if source.empty:
         log.info("%s: %d empty line(s) or document(s) skipped", source.path, source.empty)
     if not seen:
         raise EnunciateError(f"{source.path} holds nothing to speak ({source.empty} empty line(s) or document(s))")
-    return {f"{n}.{suffix}" for n in names for suffix in ("wav", "flac", "mp3", "ogg", "opus")}
+    return names
 
 
-def _check_room(store: Store, error: str) -> None:
-    """After a failed item: a full or read-only OUTDIR stops the job (every item would fail the same).
-    A store at a URL reports its own refusals in each item's error."""
-    import shutil
+def _duplicates(source: Source, hashes: array) -> Counter:
+    """id -> count of the ids that occur more than once, from the first pass's hashes: sorted in place, a
+    hash that repeats is a duplicate or a collision (about one in 37 million for a million ids), so the input
+    is read again for the ids with those hashes, which are counted."""
+    import numpy as np
 
-    outdir = store.local
-    if outdir is None:
-        return
-    try:
-        full = shutil.disk_usage(outdir).free < 1 << 20
-    except OSError:
-        full = False
-    if full or not os.access(outdir, os.W_OK):
-        raise EnunciateError(f"{outdir} is {'full' if full else 'read-only'} ({error}); the items finished so far "
-                             "are recorded: free some room and rerun the same command")
+    keys = np.frombuffer(hashes, dtype=np.int64)  # a view: sorted without a copy
+    keys.sort()
+    repeated = set(keys[1:][keys[1:] == keys[:-1]].tolist())
+    del keys  # the array cannot be freed while a view holds it
+    if not repeated:
+        return Counter()
+    counts = Counter(item.id for item in source.items() if hash(item.id) in repeated)
+    return Counter({item_id: n for item_id, n in counts.items() if n > 1})
+
+
+# A failed write's errno that says OUTDIR takes nothing more (EACCES is left out: reading a lexicon or a
+# voice folder raises it too, and a store that refuses every write fails at the start, on the manifest).
+UNWRITABLE = {errno.ENOSPC: "full", errno.EDQUOT: "over its quota", errno.EROFS: "read-only"}
+
+
+def _check_room(store: Store, record: dict) -> None:
+    """After a failed item: a full or read-only OUTDIR stops the job (every item would fail the same), as
+    the error's errno says (a URL's store, a folder), or the folder's free space and permissions (libsndfile
+    reports a full disk without one)."""
+    why = UNWRITABLE.get(record.get("errno"))
+    if why is None and store.local is not None:
+        import shutil
+
+        try:
+            full = shutil.disk_usage(store.local).free < 1 << 20
+        except OSError:
+            full = False
+        why = "full" if full else None if os.access(store.local, os.W_OK) else "read-only"
+    if why is not None:
+        remedy = "make it writable" if why == "read-only" else "free some room"
+        raise EnunciateError(f"{store} is {why} ({record['error']}); the items finished so far are recorded: "
+                             f"{remedy} and rerun the same command")
 
 
 def _make_dir(store: Store, name: str) -> None:
