@@ -124,6 +124,28 @@ def test_eval_mos_and_similarity(tmp_path, heart_dir, capsys):
     assert heart["similarity"] > 0.75  # same voice, another sentence
 
 
+def test_eval_against_the_parent(tmp_path, capsys):
+    """A voice folder is an engine; --against scores each engine against the parent on the same
+    sentences: a lossless variant (ORT's offline graph optimization) is identical to it, another
+    noise seed is not."""
+    from enunciate.optimize import optimize
+
+    variant = optimize("heart", "ort-optimize", tmp_path / "heart-opt")
+    out_json = tmp_path / "x.json"
+    assert _eval("--voices", f"heart,{variant.folder},heart@1", "--against", "heart", "--limit", "1",
+                 "--json", str(out_json), *THREADS) == 0
+    assert "MCD dB" in capsys.readouterr().out
+    parent, same, reseeded = json.loads(out_json.read_text())["engines"]
+    assert "against" not in parent and same["name"] == str(variant.folder)
+    intrusive = same["against"]["intrusive"]
+    assert intrusive["mcd_db"]["mean"] == pytest.approx(0, abs=1e-6)
+    assert intrusive["duration_ratio"]["mean"] == 1.0 and intrusive["pesq_wb"]["mean"] > 4.5
+    assert all(m["diff"] == 0 and not m["beyond_noise"] for m in same["against"]["differences"])
+    # heart's seed moves only its noise branch: other samples, a small but non-zero distance
+    assert reseeded["against"]["intrusive"]["mcd_db"]["mean"] > 0.005
+    assert reseeded["against"]["intrusive"]["pesq_wb"]["n"] == 1
+
+
 def test_cli_subprocess(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
     cli = [sys.executable, "-m", "enunciate"]
@@ -257,6 +279,8 @@ def test_intrusive_bad_audio_names_the_file(tmp_path, heart_dir, write, message)
     (["--ref-dir", "/no/such/ref", "--test-dir", "."], "folder not found: /no/such/ref"),
     (["--ref-dir", "."], "needs both --ref-dir and --test-dir"),
     ([], "choose one mode"),
+    (["--voices", "heart,joe", "--against", "espeak-ng"], "--against espeak-ng is not among --voices"),
+    (["--compare", "heart", "joe", "--against", "heart"], "--against goes with --voices"),
     (["--voices", "heart", "--compare", "heart", "joe"], "choose one mode"),
     (["--voices", "heart", "--limit", "0"], "--limit must be at least 1"),
     (["--voices", "heart", "--terms", "/no/such.tsv"], "cannot read term set /no/such.tsv"),

@@ -42,12 +42,18 @@ def add_parser(subparsers) -> None:
     mode = p.add_argument_group("mode")
     mode.add_argument("--voices", metavar="LIST", help="comma-separated engines: a round trip each")
     mode.add_argument("--compare", nargs=2, metavar=("A", "B"), help="paired bootstrap of A - B over sentences")
+    mode.add_argument("--against", metavar="ENGINE",
+                      help="with --voices: every other engine against this one of the list (a variant's "
+                           "parent): paired bootstrap differences, and PESQ, STOI and MCD of its clips "
+                           "against this one's clips of the same sentence")
     mode.add_argument("--ref-dir", metavar="DIR", help="intrusive metrics: reference clips ...")
     mode.add_argument("--test-dir", metavar="DIR", help="... against the test clips of the same name")
     p.add_argument("--terms", default=DEFAULT_TERMS, metavar="TSV", help=f"term set (default: {DEFAULT_TERMS})")
     p.add_argument("--asr", default="tiny.en", help="Whisper model: tiny.en (default) or base")
     p.add_argument("--mos", action="store_true", help="also predict MOS (DistillMOS; DNSMOS OVRL with --voices)")
     p.add_argument("--similarity-ref", metavar="WAV", help="speaker similarity of every clip to this one")
+    p.add_argument("--split", choices=("tune", "test"),
+                   help="only the tuning or the untuned test half of the term set (fixed by each id's hash)")
     p.add_argument("--limit", type=int, metavar="N", help="only the first N sentences")
     p.add_argument("--threads", type=int, help="threads for the voices and models (default: ENUNCIATE_THREADS or <=4)")
     p.add_argument("--seed", type=int, default=0, help="noise seed of the voices (default 0; NAME@N overrides)")
@@ -94,6 +100,8 @@ def _mode(args) -> str:
                              ("intrusive", args.ref_dir or args.test_dir)) if on]
     if len(modes) != 1:
         raise EnunciateError("choose one mode: --voices LIST, --compare A B, or --ref-dir DIR --test-dir DIR")
+    if args.against and modes[0] != "voices":
+        raise EnunciateError("--against goes with --voices (it names one of the listed engines)")
     if modes[0] == "intrusive" and not (args.ref_dir and args.test_dir):
         raise EnunciateError("intrusive mode needs both --ref-dir and --test-dir")
     if args.limit is not None and args.limit < 1:
@@ -111,12 +119,12 @@ def _mode(args) -> str:
 
 
 def _items(args):
-    from .terms import load_term_set
+    from .terms import load_term_set, select_split
 
     if args.terms == DEFAULT_TERMS and not Path(DEFAULT_TERMS).is_file():
         raise EnunciateError(f"no term set at {DEFAULT_TERMS} (the dev set ships in a source checkout); "
                              "pass --terms FILE")
-    items = load_term_set(args.terms)
+    items = select_split(load_term_set(args.terms), getattr(args, "split", None))
     return items[:args.limit] if args.limit else items
 
 
@@ -207,7 +215,38 @@ def score_engine(engine, items, asr: str, threads: int, mos: bool = False, dnsmo
                          "audio_s": i.audio_s, "synth_s": i.synth_s, "distillmos": i.mos, **extra[i.id]}
                         for i in result.items]
     summary["misses"] = [{"id": r.id, "term": r.term, "transcript": r.transcript} for r in result.terms.failures]
-    return result, summary
+    return result, summary, {item.id: clips[item.text] for item in items}
+
+
+def against_baseline(run, baseline, threads: int, progress: bool = False) -> dict:
+    """One engine's figures against a baseline's (a variant against its parent) on the same
+    sentences: paired bootstrap differences of every round-trip metric, and the intrusive metrics
+    (PESQ-WB, STOI, MCD, F0 RMSE, duration ratio) of each clip against the baseline's clip, each
+    mean with a bootstrap interval over sentences."""
+    import numpy as np
+
+    from .compare import INTRUSIVE_METRICS, compare_round_trips
+    from .intrusive import compare
+    from .stats import bootstrap_ci
+
+    (result, summary, clips), (base_result, base_summary, base_clips) = run, baseline
+    differences = [{**m.__dict__, "ci95": (m.low, m.high), "beyond_noise": m.beyond_noise}
+                   for m in compare_round_trips(result, base_result)]
+    pairs = {}
+    for item_id in _progress(list(clips), f"{summary['name']} vs {base_summary['name']}", progress):
+        try:
+            (ref, ref_rate), (deg, deg_rate) = base_clips[item_id], clips[item_id]
+            pairs[item_id] = compare(ref, deg, ref_rate, deg_rate)
+        except EnunciateError as e:  # a silent rendering has no PESQ: scored as missing, and said
+            log.warning("%s %s: no intrusive metrics against %s (%s)", summary["name"], item_id,
+                        base_summary["name"], e)
+    intrusive = {}
+    for metric in INTRUSIVE_METRICS:
+        values = [v[metric] for v in pairs.values() if np.isfinite(v[metric])]
+        intrusive[metric] = {"mean": float(np.mean(values)) if values else float("nan"),
+                             "ci95": bootstrap_ci(values), "n": len(values)}
+    return {"engine": base_summary["name"], "differences": differences, "intrusive": intrusive,
+            "pairs": pairs}
 
 
 def _progress(items, desc: str, on: bool):
@@ -243,13 +282,22 @@ def cmd_eval(args) -> int:
         if not specs:
             raise EnunciateError("--voices is empty; list engines such as heart,joe,espeak-ng")
         engines, items = _engines(specs, items, threads, args.seed, args.device, args.dtype)
-        report |= {"terms": args.terms, "asr": args.asr, "sentences": len(items), "seed": args.seed,
-                   "similarity_ref": args.similarity_ref}
+        report |= {"terms": args.terms, "split": getattr(args, "split", None), "asr": args.asr,
+                   "sentences": len(items), "seed": args.seed, "similarity_ref": args.similarity_ref}
+        if args.against and args.against not in specs:
+            raise EnunciateError(f"--against {args.against} is not among --voices ({', '.join(specs)}); "
+                                 "list it there too")
         runs = [score_engine(engine, items, args.asr, threads, args.mos, args.mos and mode == "voices",
                              reference, progress) for engine in engines]
-        for spec, (_, summary) in zip(specs, runs):
+        for spec, (_, summary, _) in zip(specs, runs):
             summary["name"] = spec
-        report["engines"] = [summary for _, summary in runs]
+        report["engines"] = [summary for _, summary, _ in runs]
+        if args.against:
+            report["against"] = args.against
+            baseline = runs[specs.index(args.against)]
+            for spec, run in zip(specs, runs):
+                if spec != args.against:
+                    run[1]["against"] = against_baseline(run, baseline, threads, progress)
         if mode == "compare":
             from .compare import compare_round_trips
 
@@ -258,7 +306,7 @@ def cmd_eval(args) -> int:
                                      for m in metrics]
             tables = [_compare_table(report)]
         else:
-            tables = [_voices_table(report)]
+            tables = [_voices_table(report)] + ([_against_table(report)] if args.against else [])
     from ..hardware import cpu_info
 
     report["machine"] = cpu_info()
@@ -324,6 +372,28 @@ def _compare_table(report: dict):
     notes = [f"paired bootstrap over {report['sentences']} sentences (2000 resamples); beyond noise: "
              + "the 95% interval of A - B excludes 0"]
     return "Paired comparison", ["metric", f"A: {a}", f"B: {b}", "A - B [95% CI]", "verdict"], rows, notes
+
+
+def _against_table(report: dict):
+    """Every engine against the baseline: paired differences and intrusive metrics, one row each."""
+    rows = []
+    for s in report["engines"]:
+        if "against" not in s:
+            continue
+        diffs = {m["name"]: m for m in s["against"]["differences"]}
+        cells = [s["name"]]
+        for name, fmt in (("distillmos", _num), ("term_hit_rate", _pct), ("wer", _pct)):
+            m = diffs.get(name)
+            cells.append(fmt(m["diff"], m["ci95"]) + (" *" if m["beyond_noise"] else "") if m else "-")
+        intrusive = s["against"]["intrusive"]
+        cells += [_num(intrusive[k]["mean"], intrusive[k]["ci95"], d) for k, d in
+                  (("pesq_wb", 2), ("stoi", 3), ("mcd_db", 2), ("duration_ratio", 3))]
+        rows.append(cells)
+    notes = [f"A - {report['against']} on the same {report['sentences']} sentences: paired bootstrap (2000 "
+             "resamples), * where the 95% interval excludes 0; PESQ-WB, STOI, MCD-DTW and duration ratio of "
+             f"each clip against {report['against']}'s clip of the same sentence, mean [95% CI]"]
+    return (f"Against {report['against']}", ["engine", "DistillMOS change", "terms hit change", "WER change",
+                                              "PESQ-WB", "STOI", "MCD dB", "duration ratio"], rows, notes)
 
 
 def _intrusive_table(report: dict):

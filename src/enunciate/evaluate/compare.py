@@ -118,9 +118,14 @@ def resolve_engine(spec: str, items: Sequence[TermItem] = (), threads: int = 2, 
             seed = int(seed_text)
         except ValueError:
             raise EnunciateError(f"bad seed in engine {spec!r}; write NAME@N with a whole number N") from None
-    path = Path(spec)
-    if path.is_dir() or "/" in spec or "\\" in spec:
-        return folder_engine(path, items)
+    path = Path(name)
+    if (path / "voice.json").is_file():  # a voice folder (a variant, a clone, a fine-tune) speaks like a voice
+        from .engines import enunciate_engine
+
+        engine = enunciate_engine(str(path), threads, seed, engine=None)  # the folder's own engine
+        return Engine(f"{engine.name}, seed {seed}", engine.synth) if at else engine
+    if Path(spec).is_dir() or "/" in spec or "\\" in spec:
+        return folder_engine(Path(spec), items)
     from ..voices.registry import torch_voice_names, voice_names
     from . import engines
 

@@ -16,20 +16,24 @@ class Engine:
     synth: Synth
 
 
-def enunciate_engine(voice: str, threads: int = 2, seed: int = 0, engine: str = "onnx", device: str = "cpu",
+def enunciate_engine(voice: str, threads: int = 2, seed: int = 0, engine: str | None = "onnx", device: str = "cpu",
                      dtype: str = "fp32") -> Engine:
     """The full enunciate path: normalization, technical lexicon, G2P chain, the voice (run by ONNX
-    Runtime, or by enunciate's PyTorch module with engine="torch")."""
+    Runtime, by enunciate's PyTorch module with engine="torch", or by the voice's own first engine
+    with engine=None, as a voice folder made by `optimize` names it)."""
     from ..options import SpeakOptions, VoiceSpec
     from ..pipeline import speak
+    from ..voices.registry import resolve
 
-    loaded = VoiceSpec(voice, engine, device, dtype, threads=threads).load()  # errors surface before evaluating
+    spec = VoiceSpec(voice, engine, device, dtype, threads=threads)
+    loaded = spec.load()  # errors surface before evaluating
     options = SpeakOptions(seed=seed)
 
     def synth(text: str):
         speech = speak(text, loaded, options)
         return speech.audio, speech.sample_rate
-    runtime = "" if engine == "onnx" else f", torch {device} {dtype}"
+    runs_on = spec.engine_for(tuple(resolve(voice).engines))
+    runtime = "" if runs_on == "onnx" else f", {runs_on} {device} {dtype}"
     return Engine(f"{voice} (enunciate{runtime})", synth)
 
 

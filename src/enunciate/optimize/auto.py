@@ -119,7 +119,7 @@ def auto(voice: str, out: str | Path, budget_mos: float = 0.05, budget_hit: floa
         say("judging quality (Whisper round trip, DistillMOS)")
         scores = []
         for name in (voice, *(str(t.folder) for t in made)):
-            summary = round_trip(enunciate_engine(name, threads), judged, asr, threads, mos=True).summary()
+            summary = round_trip(enunciate_engine(name, threads, engine=None), judged, asr, threads, mos=True).summary()
             scores.append((summary["term_hit_rate"], summary["distillmos"]))
         (parent_hit, parent_mos), budget = scores[0], {"mos": budget_mos, "hit": budget_hit}
         for t, (hit, mos) in zip(made, scores[1:]):
