@@ -1,8 +1,10 @@
 """hibari "heart": a 7.9 MB English voice distilled from Kokoro (af_heart), Kokoro-alphabet phonemes in.
 
-The `hibari-tts` package supplies the model file, its vocabulary and its DSP (the network predicts
-a spectrum; numpy turns it into a waveform with a seeded noise source). enunciate's frontend makes
-the phonemes; hibari's own G2P is not used.
+The `hibari-tts` package supplies the model file and its vocabulary; the network predicts a
+spectrum per frame and DSP turns it into a waveform with a seeded noise source: enunciate's
+(hibari_dsp.py: the same model, faster noise and threaded FFTs) unless voice.json's options say
+`"dsp": "hibari"` (the package's own DSP and samples). enunciate's frontend makes the phonemes;
+hibari's own G2P is not used.
 """
 from __future__ import annotations
 
@@ -42,17 +44,24 @@ def model_file(name: str) -> str:
     return voice_path(name, download_missing=False)
 
 
+DSP_MODES = ("fast", "hibari")
+
+
 class HibariVoice(Voice):
-    """A hibari model file (Kokoro-alphabet phonemes in); the DSP after it comes from hibari-tts."""
+    """A hibari model file (Kokoro-alphabet phonemes in), then the DSP: enunciate's (hibari_dsp.py,
+    dsp="fast", the default) or hibari-tts's own (dsp="hibari": the package's exact samples)."""
 
     alphabet = "kokoro"
     max_symbols = 400
     capabilities = Capabilities(seeded_noise=True, f0_rate_hz=24000 / F0_HOP_SAMPLES)
 
-    def __init__(self, model_path, threads: int, info: VoiceInfo):
-        from hibari import Hibari, dsp
+    def __init__(self, model_path, threads: int, info: VoiceInfo, dsp: str = "fast"):
+        from hibari import Hibari
 
-        self._dsp = dsp
+        if dsp not in DSP_MODES:
+            raise EnunciateError(f"unknown DSP {dsp!r} for a hibari voice; available: {', '.join(DSP_MODES)}")
+        self.dsp, self.threads = dsp, threads
+        self._pool = None
         self.engine = Hibari(voice="heart", model=str(with_extra_output(model_path, DURATION_TENSOR)),
                              threads=threads, g2p=False)
         self.vocab: dict[str, int] = self.engine.vocab
@@ -87,7 +96,8 @@ class HibariVoice(Voice):
                     first = False
                     yield self._finish(self._model(phonemes, speed), seed)
                     continue
-                job = pool.submit(self._finish, self._model(phonemes, speed), seed)
+                # beside the next network call the DSP gets one thread: the cores are busy
+                job = pool.submit(self._finish, self._model(phonemes, speed), seed, 1)
                 if pending is not None:
                     yield pending.result()
                 pending = job
@@ -100,17 +110,35 @@ class HibariVoice(Voice):
             return phonemes, None
         return phonemes, dict(zip(self.output_names, self.engine.sess.run(None, self.feeds(phonemes, speed))))
 
+    def _dsp_pool(self):
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="hibari-bins")
+        return self._pool
+
     def feeds(self, phonemes: str, speed: float = 1.0) -> dict[str, np.ndarray]:
         """Token ids between pads, and the speed."""
         ids = [self.vocab[ch] for ch in keep_known(phonemes, self.symbols)]
         return {"ids": np.array([[0, *ids, 0]], np.int64), "speed": np.array([speed], np.float32)}
 
-    def _finish(self, modelled, seed: int | None) -> AudioChunk:
+    def _finish(self, modelled, seed: int | None, workers: int | None = None) -> AudioChunk:
+        """The DSP on the network's outputs, on `workers` threads (default: the voice's threads).
+        The samples do not depend on `workers`."""
         phonemes, outputs = modelled
         if outputs is None:
             return self.empty()
         parts = [outputs[k][0] for k in ("lh", "theta", "ln", "lr", "phi", "f0")]
-        audio = self._dsp.synth(*parts, np.random.default_rng(random_seed() if seed is None else seed))
+        rng = np.random.default_rng(random_seed() if seed is None else seed)
+        if self.dsp == "hibari":
+            from hibari import dsp
+
+            audio = dsp.synth(*parts, rng)
+        else:
+            from . import hibari_dsp
+
+            workers = self.threads if workers is None else workers
+            audio = hibari_dsp.synth(*parts, rng, workers, self._dsp_pool() if workers > 1 else None)
         seconds = outputs[DURATION_TENSOR].reshape(-1) * (FRAME_SAMPLES / self.sample_rate)
         return AudioChunk(np.asarray(audio, np.float32), self.sample_rate, phonemes,
                           seconds[1:-1].astype(np.float32), offset_s=float(seconds[0]))

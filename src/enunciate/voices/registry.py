@@ -281,7 +281,7 @@ def _torch_variant(voice: Voice, m: VoiceManifest, spec: VoiceSpec) -> Voice:
 def _load_hibari(m: VoiceManifest, spec: VoiceSpec) -> Voice:
     from .hibari import HibariVoice
 
-    return HibariVoice(m.path("model"), _threads(spec), info_of(m))
+    return HibariVoice(m.path("model"), _threads(spec), info_of(m), dsp=m.options.get("dsp", "fast"))
 
 
 def _load_piper(m: VoiceManifest, spec: VoiceSpec) -> Voice:
