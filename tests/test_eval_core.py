@@ -358,3 +358,25 @@ def test_word_timestamps(whisper_tiny, spoken_sentence):
     duration_s = len(audio) / sample_rate
     assert all(0.0 <= w.start_s <= w.end_s <= duration_s + 0.05 for w in words)
     assert [w.start_s for w in words] == sorted(w.start_s for w in words)
+
+
+def test_term_sets_split_by_a_fixed_hash_of_the_id():
+    from enunciate.evaluate.terms import select_split, split_of
+
+    items = load_term_set(DEV_SET)
+    tune, test = select_split(items, "tune"), select_split(items, "test")
+    assert (len(tune), sum(len(i.terms) for i in tune)) == (39, 112)  # as terms.split_of's docstring says
+    assert (len(test), sum(len(i.terms) for i in test)) == (43, 127)
+    assert split_of("tech001") == split_of("tech001") and {split_of(i.id) for i in tune} == {"tune"}
+    assert select_split(items, None) == items
+    with pytest.raises(EnunciateError, match="choose one of tune, test"):
+        select_split(items, "dev")
+
+
+def test_eval_reads_one_split():
+    import argparse
+
+    from enunciate.evaluate.command import DEFAULT_TERMS, _items
+
+    args = argparse.Namespace(terms=DEFAULT_TERMS, split="test", limit=None)
+    assert len(_items(args)) == 43

@@ -816,3 +816,12 @@ log_handler.info and self_model.net | log handler dot info and self model dot ne
 @pytest.mark.parametrize("text, spoken", EVERYDAY)
 def test_everyday_text(text, spoken):
     assert said(text) == spoken
+
+
+@pytest.mark.parametrize("text, spoken", rows("""
+In the Rust Reference: Ch 6.5 | in the rust reference chapter six point five
+see Fig 3 and Vol 2 | see figure three and volume two
+Ch is a digraph | ch is a digraph
+"""))
+def test_dotless_abbreviations_before_a_number(text, spoken):
+    assert said(text) == spoken

@@ -13,7 +13,7 @@ from importlib import resources
 from typing import Iterable, Sequence
 
 from .espeak import phonemize_ipa
-from .lexicon import Lexicon, tech_lexicon
+from .lexicon import Entry, Lexicon, tech_lexicon
 from .phonesets import KOKORO_VOWELS, LETTERS, espeak_to_kokoro, letter_key, letter_phonemes
 from .tokens import SOURCES, Token, Word
 from .words import is_article
@@ -310,12 +310,76 @@ class G2P:
                 return piece, found, "word"
         return None
 
+    @functools.cached_property
+    def _names(self) -> dict[str, list[tuple[tuple[str, ...], Entry]]]:
+        """Multi-word terms ("VS Code", "Hugging Face", "Route 53") by their first word folded,
+        longest first; a user lexicon's before the technical one's among names of one length."""
+        names: dict[str, list[tuple[tuple[str, ...], Entry]]] = {}
+        for lex in (*self.user, self.tech):
+            for entry in lex:
+                written = tuple(entry.term.split())
+                if len(written) > 1 and entry.is_default:
+                    names.setdefault(written[0].casefold(), []).append((written, entry))
+        for found in names.values():
+            found.sort(key=lambda name: -len(name[0]))
+        return names
+
+    def _names_in(self, tokens: Sequence[Token]) -> dict[int, tuple[str, str, str] | None]:
+        """Spoken-word index -> (phonemes, source, words) for the words of every multi-word name
+        written by consecutive tokens with no punctuation between them; None for a word whose
+        token's reading the first word of that token carries. A name's reading wins over its words'
+        own ("VS" alone is versus): one phoneme group per spoken word, or per token ("KV cache":
+        K V is one group), else the name is not used. A token the normalizer gave another word
+        ("versus") is given the name's word back, so reports say what is heard."""
+        out: dict[int, tuple[str, str, str] | None] = {}
+        if not self._names:
+            return out
+        starts, k = [], 0
+        for tok in tokens:
+            starts.append(k)
+            k += len(tok.spoken.split())
+        t = 0
+        while t < len(tokens):
+            n = 0
+            for written, entry in self._names.get(_written(tokens[t]).casefold(), ()):
+                run = tokens[t:t + len(written)]
+                said = [w for tok in run for w in tok.spoken.split()]
+                groups = entry.phonemes.split()
+                same = (lambda a, b: a == b) if entry.exact_case else (lambda a, b: a.casefold() == b.casefold())
+                if not (len(run) == len(written) and not any(tok.punct for tok in run[:-1])
+                        and all(tok.phonemes is None and same(_written(tok), w) for tok, w in zip(run, written))):
+                    continue
+                if len(groups) == len(said):
+                    for j, (group, word) in enumerate(zip(groups, said)):
+                        out[starts[t] + j] = (group, entry.source, word)
+                    for j, (tok, word) in enumerate(zip(run, written)):  # "VS" read V S: no more "versus"
+                        if len(tok.spoken.split()) == 1 and tok.spoken.casefold() != word.casefold():
+                            out[starts[t + j]] = (out[starts[t + j]][0], entry.source, word)
+                            tok.spoken = word
+                elif len(groups) == len(run):
+                    for j, (group, tok) in enumerate(zip(groups, run)):
+                        first = starts[t + j]
+                        out[first] = (group, entry.source, tok.spoken)
+                        out.update({first + m: None for m in range(1, len(tok.spoken.split()))})
+                else:
+                    continue
+                n = len(run)
+                break
+            t += max(n, 1)
+        return out
+
     def tokens(self, tokens: Sequence[Token]) -> list[Word]:
         """Phonemize a sentence's tokens; runs of single letters inside a token are spelled as one
         acronym (secondary stress, the last letter primary)."""
         words: list[Word] = []
         spoken = [(tok, w) for tok in tokens for w in tok.spoken.split()]
+        named = self._names_in(tokens)
         for k, (tok, text) in enumerate(spoken):
+            if k in named:  # a word of a multi-word name: "VS Code" is V S code, not versus code
+                if named[k] is not None:
+                    phonemes, source, said = named[k]
+                    words.append(Word(said, phonemes, source, tok, everyday=said.lower() in self.gold))
+                continue
             if tok.phonemes is not None:
                 if not words or words[-1].token is not tok:
                     words.append(Word(tok.spoken, tok.phonemes, "override", tok))
@@ -335,6 +399,11 @@ class G2P:
 
 
 _RANK = {s: i for i, s in enumerate(SOURCES)}  # best first
+
+
+def _written(token: Token) -> str:
+    """A token as written, without the quotes, brackets and punctuation around it."""
+    return _WORD_EDGE.sub("", token.original.strip()).rstrip(".,;:!?")
 
 
 def _stress_letter_runs(words: list[Word]) -> None:

@@ -122,6 +122,7 @@ ABBREVIATIONS = {
 }
 NEEDS_NUMBER = {"no.", "nos.", "p.", "pp.", "sec.", "ch.", "vol.", "fig.", "figs.", "eq.", "max.",
                 "min."}
+DOTLESS_BEFORE_NUMBER = {"Ch", "Fig", "Figs", "Vol", "Eq"}  # "Ch 6.5", "Fig 3": capitalized, no dot, before a number
 CAN_END_SENTENCE = {"etc.", "al.", "inc.", "ltd.", "corp.", "co.", "jr.", "sr.", "approx.",
                     "max.", "min.", "avg.", "est.", "ave.", "blvd.", "rd.", "st."}
 

@@ -137,6 +137,8 @@ def say_word(word: str, ctx: Context, code: bool = False) -> tuple[str, str]:
         return ("a", "word") if not code and is_article(word, ctx.next, ctx.after) else (word.upper(), "letters")
     if word.lower() in P.WORD_READINGS:
         return P.WORD_READINGS[word.lower()], "word"
+    if not code and word in P.DOTLESS_BEFORE_NUMBER and (ctx.next or "")[:1].isdigit():  # "Ch 6.5": chapter
+        return P.ABBREVIATIONS[word.lower() + "."], "abbreviation"
     if not code and word in P.PROSE_ABBREVIATIONS:  # "eg" and "ie" without their dots, in prose only
         return P.PROSE_ABBREVIATIONS[word], "abbreviation"
     if not is_latin(word):
