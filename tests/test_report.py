@@ -91,3 +91,22 @@ def test_pareto_front():
     points = [(0.02, 4.6), (0.03, 4.5), (0.1, 4.7), (0.2, 4.4), (0.02, 4.5), (0.5, 4.7)]
     assert pareto_front(points) == [0, 2]
     assert pareto_front([(1.0, 1.0)]) == [0]
+
+
+def test_report_of_variants_against_their_parent(tmp_path):
+    """The committed heart study (benchmarks/optimize_report.py): bench and `eval --against` results
+    give a table of each variant's change against the parent, with the eval's own figures."""
+    study = ROOT / "benchmarks" / "results" / "optimize_report" / "heart"
+    files = build_report([study / "bench.json", study / "eval.json"], tmp_path / "r", plots=False)
+    md = files.markdown.read_text()
+    assert "## Against the parent (heart)" in md
+    md = md.split("## Against the parent (heart)")[1].split("\n## ")[0]
+    evaluated = json.loads((study / "eval.json").read_text())["engines"]
+    variants = [e for e in evaluated if "against" in e]
+    assert len(variants) >= 5
+    for e in variants:
+        label = Path(e["name"]).name
+        pesq = e["against"]["intrusive"]["pesq_wb"]["mean"]
+        row = next(line for line in md.splitlines() if line.startswith(f"| {label} |") and f"{pesq:.2f} [" in line)
+        mos = next(m for m in e["against"]["differences"] if m["name"] == "distillmos")
+        assert f"{mos['diff']:.2f} [" in row
