@@ -379,7 +379,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", help="see --list")
     p.add_argument("-p", "--param", action="append", metavar="KEY=VALUE", help="a method parameter; repeatable")
     p.add_argument("-o", "--output", help="the new voice folder (built aside and renamed into place)")
-    p.add_argument("--corpus", metavar="TXT", help="calibration text, one sentence a line (static int8)")
+    p.add_argument("--corpus", metavar="TXT",
+                   help="text, one sentence a line: static int8 calibrates on it, torch-channel-prune distils on it")
     p.add_argument("--force", action="store_true", help="replace an existing output folder")
     p.add_argument("--list", action="store_true", help="list the methods, their engine, families and parameters")
     p.add_argument("--auto", action="store_true",

@@ -7,7 +7,7 @@ A method (`Method`) applies to some families on one engine; it turns the parent'
 ones in a work folder. `optimize` checks that the method applies, runs it, checks the variant still
 speaks (audio neither silent nor NaN), and writes the folder atomically with voice.json recording
 the method, its parameters, the parent and its hash, size on disk, parameter and non-zero counts,
-and the command. Methods register themselves in METHODS (onnx_methods.py, torch_methods.py).
+and the command. Methods register themselves in METHODS (onnx_methods.py, torch_methods.py, channel_prune.py).
 """
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def register(method: Method) -> Method:
 def _load_methods() -> None:
     from . import onnx_methods  # noqa: F401
     try:
-        from . import torch_methods  # noqa: F401
+        from . import channel_prune, torch_methods  # noqa: F401
     except ImportError:  # torch not installed: its methods are simply not offered
         pass
 

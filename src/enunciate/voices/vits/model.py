@@ -45,11 +45,20 @@ class VitsConfig:
     upsample_rates: tuple[int, ...] = (8, 8, 4)
     upsample_kernel_sizes: tuple[int, ...] = (16, 16, 8)
     upsample_initial_channel: int = 256
+    # conv_pre's output, then each upsampler's output; () = halving from upsample_initial_channel, as
+    # trained. Structured pruning (optimize/channel_prune.py) narrows them.
+    decoder_channels: tuple[int, ...] = ()
 
     @property
     def hop_length(self) -> int:
         """Audio samples per latent frame."""
         return math.prod(self.upsample_rates)
+
+    @property
+    def decoder_widths(self) -> tuple[int, ...]:
+        """Channels of the decoder's input stage and of each upsampling stage."""
+        ch = self.upsample_initial_channel
+        return self.decoder_channels or tuple(ch // 2 ** i for i in range(len(self.upsample_rates) + 1))
 
     @classmethod
     def from_state_dict(cls, state: dict[str, torch.Tensor]) -> VitsConfig:
@@ -70,6 +79,9 @@ class VitsConfig:
         ups = [state[f"dec.ups.{i}.weight"].shape[2] for i in range(count(r"dec\.ups\.(\d+)\.weight"))]
         n_kernels = count(r"dec\.resblocks\.(\d+)\.convs\.0\.weight") // len(ups)
         kernels = tuple(state[f"dec.resblocks.{j}.convs.0.weight"].shape[2] for j in range(n_kernels))
+        pre = state["dec.conv_pre.weight"].shape[0]
+        widths = (pre, *(state[f"dec.ups.{i}.weight"].shape[1] for i in range(len(ups))))
+        halving = tuple(pre // 2 ** i for i in range(len(ups) + 1))
         return cls(
             n_vocab=n_vocab, hidden_channels=hidden, inter_channels=state["enc_p.proj.weight"].shape[0] // 2,
             filter_channels=ffn.shape[0], kernel_size=ffn.shape[2], n_heads=hidden // rel.shape[2],
@@ -82,7 +94,7 @@ class VitsConfig:
             flow_wavenet_layers=count(r"flow\.couplings\.0\.enc\.in_layers\.(\d+)\.weight"),
             resblock_kernel_sizes=kernels, resblock_dilation_sizes=cls.resblock_dilation_sizes[:n_kernels],
             upsample_rates=tuple(k // 2 for k in ups), upsample_kernel_sizes=tuple(ups),
-            upsample_initial_channel=state["dec.conv_pre.weight"].shape[0],
+            upsample_initial_channel=pre, decoder_channels=() if widths == halving else widths,
         )
 
 
@@ -387,18 +399,18 @@ class Generator(nn.Module):
 
     def __init__(self, cfg: VitsConfig):
         super().__init__()
-        ch = cfg.upsample_initial_channel
+        ch = cfg.decoder_widths
         self.rates = cfg.upsample_rates
         self.n_kernels = len(cfg.resblock_kernel_sizes)
-        self.conv_pre = nn.Conv1d(cfg.inter_channels, ch, 7, padding=3)
+        self.conv_pre = nn.Conv1d(cfg.inter_channels, ch[0], 7, padding=3)
         self.ups = nn.ModuleList(
-            nn.ConvTranspose1d(ch // 2 ** i, ch // 2 ** (i + 1), k, u, padding=(k - u) // 2)
+            nn.ConvTranspose1d(ch[i], ch[i + 1], k, u, padding=(k - u) // 2)
             for i, (u, k) in enumerate(zip(cfg.upsample_rates, cfg.upsample_kernel_sizes)))
         self.resblocks = nn.ModuleList(
-            ResBlock(ch // 2 ** (i + 1), k, d)
+            ResBlock(ch[i + 1], k, d)
             for i in range(len(self.ups))
             for k, d in zip(cfg.resblock_kernel_sizes, cfg.resblock_dilation_sizes))
-        self.conv_post = nn.Conv1d(ch // 2 ** len(self.ups), 1, 7, padding=3, bias=False)
+        self.conv_post = nn.Conv1d(ch[-1], 1, 7, padding=3, bias=False)
 
     def forward(self, z: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         """z: [b, c, frames]; mask: [b, 1, frames] for padded batches, None for one item -> [b, 1, samples]."""
