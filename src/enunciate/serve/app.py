@@ -54,6 +54,9 @@ class ServeConfig:
     loudness_lufs: float | None = None  # loudness target for every response (SpeakOptions.loudness_lufs)
 
 
+DRAIN_FACTOR = 8  # an oversized body up to 8x the limit is read before the 413; a larger one is not
+
+
 class ApiError(Exception):
     def __init__(self, status: int, message: str, kind: str = "invalid_request_error", param: str | None = None,
                  code: str | None = None, headers: dict | None = None):
@@ -317,6 +320,11 @@ def create_app(config: ServeConfig | None = None):
         length = request.headers.get("content-length")
         if length and length.isdigit() and int(length) > config.max_body_bytes:
             metrics.errors.labels("body_too_large").inc()
+            if int(length) <= DRAIN_FACTOR * config.max_body_bytes:
+                # read (and drop) a moderately large body first: closing on unread data resets the
+                # connection, and the client would see the reset instead of the 413
+                async for _ in request.stream():
+                    pass
             e = ApiError(413, f"the request body is over {config.max_body_bytes:,} bytes", code="body_too_large")
             return JSONResponse(error_body(e), status_code=413)
         return await call_next(request)
