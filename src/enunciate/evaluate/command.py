@@ -223,11 +223,8 @@ def against_baseline(run, baseline, threads: int, progress: bool = False) -> dic
     sentences: paired bootstrap differences of every round-trip metric, and the intrusive metrics
     (PESQ-WB, STOI, MCD, F0 RMSE, duration ratio) of each clip against the baseline's clip, each
     mean with a bootstrap interval over sentences."""
-    import numpy as np
-
-    from .compare import INTRUSIVE_METRICS, compare_round_trips
+    from .compare import compare_round_trips, intrusive_means
     from .intrusive import compare
-    from .stats import bootstrap_ci
 
     (result, summary, clips), (base_result, base_summary, base_clips) = run, baseline
     differences = [{**m.__dict__, "ci95": (m.low, m.high), "beyond_noise": m.beyond_noise}
@@ -240,12 +237,7 @@ def against_baseline(run, baseline, threads: int, progress: bool = False) -> dic
         except EnunciateError as e:  # a silent rendering has no PESQ: scored as missing, and said
             log.warning("%s %s: no intrusive metrics against %s (%s)", summary["name"], item_id,
                         base_summary["name"], e)
-    intrusive = {}
-    for metric in INTRUSIVE_METRICS:
-        values = [v[metric] for v in pairs.values() if np.isfinite(v[metric])]
-        intrusive[metric] = {"mean": float(np.mean(values)) if values else float("nan"),
-                             "ci95": bootstrap_ci(values), "n": len(values)}
-    return {"engine": base_summary["name"], "differences": differences, "intrusive": intrusive,
+    return {"engine": base_summary["name"], "differences": differences, "intrusive": intrusive_means(pairs),
             "pairs": pairs}
 
 

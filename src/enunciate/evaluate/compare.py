@@ -227,13 +227,17 @@ class FolderComparison:
     only_test: list[str] = field(default_factory=list)
 
     def means(self) -> dict[str, dict[str, float]]:
-        """metric -> {mean, ci95, n}; NaN values (F0 RMSE without voiced overlap) are left out."""
-        out = {}
-        for metric in INTRUSIVE_METRICS:
-            values = [v[metric] for v in self.pairs.values() if np.isfinite(v[metric])]
-            out[metric] = {"mean": float(np.mean(values)) if values else float("nan"),
-                           "ci95": bootstrap_ci(values), "n": len(values)}
-        return out
+        return intrusive_means(self.pairs)
+
+
+def intrusive_means(pairs: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    """metric -> {mean, ci95, n} over clip pairs; NaN values (F0 RMSE without voiced overlap) are left out."""
+    out = {}
+    for metric in INTRUSIVE_METRICS:
+        values = [v[metric] for v in pairs.values() if np.isfinite(v[metric])]
+        out[metric] = {"mean": float(np.mean(values)) if values else float("nan"),
+                       "ci95": bootstrap_ci(values), "n": len(values)}
+    return out
 
 
 def compare_folders(ref_dir: str | Path, test_dir: str | Path, progress: bool = False) -> FolderComparison:

@@ -25,9 +25,6 @@ import numpy as np
 import scipy.fft
 from hibari.dsp import HOP, N_FFT, WIN, WIN_SRC, ex, pulses
 
-BLOCKS_PER_WORKER = 1
-
-
 def complex_gaussian(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
     """complex64 samples whose real and imaginary parts are independent N(0, 1): Box-Muller on
     float32 uniforms, radius sqrt(-2 ln(1 - u)) (finite: 1 - u lies in (0, 1]) and a uniform angle."""
@@ -106,7 +103,7 @@ def synth(lh, th, ln, lr, phi, f0, rng: np.random.Generator, workers: int = 1,
     if pool is None or workers <= 1:
         _shape_rows(spec, noise, lh, th, ln, lr, phi, slice(0, bins))
     else:
-        cuts = np.linspace(0, bins, workers * BLOCKS_PER_WORKER + 1).astype(int)
+        cuts = np.linspace(0, bins, workers + 1).astype(int)
         jobs = [pool.submit(_shape_rows, spec, noise, lh, th, ln, lr, phi, slice(a, b))
                 for a, b in zip(cuts[:-1], cuts[1:])]
         for job in jobs:
