@@ -11,7 +11,12 @@ question for the other technical words.
 
     .venv/bin/python benchmarks/clear_t.py
 
-Writes benchmarks/results/clear_t.json and clear_t.md.
+Writes benchmarks/results/clear_t.json and clear_t.md. With `--general N`, the same test for the N
+words of the general lexicon (misaki's us_gold) with a flap that are most frequent in the docstrings
+of Python's standard library (`--corpus`, a technical text no term set draws from) and that no
+technical-lexicon row has; writes clear_t_general.json and .md:
+
+    .venv/bin/python benchmarks/clear_t.py --general 40 --corpus /usr/lib/python3.11
 """
 from __future__ import annotations
 
@@ -32,10 +37,44 @@ def candidates() -> list[tuple[str, str]]:
     return [(e.term, e.phonemes) for e in tech_lexicon() if e.is_default and "ɾ" in e.phonemes]
 
 
+def general_candidates(corpus: Path, n: int) -> list[tuple[str, str]]:
+    """The `n` general-lexicon words with a flap that are most frequent in the docstrings under `corpus`."""
+    import ast
+    import collections
+
+    from enunciate.text.g2p import _entry, general_lexicon
+    from enunciate.text.lexicon import tech_lexicon
+
+    gold, _ = general_lexicon()
+    tech = {e.term.lower() for e in tech_lexicon()}
+    counts: collections.Counter = collections.Counter()
+    for path in sorted(corpus.rglob("*.py")):
+        if "test" in path.as_posix() or "site-packages" in path.parts or "dist-packages" in path.parts:
+            continue
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (SyntaxError, UnicodeDecodeError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                counts.update(w.lower() for w in re.findall(r"\b[A-Za-z]{3,}\b", ast.get_docstring(node) or ""))
+    out = []
+    for word, _count in counts.most_common():
+        phonemes = _entry(gold.get(word))
+        if phonemes and "ɾ" in phonemes and word not in tech:
+            out.append((word, phonemes))
+            if len(out) == n:
+                break
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--limit", type=int, help="only the first N terms (a smoke run)")
+    ap.add_argument("--general", type=int, help="measure the N most frequent general words with a flap instead")
+    ap.add_argument("--corpus", default="/usr/lib/python3.11", help="with --general: where to count words")
+    ap.add_argument("--skip", type=int, default=0, help="with --general: leave out the N most frequent first")
     args = ap.parse_args()
 
     import enunciate
@@ -47,7 +86,10 @@ def main() -> int:
     from enunciate.evaluate.textnorm import normalize_transcript
 
     voice = enunciate.load_voice("heart", args.threads)
-    terms = candidates()[:args.limit] if args.limit else candidates()
+    found = (general_candidates(Path(args.corpus), args.skip + args.general)[args.skip:] if args.general
+             else candidates())
+    terms = found[:args.limit] if args.limit else found
+    out_name = ("clear_t_general" + (f"_from{args.skip + 1}" if args.skip else "")) if args.general else "clear_t"
     rows = []
     for term, phonemes in tqdm(terms, desc="terms", unit="term", file=sys.stderr):
         want = re.sub(r"\s", "", normalize_transcript(term))
@@ -61,7 +103,10 @@ def main() -> int:
                              "hit": want in re.sub(r"\s", "", normalize_transcript(heard)),
                              "distillmos": distillmos_score(speech.audio, speech.sample_rate, args.threads)}
             rows.append(row)
-    result = {"command": ".venv/bin/python benchmarks/clear_t.py" + (f" --limit {args.limit}" if args.limit else ""),
+    result = {"command": ".venv/bin/python benchmarks/clear_t.py" + (f" --limit {args.limit}" if args.limit else "")
+              + (f" --general {args.general} --corpus {args.corpus}" if args.general else "")
+              + (f" --skip {args.skip}" if args.skip else ""),
+              "what": "general-lexicon words" if args.general else "technical-lexicon terms",
               "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
               "terms": len(terms), "pairs": len(rows), "rows": rows}
     for metric in ("hit", "distillmos"):
@@ -71,8 +116,8 @@ def main() -> int:
         result[metric] = {"clear": sum(clear) / len(clear), "flapped": sum(flapped) / len(flapped),
                           "diff": diff, "ci95": (low, high)}
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "clear_t.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    (RESULTS / "clear_t.md").write_text(markdown(result) + "\n", "utf-8")
+    (RESULTS / f"{out_name}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    (RESULTS / f"{out_name}.md").write_text(markdown(result) + "\n", "utf-8")
     print(markdown(result))
     return 0
 
@@ -80,7 +125,8 @@ def main() -> int:
 def markdown(r: dict) -> str:
     h, m = r["hit"], r["distillmos"]
     lines = [f"# Flapped or clear t in technical words ({r['created'][:10]})", "", "```", r["command"], "```", "",
-             f"{r['terms']} technical-lexicon terms whose reading has a flap, each in {len(CARRIERS)} carrier "
+             f"{r['terms']} {r.get('what', 'technical-lexicon terms')} whose reading has a flap, each in "
+             f"{len(CARRIERS)} carrier "
              f"sentences ({r['pairs']} pairs), said by heart as the lexicon has it and with a clear t; Whisper base, "
              "DistillMOS on the speech region; paired bootstrap 95% intervals (clear - flapped).", "",
              "| measure | flapped | clear t | clear - flapped [95% CI] |", "|---|---|---|---|",

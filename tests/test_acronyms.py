@@ -49,3 +49,35 @@ def test_the_documented_error_rate_is_what_the_rule_gives():
     errors = sum(bench.errors(RULE, held))
     docs = (ROOT / "docs" / "pronunciation.md").read_text(encoding="utf-8")
     assert f"{errors} of {len(held)}" in docs
+
+
+@pytest.mark.parametrize("text, spoken", [
+    ("It returns EINVAL.", "it returns E inval"),
+    ("It fails with ENOENT.", "it fails with E no ent"),
+    ("Retry on EAGAIN.", "retry on E again"),
+    ("The call gives ECONNREFUSED.", "the call gives E conn refused"),
+    ("Then ENOTTY.", "then E no T T Y"),         # the cut that spells fewest letters: no + TTY
+    ("Send SIGSEGV.", "send sig seg V"),
+    ("Send SIGUSR1.", "send sig user one"),
+    ("Open with O_RDONLY.", "open with O read only"),
+    ("Open with O_CLOEXEC.", "open with O close exec"),
+    ("Both EIO and EROFS.", "both E I O and E R O F S"),  # stems no one says as words are spelled
+])
+def test_errno_signal_and_flag_names_are_read_as_engineers_say_them(text, spoken):
+    assert " ".join(w.spoken for w in enunciate.phonemize(text).words) == spoken
+
+
+def test_only_the_names_linux_defines_are_read_so():
+    import errno
+    import os
+    import signal
+    import sys
+
+    from enunciate.text.sysnames import ERRNO_NAMES, OPEN_FLAGS, SIGNAL_NAMES, system_name
+
+    if sys.platform == "linux":  # the lists are Linux's, as Python's modules give them there
+        assert set(errno.errorcode.values()) <= ERRNO_NAMES
+        assert {s.name for s in signal.Signals} <= SIGNAL_NAMES
+        assert {n for n in dir(os) if n.startswith("O_")} <= OPEN_FLAGS
+    assert system_name("ENOENT") == "E no ent" and system_name("EXAMPLE") is None
+    assert " ".join(w.spoken for w in enunciate.phonemize("An EXTRA ELEMENT").words) == "an extra element"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+import enunciate
 from enunciate.text.normalize import normalize
 from enunciate.text.phonesets import espeak_to_kokoro
 
@@ -825,3 +826,13 @@ Ch is a digraph | ch is a digraph
 """))
 def test_dotless_abbreviations_before_a_number(text, spoken):
     assert said(text) == spoken
+
+
+@pytest.mark.parametrize("text, spoken", [
+    ("With no FILE, or when FILE is -, read standard input.", "with no file or when file is dash read standard input"),
+    ("Pipe it to cat -", "pipe it to cat dash"),
+    ("It is fast - and small.", "it is fast and small"),    # a dash between phrases is a pause
+    ("Ranges like 5 - 10.", "ranges like five to ten"),
+])
+def test_a_lone_dash_before_a_mark_is_an_operand(text, spoken):
+    assert " ".join(w.spoken for w in enunciate.phonemize(text).words) == spoken

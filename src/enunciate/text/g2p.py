@@ -54,6 +54,22 @@ def _entry(value) -> str | None:
     return value
 
 
+@functools.lru_cache(maxsize=1)
+def clear_t_words() -> frozenset[str]:
+    """General-lexicon words said with a clear t instead of the flap (data/clear_t.tsv: the words
+    most frequent in technical text, heard better so in benchmarks/results/clear_t_general.md)."""
+    text = (resources.files("enunciate.text") / "data" / "clear_t.tsv").read_text(encoding="utf-8")
+    return frozenset(w for line in text.splitlines() if (w := line.split("#")[0].strip()))
+
+
+def _general_entry(table: dict, word: str) -> str | None:
+    """A general lexicon's reading of `word`, with a clear t where data/clear_t.tsv says so."""
+    phonemes = _entry(table.get(word))
+    if phonemes and "ɾ" in phonemes and word.lower() in clear_t_words():
+        return phonemes.replace("ɾ", "t")
+    return phonemes
+
+
 def _plural(stem: str) -> str:
     last = stem.rstrip("ˈˌ")[-1:]
     if last in _SIBILANT:
@@ -156,7 +172,7 @@ class G2P:
     def _general(self, word: str) -> tuple[str, str] | None:
         for table, source in ((self.gold, "gold"), (self.silver, "silver")):
             for form in (word, word.lower(), word.capitalize()):
-                phonemes = _entry(table.get(form))
+                phonemes = _general_entry(table, form)
                 if phonemes:
                     return phonemes, source
         return None
@@ -302,7 +318,7 @@ class G2P:
             if found and (len(piece) > 2 or (acronym and last)):  # "io"; not "et", not "ti" inside
                 return piece, found[0], "acronym" if acronym and len(piece) > 2 else "term"
         if len(piece) >= 3 and piece not in _SUFFIX_LIKE:
-            found = _entry(self.gold.get(piece)) or (len(piece) >= 5 and not piece.endswith("ss")
+            found = _general_entry(self.gold, piece) or (len(piece) >= 5 and not piece.endswith("ss")
                                                       and (self._with_suffix(piece) or (None,))[0])
             if found:
                 if "ˈ" not in found and "ˌ" not in found:  # "get" is weak in a sentence, not in a name

@@ -454,6 +454,12 @@ def _read_items(items: list[Item], known: KnownWords | None,
                 tokens.append(tok)
                 k += n
                 continue
+        if _lone_dash_operand(items, k):  # "when FILE is -, read standard input": the file named -
+            tokens.append(Token("-", (item.i, item.i + 1), "dash", "symbol"))
+            if len(item.text) > 1:  # "-," is one item: its comma is still a pause
+                tokens += read_core(item.text[1:], item.i + 1, Context.around(items, k, known, terms))
+            k += 1
+            continue
         ctx = Context.around(items, k, known, terms)
         tokens += read_core(item.text, item.i, ctx)
         k += 1
@@ -470,3 +476,14 @@ def _detached_possessive(items: list[Item], k: int) -> bool:
     return (k + 1 < len(items) and k > 0 and items[k].text == "'" and items[k + 1].text == "s"
             and items[k].i > items[k - 1].j and items[k + 1].i == items[k].j
             and (k + 2 == len(items) or items[k + 2].i > items[k + 1].j))
+
+
+def _lone_dash_operand(items: list[Item], k: int) -> bool:
+    """items[k] is a "-" standing alone after a word and before a comma, semicolon, period or the
+    end: an operand (standard input in manual pages, "cat -"), not a dash between two phrases."""
+    text = items[k].text
+    if text[:1] != "-" or not k or items[k - 1].punct or items[k].i == items[k - 1].j:
+        return False
+    if len(text) > 1:  # "-," and "-.": the mark follows in the same item
+        return all(ch in ",;.:)" for ch in text[1:])
+    return k + 1 == len(items) or (items[k + 1].punct and items[k + 1].text in (",", ";", ".", ":", ")"))

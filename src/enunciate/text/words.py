@@ -14,6 +14,7 @@ from html.entities import name2codepoint
 from . import numbers as nw
 from . import patterns as P
 from .acronyms import said_as_word
+from .sysnames import system_name
 
 
 @dataclass
@@ -164,6 +165,8 @@ def say_word(word: str, ctx: Context, code: bool = False) -> tuple[str, str]:
         return word, "term"
     if len(word) == 1:
         return word.upper(), "letters"
+    if word.isupper() and (said := system_name(word)):  # "EINVAL": E inval, not a guess or E I N V A L
+        return said, "word"
     if word.isupper():
         return _say_capitals(word, ctx, code)
     if word.islower() or is_capitalized(word):
@@ -300,6 +303,8 @@ def say_code(text: str, ctx: Context, path: bool = False) -> str:
     """Identifiers and other mixed pieces: snake_case and camelCase become words, "." is "dot".
     In paths every separator is said ("my-file" my dash file); in code "-" and "_" are silent.
     Dotted numbers are versions ("torch==2.3.1"), digits before a unit a quantity ("80GB")."""
+    if said := system_name(text):  # "O_RDONLY": O read only; "SIGUSR1": sig user one
+        return said
     if text.startswith("O(") and len(text) > 2:  # "O(n log n)": big O
         return f"O of {say_code(text[2:], ctx, path)}".strip()
     numbers = list(P.RE_SCIENTIFIC_IN_CODE.finditer(text))
