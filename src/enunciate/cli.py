@@ -426,6 +426,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="enunciate: %(levelname)s: %(message)s")
+    # torchao (the optimize extra, also imported by peft) warns at import about CUDA-only kernels and a missing
+    # triton, and torch about its pytree registry: nothing a CPU user can act on, so only their errors show.
+    for name in ("torchao", "torch.utils._pytree"):
+        logging.getLogger(name).setLevel(logging.ERROR)
     try:
         return args.func(args)
     except EnunciateError as e:

@@ -7,7 +7,8 @@ A method (`Method`) applies to some families on one engine; it turns the parent'
 ones in a work folder. `optimize` checks that the method applies, runs it, checks the variant still
 speaks (audio neither silent nor NaN), and writes the folder atomically with voice.json recording
 the method, its parameters, the parent and its hash, size on disk, parameter and non-zero counts,
-and the command. Methods register themselves in METHODS (onnx_methods.py, torch_methods.py, channel_prune.py).
+and the command. Methods register themselves in METHODS (onnx_methods.py, torch_methods.py, channel_prune.py,
+torch_quant.py).
 """
 from __future__ import annotations
 
@@ -69,7 +70,11 @@ def _load_methods() -> None:
     try:
         from . import channel_prune, torch_methods  # noqa: F401
     except ImportError:  # torch not installed: its methods are simply not offered
-        pass
+        return
+    import importlib.util
+
+    if importlib.util.find_spec("torchao") is not None:  # the PT2E and weight-only methods need torchao
+        from . import torch_quant  # noqa: F401
 
 
 def methods() -> dict[str, Method]:

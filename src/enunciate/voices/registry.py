@@ -270,11 +270,19 @@ def _torch_threads(spec: VoiceSpec) -> None:
 
 
 def _torch_variant(voice: Voice, m: VoiceManifest, spec: VoiceSpec) -> Voice:
-    """A torch variant's options name a transform of its modules (voices/torch_transforms.py: int8)."""
-    if "torch_transform" in m.options:
+    """A torch variant's options name a transform of its modules (voices/torch_transforms.py: dynamic
+    int8; voices/torchao_weights.py: torchao weight-only)."""
+    from .torchao_weights import WEIGHT_ONLY
+
+    name = m.options.get("torch_transform")
+    if name in WEIGHT_ONLY:
+        from .torchao_weights import apply_weight_only
+
+        apply_weight_only(voice.model, name, m.path("torch_state"), spec)
+    elif name is not None:
         from .torch_transforms import apply_transform
 
-        apply_transform(voice.model, m.options["torch_transform"], m.path("torch_state"), spec)
+        apply_transform(voice.model, name, m.path("torch_state"), spec)
     return voice
 
 
