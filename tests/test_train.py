@@ -395,6 +395,22 @@ def test_vits_steps_lower_the_loss(joe_data, lora):
     assert trainer.measure(1) < 0.9 * before
 
 
+@pytest.mark.parametrize("lora", [False, True], ids=["full", "lora"])
+def test_frozen_durations_keep_the_parents_duration_predictor(joe_data, lora):
+    import torch
+
+    trainer = vits_trainer(joe_data, lora=lora, freeze_durations=True)
+    model = trainer.voice.model
+    before = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    trainer.train_step(1)
+    after = model.state_dict()
+    moved = {k for k in before if not torch.equal(before[k], after[k])}
+    assert moved, "nothing trained"
+    assert not [k for k in moved if ".dp." in f".{k}" or k.startswith("dp.")], "the duration predictor moved"
+    if lora:
+        assert all("lora_" in k for k in moved)
+
+
 def test_the_duration_spline_inverts_the_recovered_one():
     import torch
 

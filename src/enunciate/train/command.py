@@ -5,6 +5,7 @@ Nothing heavy (torch, transformers, peft) is imported until a command runs.
     enunciate make-dataset --voice heart --texts corpus.txt -o /shared/heart --executor ray --workers 16
     enunciate finetune joe data/heart -o ./joe-tuned --lora --steps 2000
     enunciate finetune ./speecht5 data/terms -o ./t5-terms --lora --int8 --prune 0.3
+    enunciate train student --teacher heart --texts corpus.txt -o ./heart-student --steps 6000
 """
 from __future__ import annotations
 
@@ -61,6 +62,8 @@ def add_parser(subparsers) -> None:
                    help="VITS: channel multiplier of the discriminators (default 1.0, as published)")
     p.add_argument("--warmup-steps", type=int, default=200,
                    help="VITS: first steps in which only the parts built from scratch train (default 200)")
+    p.add_argument("--freeze-durations", action="store_true",
+                   help="VITS: keep the parent's duration predictor (its timing), adapt the rest")
     p.add_argument("--skip-bad-rows", action="store_true",
                    help="pass over rows whose audio or transcript is refused (logged) instead of stopping")
     p.add_argument("--mlflow", nargs="?", const="", metavar="URI",
@@ -71,6 +74,40 @@ def add_parser(subparsers) -> None:
                    help="SpeechT5: also write FOLDER-pruned (l1_unstructured AMOUNT, e.g. 0.3, on every nn.Linear)")
     p.add_argument("--force", action="store_true", help="replace existing output folders")
     p.set_defaults(func=cmd_finetune)
+
+    p = subparsers.add_parser("train", help="train a new model: `train student` distils a small student of heart",
+                              description="Train a new voice from a teacher. See docs/training.md.")
+    kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True)
+    s = kinds.add_parser(
+        "student", help="distil a smaller network with heart's interface from heart's frame parameters",
+        description="Render the teacher's frame parameters for the corpus (cached, resumable; dev-set sentences "
+                    "left out), train a student on them and export it as the voice folder FOLDER (ONNX, heart's "
+                    "interface and DSP). Checkpoints go to FOLDER.train/. See docs/training.md.")
+    s.add_argument("--teacher", default="heart", help="a hibari-family voice (default heart)")
+    s.add_argument("--texts", required=True, nargs="+", metavar="CORPUS", help="UTF-8 text files, one sentence a line")
+    s.add_argument("-o", "--output", required=True, metavar="FOLDER", help="the new voice folder")
+    s.add_argument("--augment-terms", type=int, default=0, metavar="K",
+                   help="K extra sentences, each a technical-lexicon term in a template (default 0)")
+    s.add_argument("--steps", type=int, default=6000, help="training steps in all (default 6000)")
+    s.add_argument("--batch-size", type=int, default=16, help="clips per step (default 16)")
+    s.add_argument("--segment-frames", type=int, default=96, help="frames scored per clip and step (default 96)")
+    s.add_argument("--lr", type=float, help="peak learning rate (default 1e-3; warm-up, then cosine to a tenth)")
+    s.add_argument("--text-dim", type=int, default=128, help="token-rate width (default 128)")
+    s.add_argument("--frame-dim", type=int, default=160, help="frame-rate width (default 160)")
+    s.add_argument("--frame-layers", type=int, default=4, help="blocks at the frame rate (default 4)")
+    s.add_argument("--head-rank", type=int, default=80, help="bottleneck before the output layer (default 80)")
+    s.add_argument("--checkpoint-every", type=int, default=200, metavar="N", help="steps between checkpoints")
+    s.add_argument("--frames-dir", metavar="DIR", help="where the teacher's frames are cached (default FOLDER.train/"
+                                                       "teacher; share it between runs)")
+    s.add_argument("--fp32", action="store_true", help="export float32 MatMuls (default: int8, as heart's)")
+    s.add_argument("--resume", action="store_true", help="continue the run in FOLDER.train from its newest checkpoint")
+    s.add_argument("--device", default="cpu", choices=("cpu", "cuda"), help="cpu (default) or cuda")
+    s.add_argument("--threads", type=int, help="torch and teacher threads (default: torch's choice)")
+    s.add_argument("--seed", type=int, default=0, help="the seed every batch derives from")
+    s.add_argument("--mlflow", nargs="?", const="", metavar="URI",
+                   help="log the run to MLflow (default store ./mlruns; pip install 'enunciate[track]')")
+    s.add_argument("--force", action="store_true", help="replace an existing output folder")
+    s.set_defaults(func=cmd_train_student)
 
 
 def cmd_make_dataset(args) -> int:
@@ -99,6 +136,7 @@ def cmd_finetune(args) -> int:
                            lora_rank=args.rank, lora_alpha=args.alpha, checkpoint_every=args.checkpoint_every,
                            seed=args.seed, device=args.device, segment_frames=args.segment_frames,
                            discriminator_width=args.discriminator_width, posterior_warmup_steps=args.warmup_steps,
+                           freeze_durations=args.freeze_durations,
                            skip_bad_rows=args.skip_bad_rows, mlflow=args.mlflow, progress=sys.stderr.isatty())
     result = finetune(args.voice, args.data, args.output, options, run_dir=args.run_dir, force=args.force)
     train = result.train
@@ -122,4 +160,33 @@ def cmd_finetune(args) -> int:
             variant = prune_folder(str(folder), f"{args.output}-pruned", args.prune, force=args.force)
             print(f"{variant.folder}: l1_unstructured {args.prune} on Linear "
                   f"(sparsity {variant.metrics.get('pruned_sparsity')})")
+    return 0
+
+
+def cmd_train_student(args) -> int:
+    from .finetune import TrainOptions
+    from .student import StudentConfig, distil_student
+
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    options = TrainOptions(steps=args.steps, batch_size=args.batch_size, learning_rate=args.lr,
+                           checkpoint_every=args.checkpoint_every, seed=args.seed, device=args.device,
+                           segment_frames=args.segment_frames, mlflow=args.mlflow, progress=sys.stderr.isatty())
+    config = StudentConfig(text_dim=args.text_dim, frame_dim=args.frame_dim, frame_layers=args.frame_layers,
+                           head_rank=args.head_rank)
+    result = distil_student(args.teacher, args.texts, args.output, options, config, augment_terms=args.augment_terms,
+                            frames_dir=args.frames_dir, resume=args.resume, force=args.force, threads=args.threads,
+                            int8=not args.fp32)
+    train, voice = result.train, result.voice
+    first, last = train.first.get("loss"), train.last.get("loss")
+    losses = f"; loss {first:.4f} -> {last:.4f}" if first is not None and last is not None else ""
+    resumed = f" (resumed at step {train.start_step})" if train.start_step else ""
+    print(f"{voice.folder}: student of {voice.provenance.parent}, {voice.metrics['parameters']} parameters, "
+          f"{voice.metrics['onnx_bytes'] / 1e6:.2f} MB; {result.rendered.clips} teacher clips "
+          f"({result.rendered.held_out} dev-set lines left out); {train.steps} steps{resumed}{losses}, "
+          f"{train.seconds:.0f} s; checkpoints in {train.run_dir}")
+    if result.mlflow_run:
+        print(f"MLflow run: {result.mlflow_run}")
     return 0

@@ -58,6 +58,7 @@ class TrainOptions:
     segment_frames: int = 32         # VITS: latent frames decoded per item and step (x hop = samples)
     discriminator_width: float = 1.0  # VITS: channel multiplier of the discriminators (from scratch)
     posterior_warmup_steps: int = 200  # VITS: first steps in which only the parts built from scratch train
+    freeze_durations: bool = False   # VITS: the recovered duration predictor keeps the parent's timing
     skip_bad_rows: bool = False      # pass over refused dataset rows (logged) instead of stopping
     mlflow: str | None = None        # a tracking URI (or "" for ./mlruns); None: no MLflow
     progress: bool = False
@@ -380,7 +381,8 @@ def finetune(voice: str, data: str | Path, out: str | Path, options: TrainOption
     params = {"data": str(data), "rows": len(trainer.dataset), "steps": options.steps,
               "batch_size": options.batch_size, "learning_rate": trainer.learning_rate, "seed": options.seed,
               **({"lora_rank": options.lora_rank, "lora_alpha": options.lora_alpha} if options.lora else {}),
-              **({"segment_frames": options.segment_frames, "discriminator_width": options.discriminator_width}
+              **({"segment_frames": options.segment_frames, "discriminator_width": options.discriminator_width,
+                  "warmup_steps": options.posterior_warmup_steps, "freeze_durations": options.freeze_durations}
                  if trainer.family == "piper" else {})}
     parent = trainer.manifest
     provenance = Provenance(parent.provenance.source, parent.name, parent_sha256(parent), method, params,

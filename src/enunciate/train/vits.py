@@ -385,14 +385,14 @@ def config_of(model: Vits, sample_rate: int) -> SpectrogramConfig:
     return SpectrogramConfig(sample_rate=sample_rate, hop_length=model.cfg.hop_length)
 
 
-def lora_layers(model: Vits) -> list[str]:
+def lora_layers(model: Vits, freeze_durations: bool = False) -> list[str]:
     """Where VITS takes LoRA adapters: every ungrouped Conv1d of the generator (attention and
-    feed-forward of the text encoder, the duration predictor's pointwise and spline convolutions,
-    the flow's WaveNets, the decoder's input, residual and output convolutions). The decoder's
-    ConvTranspose1d upsamplers have no peft LoRA and stay as recovered."""
+    feed-forward of the text encoder, the duration predictor's pointwise and spline convolutions
+    unless its timing is kept, the flow's WaveNets, the decoder's input, residual and output
+    convolutions). The decoder's ConvTranspose1d upsamplers have no peft LoRA and stay as recovered."""
     from .lora import lora_targets
 
-    return lora_targets(model, (nn.Conv1d,))
+    return lora_targets(model, (nn.Conv1d,), exclude=("dp.",) if freeze_durations else ())
 
 
 def scratch_parameters(training: VitsTraining) -> list[nn.Parameter]:
@@ -445,10 +445,13 @@ class VitsTrainer(Trainer):
         if options.lora:
             from .lora import add_lora
 
-            self.peft = add_lora(model, lora_layers(model), options.lora_rank, options.lora_alpha)
+            self.peft = add_lora(model, lora_layers(model, options.freeze_durations), options.lora_rank,
+                                 options.lora_alpha)
         else:
             model.requires_grad_(True)
             freeze_folded(model)
+            if options.freeze_durations:
+                model.dp.requires_grad_(False)
         self.training = VitsTraining(model, config_of(model, self.voice.sample_rate)).to(self.device)
         self.disc = Discriminators(width=options.discriminator_width).to(self.device)
         self.opt_g = torch.optim.AdamW([{"params": generator_parameters(model), "lr": self.learning_rate},

@@ -1,0 +1,434 @@
+"""A distilled student of heart: a smaller network with heart's ONNX interface, trained on heart's
+own frame parameters, so the result is a hibari-family voice folder that heart's DSP speaks.
+
+    enunciate train student --teacher heart --texts corpus.txt -o ./heart-student --steps 6000
+
+heart's network (hibari-tts, 6.2 M parameters, int8 MatMuls) maps Kokoro-alphabet ids to, per
+12.5 ms frame (300 samples at 24 kHz), a harmonic filter (lh, theta), a noise envelope (ln), a
+free-phase branch (lr, phi), each over 601 bins, and an F0; its durations count 600-sample units
+(2 frames) per token. The student reads the same `ids` and `speed`, gives the same six outputs and
+the same `/Round_output_0` durations tensor the loader asks for, so `HibariVoice`, bench, eval and
+optimize take it unchanged.
+
+Data (teacher_frames.py): each corpus line through enunciate's frontend and the teacher's ONNX;
+every clip's ids, durations and frames cached in a folder, resumably, the dev set left out.
+
+The model (`Student`, config `StudentConfig`), all from scratch: token embedding -> ConvNeXt-style
+1-D blocks -> a duration head (log-duration, MSE against the teacher's) -> length regulation (the
+teacher's durations in training, the rounded prediction at inference) with each frame's position
+inside its token -> a few blocks at the frame rate -> a low-rank head (a bottleneck, then one
+Linear to the 3006 values, initialised from the principal components of the teacher's frames, so
+step 0 already predicts the mean spectrum and its main directions). Losses: L1 on lh, ln and lr
+(floored at -12 nats, where exp() is inaudible), the filter and free-phase angles as the distance
+between unit phasors weighted by the branch's magnitude, L1 on F0 (per 100 Hz), MSE on log
+durations. Training runs frame crops (`segment_frames` per clip plus context) through the loop of
+finetune.py: checkpoints that resume to the bit, a NaN loss that ends the run naming the step and
+the last good checkpoint, a progress bar with the loss and time left, log.jsonl, MLflow on request.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import os
+import warnings
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import EnunciateError
+from .finetune import Trainer, TrainOptions, check_finite
+from .teacher_frames import (BINS, BRANCHES, COLUMNS, DURATION_TENSOR, F0_SCALE, FRAMES_PER_UNIT, Rendered,
+                             TeacherFrames, principal_head, render_teacher, teacher_manifest)
+
+log = logging.getLogger(__name__)
+
+LOG_FLOOR = -12.0                            # exp(-12) = 6e-6: below it a magnitude is inaudible
+CONTEXT_FRAMES = 16                          # each side of a crop: more than the frame stack's receptive field
+METHOD = "distil-student"
+
+
+@dataclass(frozen=True)
+class StudentConfig:
+    vocab: int = 178
+    text_dim: int = 128
+    text_layers: int = 3
+    frame_dim: int = 160
+    frame_layers: int = 4
+    expand: int = 2          # hidden width of a block's pointwise layers, x dim
+    kernel: int = 7
+    head_rank: int = 80      # the bottleneck before the output layer
+
+
+# --- the model -------------------------------------------------------------------------------------
+
+def _torch():
+    import torch
+    from torch import nn
+
+    return torch, nn
+
+
+def build_student(config: StudentConfig):
+    """The student network (torch), randomly initialised."""
+    torch, nn = _torch()
+    F = torch.nn.functional
+
+    class Block(nn.Module):
+        """ConvNeXt in 1-D: depthwise conv, LayerNorm, pointwise up, GELU, pointwise down, residual."""
+
+        def __init__(self, dim: int, kernel: int, expand: int):
+            super().__init__()
+            self.dw = nn.Conv1d(dim, dim, kernel, padding=kernel // 2, groups=dim)
+            self.norm = nn.LayerNorm(dim)
+            self.up = nn.Linear(dim, dim * expand)
+            self.down = nn.Linear(dim * expand, dim)
+
+        def forward(self, x):  # [B, T, C]
+            y = self.dw(x.transpose(1, 2)).transpose(1, 2)
+            return x + self.down(F.gelu(self.up(self.norm(y))))
+
+    class Student(nn.Module):
+        def __init__(self, c: StudentConfig):
+            super().__init__()
+            self.config = c
+            self.embed = nn.Embedding(c.vocab, c.text_dim)
+            self.text = nn.Sequential(*[Block(c.text_dim, 5, c.expand) for _ in range(c.text_layers)])
+            self.duration = nn.Sequential(Block(c.text_dim, 3, c.expand), nn.LayerNorm(c.text_dim),
+                                          nn.Linear(c.text_dim, 1))
+            self.frame_in = nn.Linear(c.text_dim + 1, c.frame_dim)
+            self.frames = nn.Sequential(*[Block(c.frame_dim, c.kernel, c.expand) for _ in range(c.frame_layers)])
+            self.norm = nn.LayerNorm(c.frame_dim)
+            self.bottleneck = nn.Linear(c.frame_dim, c.head_rank)
+            self.head = nn.Linear(c.head_rank, COLUMNS)
+
+        def encode(self, ids):
+            """ids [B, L] -> token features [B, L, D], log durations (in 600-sample units) [B, L]."""
+            h = self.text(self.embed(ids))
+            return h, self.duration(h).squeeze(-1)
+
+        def decode(self, x):
+            """Frame inputs [B, T, D + 1] (token features and the position inside the token) -> [B, T, 3006]."""
+            return self.head(self.bottleneck(self.norm(self.frames(self.frame_in(x)))))
+
+        def forward(self, ids, speed):
+            """heart's interface, one sentence: ids [1, L], speed [1] -> lh, theta, ln, lr, phi [1, 601, F],
+            f0 [1, F], durations [L] (600-sample units)."""
+            h, log_d = self.encode(ids)
+            durations = torch.clamp(torch.round(torch.exp(log_d[0]) / speed), min=1.0)
+            frames = durations * FRAMES_PER_UNIT
+            ends = torch.cumsum(frames, 0)
+            t = torch.arange(ends[-1].long(), dtype=torch.float32).unsqueeze(1)
+            token = (t >= ends.unsqueeze(0)).sum(1)
+            length = frames[token]
+            position = (t.squeeze(1) - (ends[token] - length) + 0.5) / length
+            x = torch.cat([h[0, token], position.unsqueeze(1)], 1).unsqueeze(0)
+            y = self.decode(x).transpose(1, 2)
+            parts = [y[:, i * BINS:(i + 1) * BINS] for i in range(len(BRANCHES))]
+            return (*parts, y[:, COLUMNS - 1] * F0_SCALE, durations)
+
+    return Student(config)
+
+
+def parameter_count(model) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def macs_per_frame(config: StudentConfig) -> int:
+    """Multiply-adds per output frame at the frame rate (the token-rate part is a few % of it)."""
+    c = config
+    block = c.frame_dim * c.kernel + 2 * c.frame_dim * c.frame_dim * c.expand
+    return ((c.text_dim + 1) * c.frame_dim + c.frame_layers * block + c.frame_dim * c.head_rank
+            + c.head_rank * COLUMNS)
+
+
+# --- training ---------------------------------------------------------------------------------------
+
+def frame_losses(pred, target):
+    """Per-branch losses of predicted against teacher frames ([..., 3006], F0 in Hz/100)."""
+    torch, _ = _torch()
+
+    def branch(y, i):
+        return y[..., i * BINS:(i + 1) * BINS]
+
+    lh_p, th_p, ln_p, lr_p, phi_p = (branch(pred, i) for i in range(5))
+    lh_t, th_t, ln_t, lr_t, phi_t = (branch(target, i) for i in range(5))
+
+    def magnitude_l1(p, t):
+        return (torch.clamp(p, min=LOG_FLOOR) - torch.clamp(t, min=LOG_FLOOR)).abs().mean()
+
+    def phasor_distance(angle_p, angle_t, log_magnitude):
+        # |e^{ia} - e^{ib}| = 2 |sin((a - b) / 2)|, weighted by the branch's magnitude (each frame's weights mean 1)
+        weight = torch.exp(log_magnitude - log_magnitude.amax(-1, keepdim=True))
+        weight = weight / weight.mean(-1, keepdim=True).clamp(min=1e-6)
+        return (2 * torch.sin((angle_p - angle_t) / 2).abs() * weight).mean()
+
+    return {
+        "lh": magnitude_l1(lh_p, lh_t),
+        "ln": magnitude_l1(ln_p, ln_t),
+        "lr": magnitude_l1(lr_p, lr_t),
+        "theta": phasor_distance(math.pi * torch.tanh(th_p), math.pi * torch.tanh(th_t), lh_t),
+        "phi": phasor_distance(phi_p, phi_t, lr_t),
+        "f0": (pred[..., -1] - target[..., -1]).abs().mean(),
+    }
+
+
+class StudentTrainer(Trainer):
+    """Drives `finetune.train` for a student: batches of frame crops from the teacher's cache."""
+
+    family = "student"
+
+    def __init__(self, manifest, dataset: TeacherFrames, options: TrainOptions, config: StudentConfig):
+        super().__init__(manifest, dataset, options)
+        torch, _ = _torch()
+        self.config = config
+        self.device = torch.device(options.device)
+        torch.manual_seed(options.seed)
+        self.model = build_student(config)
+        mean, components = principal_head(dataset, config.head_rank, seed=options.seed)
+        with torch.no_grad():
+            self.model.head.bias.copy_(torch.from_numpy(mean))
+            self.model.head.weight.copy_(torch.from_numpy(components.T.copy()))
+            self.model.bottleneck.weight.mul_(0.1)  # start near the mean frame, not at random components
+        self.model.to(self.device)
+        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=self.learning_rate, betas=(0.9, 0.98),
+                                           weight_decay=0.01)
+
+    @property
+    def learning_rate(self) -> float:
+        return self.options.learning_rate or 1e-3
+
+    def lr_at(self, step: int) -> float:
+        """Linear warm-up over 200 steps, then cosine to a tenth."""
+        warm = min(200, max(1, self.options.steps // 10))
+        if step <= warm:
+            return self.learning_rate * step / warm
+        progress = (step - warm) / max(1, self.options.steps - warm)
+        return self.learning_rate * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
+
+    def run_config(self) -> dict:
+        return {"family": self.family, "teacher": self.manifest.name, "config": asdict(self.config),
+                "batch_size": self.options.batch_size, "seed": self.options.seed,
+                "segment_frames": self.options.segment_frames}
+
+    def batch(self, rows: list[dict], rng: np.random.Generator | None):
+        """Tensors for `rows`: padded ids and log durations, and frame inputs and targets of one crop
+        per clip (a random crop with `rng`, else the whole clip)."""
+        torch, _ = _torch()
+        n_ids = max(len(r["ids"]) for r in rows)
+        ids = np.zeros((len(rows), n_ids), np.int64)
+        log_d = np.zeros((len(rows), n_ids), np.float32)
+        mask = np.zeros((len(rows), n_ids), np.float32)
+        crops = []
+        for b, row in enumerate(rows):
+            n = len(row["ids"])
+            ids[b, :n], mask[b, :n] = row["ids"], 1
+            durations = np.maximum(np.asarray(row["durations"], np.float32), 1)
+            log_d[b, :n] = np.log(durations)
+            frames = np.repeat(np.arange(n), (durations * FRAMES_PER_UNIT).astype(int))
+            total = min(len(frames), row["frames"])
+            size = min(self.options.segment_frames, total) if rng is not None else total
+            start = int(rng.integers(0, total - size + 1)) if rng is not None else 0
+            crops.append((b, frames, start, size, total, durations))
+        width = max(c[3] for c in crops) + 2 * CONTEXT_FRAMES
+        token = np.zeros((len(rows), width), np.int64)
+        position = np.zeros((len(rows), width), np.float32)
+        inside = np.zeros((len(rows), width), np.float32)   # frames that exist (context may run off the clip)
+        scored = np.zeros((len(rows), width), np.float32)   # frames the loss counts
+        target = np.zeros((len(rows), width, COLUMNS), np.float32)
+        for b, frames, start, size, total, durations in crops:
+            lo, hi = max(0, start - CONTEXT_FRAMES), min(total, start + size + CONTEXT_FRAMES)
+            at = lo - (start - CONTEXT_FRAMES)
+            span = np.arange(lo, hi)
+            token[b, at:at + len(span)] = frames[span]
+            lengths = durations * FRAMES_PER_UNIT
+            starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+            tok = frames[span]
+            position[b, at:at + len(span)] = (span - starts[tok] + 0.5) / lengths[tok]
+            inside[b, at:at + len(span)] = 1
+            scored[b, CONTEXT_FRAMES:CONTEXT_FRAMES + size] = 1
+            target[b, at:at + len(span)] = self.dataset.frames(rows[b])[lo:hi]
+        target[..., -1] /= F0_SCALE
+
+        def t(a):
+            return torch.from_numpy(a).to(self.device)
+
+        return t(ids), t(log_d), t(mask), t(token), t(position), t(inside), t(scored), t(target)
+
+    def losses(self, rows: list[dict], rng: np.random.Generator | None) -> dict:
+        torch, _ = _torch()
+        ids, log_d, mask, token, position, inside, scored, target = self.batch(rows, rng)
+        h, log_d_pred = self.model.encode(ids)
+        duration = (((log_d_pred - log_d) ** 2) * mask).sum() / mask.sum()
+        gathered = torch.gather(h, 1, token.unsqueeze(-1).expand(-1, -1, h.shape[-1]))
+        x = torch.cat([gathered, position.unsqueeze(-1)], -1) * inside.unsqueeze(-1)
+        pred = self.model.decode(x)
+        keep = scored.bool()
+        parts = frame_losses(pred[keep], target[keep])
+        loss = duration + sum(parts.values())
+        return {"loss": loss, "duration": duration, **parts}
+
+    def rows_of(self, step: int) -> list[dict]:
+        return [self.dataset.rows[i] for i in self.indices(step)]
+
+    def train_step(self, step: int) -> dict[str, float]:
+        torch, _ = _torch()
+        self.model.train()
+        rng = np.random.default_rng([self.options.seed, step, 1])
+        losses = self.losses(self.rows_of(step), rng)
+        check_finite(step, losses)
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.lr_at(step)
+        self.optimizer.zero_grad(set_to_none=True)
+        losses["loss"].backward()
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+        self.optimizer.step()
+        out = {k: float(v.detach()) for k, v in losses.items()}
+        if self.dataset.validation and step % self.options.checkpoint_every == 0:
+            out["validation_loss"] = self.validation_loss()
+        return out
+
+    def measure(self, step: int) -> float:
+        """Step `step`'s batch loss (its crops), without an update."""
+        torch, _ = _torch()
+        self.model.eval()
+        with torch.no_grad():
+            return float(self.losses(self.rows_of(step), np.random.default_rng([self.options.seed, step, 1]))["loss"])
+
+    def validation_loss(self) -> float:
+        """The loss over the held-back clips, whole (teacher durations for the frames)."""
+        torch, _ = _torch()
+        self.model.eval()
+        with torch.no_grad():
+            total = [float(self.losses([row], None)["loss"]) for row in self.dataset.validation]
+        return round(sum(total) / len(total), 6)
+
+    def state_dict(self) -> dict:
+        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+
+    def save_voice(self, out: Path, provenance, metrics: dict, force: bool, int8: bool = True):
+        return export_voice(self.model, out, provenance, metrics, force, int8)
+
+
+# --- export ------------------------------------------------------------------------------------------
+
+def export_onnx(model, path: str | Path, int8: bool = True) -> Path:
+    """The student as an ONNX file with heart's interface (inputs ids, speed; outputs lh, theta, ln,
+    lr, phi, f0), its durations in a tensor named /Round_output_0 as in heart's graph. With `int8`,
+    its MatMuls are quantized dynamically (int8 weights, activations quantized per call), as heart's
+    are: on 2 cores that took the network from 48 to 25 us per frame (heart's: 94 in the same run)."""
+    import onnx
+    torch, _ = _torch()
+
+    path = Path(path)
+    model = model.to("cpu").eval()
+    ids = torch.tensor([[0, 50, 83, 156, 43, 0]], dtype=torch.int64)
+    speed = torch.tensor([1.0])
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    # the TorchScript exporter: the torch.export-based one needs onnxscript, which enunciate does not install
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(model, (ids, speed), str(tmp), dynamo=False, opset_version=17,
+                          input_names=["ids", "speed"], output_names=[*BRANCHES, "f0", "durations"],
+                          dynamic_axes={"ids": {1: "L"}, **{b: {2: "F"} for b in BRANCHES}, "f0": {1: "F"},
+                                        "durations": {0: "L"}})
+    graph = onnx.load(str(tmp))
+    # the durations become an inner tensor named as heart's, which the loader exposes as an output
+    names = {DURATION_TENSOR: "/round_before_clamp", "durations": DURATION_TENSOR}  # the exporter names torch.round's
+    for node in graph.graph.node:
+        node.output[:] = [names.get(o, o) for o in node.output]
+        node.input[:] = [names.get(i, i) for i in node.input]
+    kept = [o for o in graph.graph.output if o.name != "durations"]
+    del graph.graph.output[:]
+    graph.graph.output.extend(kept)
+    onnx.save(graph, str(tmp))
+    if int8:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        quantize_dynamic(str(tmp), str(tmp), op_types_to_quantize=["MatMul"], weight_type=QuantType.QInt8)
+    os.replace(tmp, path)
+    return path
+
+
+def export_voice(model, out: str | Path, provenance, metrics: dict, force: bool = False, int8: bool = True):
+    """The student as a hibari-family voice folder (student.onnx + voice.json)."""
+    import tempfile
+
+    from ..voices.folder import FileRef, VoiceManifest, write_voice_folder
+
+    out = Path(out)
+    with tempfile.TemporaryDirectory() as tmp:
+        onnx_path = export_onnx(model, Path(tmp) / "student.onnx", int8)
+        metrics = {**metrics, "int8_matmul": int8, "parameters": parameter_count(model),
+                   "onnx_bytes": onnx_path.stat().st_size, "macs_per_frame": macs_per_frame(model.config)}
+        manifest = VoiceManifest(out.name, "hibari", "kokoro", 24000, {"model": FileRef("student.onnx")},
+                                 licence="as the teacher's (hibari-tts: Apache-2.0)",
+                                 description=f"student distilled from {provenance.parent}",
+                                 provenance=provenance, metrics=metrics)
+        return write_voice_folder(out, manifest, {"model": onnx_path}, force=force)
+
+
+# --- the entry point --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StudentResult:
+    voice: object            # the VoiceManifest written
+    rendered: Rendered
+    train: object            # finetune.TrainResult
+    mlflow_run: str | None = None
+
+
+def distil_student(teacher: str, texts: list[str | Path], out: str | Path, options: TrainOptions,
+                   config: StudentConfig = StudentConfig(), augment_terms: int = 0,
+                   frames_dir: str | Path | None = None,
+                   run_dir: str | Path | None = None, resume: bool = False, force: bool = False,
+                   threads: int | None = None, int8: bool = True, command: str | None = None) -> StudentResult:
+    """Render the teacher's frames for the corpus (and K lexicon sentences), train a student on
+    them, and write it as the voice folder `out`."""
+    import shlex
+    import sys
+
+    from ..voices.folder import Provenance
+    from .finetune import checkpoints, log_to_mlflow, parent_sha256, train
+    from .make_dataset import Sentence, augmentation_sentences, corpus_sentences
+
+    out = Path(out).expanduser()
+    if out.exists() and not force:
+        raise EnunciateError(f"{out} already exists; choose another folder or pass --force to replace it")
+    if not out.parent.is_dir():
+        raise EnunciateError(f"cannot write {out}: folder {out.parent} does not exist")
+    run_dir = Path(run_dir) if run_dir else out.with_name(out.name + ".train")
+    existing = checkpoints(run_dir) if run_dir.is_dir() else []
+    if existing and not resume:
+        raise EnunciateError(f"run folder {run_dir} holds checkpoints (newest {existing[0].name}); pass --resume to "
+                             "continue that run, or choose another output folder")
+    sentences = []
+    for n, path in enumerate(texts):
+        sentences += [Sentence(f"c{n}-{s.id}", s.text) for s in corpus_sentences(path)]
+    sentences += augmentation_sentences(augment_terms, options.seed)
+    manifest = teacher_manifest(teacher)
+    rendered = render_teacher(teacher, sentences, Path(frames_dir) if frames_dir else run_dir / "teacher",
+                              threads=threads, progress=options.progress)
+    data = TeacherFrames(rendered.folder)
+    if config.vocab <= max(max(r["ids"]) for r in data.rows):
+        raise EnunciateError(f"the teacher's ids reach {max(max(r['ids']) for r in data.rows)}; "
+                             f"the student's vocabulary ({config.vocab}) must exceed it")
+    trainer = StudentTrainer(manifest, data, options, config)
+    result = train(trainer, run_dir, options)
+    params = {"texts": [str(t) for t in texts], "augment_terms": augment_terms, "clips": rendered.clips,
+              "teacher_frames": rendered.frames, "held_out_dev_lines": rendered.held_out, "steps": options.steps,
+              "batch_size": options.batch_size, "segment_frames": options.segment_frames,
+              "learning_rate": trainer.learning_rate, "seed": options.seed, "device": options.device,
+              "int8_matmul": int8, "config": asdict(config)}
+    provenance = Provenance(manifest.provenance.source, manifest.name, parent_sha256(manifest), METHOD, params,
+                            command or shlex.join(["enunciate", *sys.argv[1:]]))
+    metrics = {f"final_{k}": v for k, v in result.last.items() if k not in ("step", "seconds")}
+    voice = trainer.save_voice(out, provenance, metrics, force, int8)
+    run_id = None
+    if options.mlflow is not None:
+        run_id = log_to_mlflow(out.name, params, result, options.mlflow, None)
+    return StudentResult(voice, rendered, result, run_id)

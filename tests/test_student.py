@@ -1,0 +1,145 @@
+"""The distilled student (enunciate.train.student, teacher_frames): real teacher frames from heart,
+real training steps on CPU with a tiny model, checkpoints, export to a voice folder that speaks."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from enunciate.errors import EnunciateError
+
+pytest.importorskip("torch")
+
+TINY = dict(text_dim=32, text_layers=1, frame_dim=32, frame_layers=1, head_rank=8)
+SENTENCES = ["Install CUDA 12.4 first.", "Our data lives in PostgreSQL now.", "It peaked at 12 ms under load."]
+
+
+def tiny_config():
+    from enunciate.train.student import StudentConfig
+
+    return StudentConfig(**TINY)
+
+
+def options(**kw):
+    from enunciate.train.finetune import TrainOptions
+
+    return TrainOptions(**{"batch_size": 2, "segment_frames": 32, "learning_rate": 3e-3, "checkpoint_every": 2,
+                           "steps": 4, **kw})
+
+
+@pytest.fixture(scope="module")
+def frames(tmp_path_factory) -> Path:
+    from enunciate.train.make_dataset import Sentence
+    from enunciate.train.teacher_frames import render_teacher
+
+    folder = tmp_path_factory.mktemp("student") / "frames"
+    render_teacher("heart", [Sentence(f"s{i}", t) for i, t in enumerate(SENTENCES)], folder, threads=1)
+    return folder
+
+
+def trainer(frames: Path, **kw):
+    import torch
+
+    from enunciate.train.student import StudentTrainer
+    from enunciate.train.teacher_frames import TeacherFrames, teacher_manifest
+
+    torch.set_num_threads(1)
+    return StudentTrainer(teacher_manifest("heart"), TeacherFrames(frames), options(**kw), tiny_config())
+
+
+def test_teacher_frames_match_heart_durations_and_leave_out_the_dev_set(frames, tmp_path):
+    from enunciate.train.make_dataset import Sentence
+    from enunciate.train.teacher_frames import COLUMNS, FRAMES_PER_UNIT, TeacherFrames, dev_texts, render_teacher
+
+    data = TeacherFrames(frames)
+    assert len(data) == 3
+    for row in data.rows:
+        x = data.frames(row)
+        assert x.shape == (row["frames"], COLUMNS) and np.isfinite(x).all()
+        assert FRAMES_PER_UNIT * sum(row["durations"]) == row["frames"] and len(row["durations"]) == len(row["ids"])
+    dev = sorted(dev_texts())[0]
+    again = render_teacher("heart", [Sentence("s0", SENTENCES[0]), Sentence("d", dev)], frames, threads=1)
+    assert again.rendered == 0 and again.held_out == 1 and again.clips == 3  # resumed; the dev line left out
+
+
+def test_a_training_step_on_cpu_lowers_the_loss(frames):
+    t = trainer(frames)
+    before = t.measure(1)
+    for _ in range(3):
+        losses = t.train_step(1)  # the same batch and crops each time
+    assert set(losses) >= {"loss", "duration", "lh", "ln", "lr", "theta", "phi", "f0"}
+    assert t.measure(1) < before
+
+
+def test_resume_continues_at_the_checkpoint_and_matches_an_uninterrupted_run(frames, tmp_path):
+    import torch
+
+    from enunciate.train.finetune import train
+
+    first = train(trainer(frames, steps=6), tmp_path / "run", options(steps=4))  # a 6-step run cut at 4
+    assert first.steps == 4 and first.checkpoint.name == "checkpoint-0000004.pt"
+    resumed_trainer = trainer(frames, steps=6)
+    resumed = train(resumed_trainer, tmp_path / "run", options(steps=6))
+    assert resumed.start_step == 4 and resumed.steps == 6
+    logged = [json.loads(line)["step"] for line in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    assert logged == [1, 2, 3, 4, 5, 6]
+    straight = trainer(frames, steps=6)
+    train(straight, tmp_path / "straight", options(steps=6))
+    for name, value in straight.model.state_dict().items():
+        assert torch.equal(value, resumed_trainer.model.state_dict()[name]), name
+
+
+def test_a_nan_loss_ends_the_run_naming_the_step_and_the_last_good_checkpoint(frames, tmp_path):
+    from enunciate.train.finetune import train
+
+    train(trainer(frames, steps=4), tmp_path / "run", options(steps=2))
+    # resumed with a learning rate far too high: step 3 throws the weights out, step 4's loss is not finite
+    with pytest.raises(EnunciateError, match=r"diverged at step 4 .*checkpoint-0000002\.pt \(step 2\).*--lr"):
+        train(trainer(frames, steps=4, learning_rate=1e30), tmp_path / "run", options(steps=4, learning_rate=1e30))
+    assert sorted(p.name for p in (tmp_path / "run").glob("checkpoint-*.pt")) == ["checkpoint-0000002.pt"]
+
+
+def test_cli_trains_exports_and_the_folder_speaks(tmp_path, capsys):
+    import enunciate
+    from enunciate.cli import main
+    from enunciate.voices.folder import read_manifest
+
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("\n".join(SENTENCES[:2]) + "\n", encoding="utf-8")
+    out = tmp_path / "student"
+    args = ["train", "student", "--teacher", "heart", "--texts", str(corpus), "-o", str(out), "--steps", "3",
+            "--batch-size", "2", "--segment-frames", "32", "--text-dim", "32", "--frame-dim", "32",
+            "--frame-layers", "1", "--head-rank", "8", "--checkpoint-every", "2", "--threads", "1"]
+    assert main(args) == 0
+    assert "student of heart" in capsys.readouterr().out
+    manifest = read_manifest(out)
+    assert manifest.family == "hibari" and manifest.provenance.parent == "heart"
+    assert manifest.provenance.method == "distil-student" and len(manifest.provenance.parent_sha256) == 64
+    assert manifest.metrics["parameters"] > 0 and manifest.metrics["int8_matmul"] is True
+    speech = enunciate.speak("Run kubectl in 35 ms.", voice=str(out), seed=1)
+    assert speech.sample_rate == 24000 and np.isfinite(speech.audio).all()
+    assert np.abs(speech.audio).max() > 1e-3 and speech.words[-1].end_s > speech.words[0].start_s
+    # the run folder resumes only when asked
+    assert main([*args, "--force"]) == 2
+    assert "pass --resume" in capsys.readouterr().err
+    assert main([*args, "--force", "--resume", "--steps", "4"]) == 0
+    assert "resumed at step 3" in capsys.readouterr().out
+
+
+def test_a_corpus_that_normalizes_to_nothing_is_a_clear_error(tmp_path):
+    from enunciate.train.make_dataset import Sentence
+    from enunciate.train.teacher_frames import render_teacher
+
+    lines = [Sentence("a", "..."), Sentence("b", "— — —"), Sentence("c", "()")]
+    with pytest.raises(EnunciateError, match="no speakable sentence"):
+        render_teacher("heart", lines, tmp_path / "frames", threads=1)
+
+
+def test_the_student_is_smaller_and_cheaper_than_heart():
+    from enunciate.train.student import StudentConfig, build_student, macs_per_frame, parameter_count
+
+    config = StudentConfig()
+    assert parameter_count(build_student(config)) < 1.2e6  # heart: 6.2 M
+    assert macs_per_frame(config) < 1e6                    # heart: 5.3 M (benchmarks/train_student.py macs)
