@@ -360,6 +360,17 @@ def parent_sha256(manifest: VoiceManifest) -> str:
     return (ref.sha256 or sha256_file(manifest.path(role))) if ref else ""
 
 
+def output_folders(out: str | Path, run_dir: str | Path | None, force: bool) -> tuple[Path, Path]:
+    """The voice folder a run writes (refused if it exists, unless forced) and its run folder
+    (checkpoints, log; FOLDER.train beside it by default)."""
+    out = Path(out).expanduser()
+    if out.exists() and not force:
+        raise EnunciateError(f"{out} already exists; choose another folder or pass --force to replace it")
+    if not out.parent.is_dir():
+        raise EnunciateError(f"cannot write {out}: folder {out.parent} does not exist")
+    return out, Path(run_dir) if run_dir else out.with_name(out.name + ".train")
+
+
 def finetune(voice: str, data: str | Path, out: str | Path, options: TrainOptions = TrainOptions(),
              run_dir: str | Path | None = None, force: bool = False, command: str | None = None) -> FinetuneResult:
     """Fine-tune `voice` on the dataset in `data`; the result is the voice folder `out`."""
@@ -368,12 +379,7 @@ def finetune(voice: str, data: str | Path, out: str | Path, options: TrainOption
 
     from ..voices.folder import Provenance
 
-    out = Path(out).expanduser()
-    if out.exists() and not force:
-        raise EnunciateError(f"{out} already exists; choose another folder or pass --force to replace it")
-    if not out.parent.is_dir():
-        raise EnunciateError(f"cannot write {out}: folder {out.parent} does not exist")
-    run_dir = Path(run_dir) if run_dir else out.with_name(out.name + ".train")
+    out, run_dir = output_folders(out, run_dir, force)
     trainer = make_trainer(voice, data, options)
     result = train(trainer, run_dir, options)
     adapter = trainer.save_adapter(run_dir / "adapter") if options.lora else None

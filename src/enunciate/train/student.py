@@ -393,15 +393,10 @@ def distil_student(teacher: str, texts: list[str | Path], out: str | Path, optio
     import sys
 
     from ..voices.folder import Provenance
-    from .finetune import checkpoints, log_to_mlflow, parent_sha256, train
+    from .finetune import checkpoints, log_to_mlflow, output_folders, parent_sha256, train
     from .make_dataset import Sentence, augmentation_sentences, corpus_sentences
 
-    out = Path(out).expanduser()
-    if out.exists() and not force:
-        raise EnunciateError(f"{out} already exists; choose another folder or pass --force to replace it")
-    if not out.parent.is_dir():
-        raise EnunciateError(f"cannot write {out}: folder {out.parent} does not exist")
-    run_dir = Path(run_dir) if run_dir else out.with_name(out.name + ".train")
+    out, run_dir = output_folders(out, run_dir, force)
     existing = checkpoints(run_dir) if run_dir.is_dir() else []
     if existing and not resume:
         raise EnunciateError(f"run folder {run_dir} holds checkpoints (newest {existing[0].name}); pass --resume to "

@@ -123,17 +123,23 @@ def apply_transform(model: nn.Module, name: str, record: Path, spec) -> None:
     """What the loader does for a folder whose options name a `torch_transform`: transform the
     modules built from its ONNX file, and check the int8 weights are the ones the variant was made
     (and measured) with. The record is safetensors, not a pickle: loading a voice runs no code."""
-    from safetensors.torch import load_file
-
     if spec.device != "cpu" or spec.dtype != "fp32" or spec.compile:
         raise EnunciateError(f"this voice is a {name} variant, which runs eager in fp32 on the CPU; "
                              "load it with device='cpu', dtype='fp32' and no compile")
     transform(model, name)
-    saved, ours = load_file(str(record)), int8_weights(model)
+    check_record(record, int8_weights(model), name, "torch")
+
+
+def check_record(record: Path, ours: dict[str, torch.Tensor], name: str, maker: str) -> None:
+    """The quantized weights made at load time must equal the ones the variant was measured with:
+    another torch (or torchao) may round differently, and then the voice is not the one measured."""
+    from safetensors.torch import load_file
+
+    saved = load_file(str(record))
     differ = sorted(k for k in saved.keys() | ours.keys() if k not in saved or k not in ours
                     or not torch.equal(saved[k], ours[k]))
     if differ:
-        raise EnunciateError(f"{record.name} does not match the {name} weights this torch makes "
+        raise EnunciateError(f"{record.name} does not match the {name} weights this {maker} makes "
                              f"({len(differ)} tensors differ, e.g. {differ[0]}); re-make the variant here")
 
 

@@ -94,15 +94,10 @@ def quantized_record(model: nn.Module) -> dict[str, torch.Tensor]:
 def apply_weight_only(model: nn.Module, name: str, record: Path, spec) -> None:
     """What the loader does for a weight-only folder: quantize the modules built from its ONNX file
     on the spec's device and check the values against the record."""
-    from safetensors.torch import load_file
-
     if spec.dtype != "fp32" or spec.compile:
         raise EnunciateError(f"this voice is a {name} variant, which runs eager with fp32 activations; "
                              "load it with dtype='fp32' and no compile")
+    from .torch_transforms import check_record
+
     weight_only(model, WEIGHT_ONLY[name], spec.device)
-    saved, ours = load_file(str(record)), quantized_record(model)
-    differ = sorted(k for k in saved.keys() | ours.keys() if k not in saved or k not in ours
-                    or not torch.equal(saved[k], ours[k]))
-    if differ:
-        raise EnunciateError(f"{record.name} does not match the {name} weights this torchao makes "
-                             f"({len(differ)} tensors differ, e.g. {differ[0]}); re-make the variant here")
+    check_record(record, quantized_record(model), name, "torchao")
