@@ -73,7 +73,7 @@ HEAVY = {
     "test_train.py::test_vits_finetune_writes_a_voice_that_speaks_and_its_adapter_merges_to_it",
     "test_train.py::test_make_dataset_resumes_after_sigkill",
     "test_train.py::test_vits_steps_lower_the_loss[full]",
-    "test_train.py::test_frozen_durations_keep_the_parents_duration_predictor[full]",
+    "test_train.py::test_frozen_durations_keep_the_parents_timing_parts[full]",
     "test_bench.py::test_every_column_is_there_and_sane",
     "test_bench.py::test_machine_threads_and_settings_are_recorded",
     "test_bench.py::test_json_csv_and_markdown_are_written",

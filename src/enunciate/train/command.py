@@ -63,7 +63,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--warmup-steps", type=int, default=200,
                    help="VITS: first steps in which only the parts built from scratch train (default 200)")
     p.add_argument("--freeze-durations", action="store_true",
-                   help="VITS: keep the parent's duration predictor (its timing), adapt the rest")
+                   help="VITS: keep the parent's timing (text encoder and duration predictor), adapt the rest")
     p.add_argument("--skip-bad-rows", action="store_true",
                    help="pass over rows whose audio or transcript is refused (logged) instead of stopping")
     p.add_argument("--mlflow", nargs="?", const="", metavar="URI",

@@ -58,7 +58,7 @@ class TrainOptions:
     segment_frames: int = 32         # VITS: latent frames decoded per item and step (x hop = samples)
     discriminator_width: float = 1.0  # VITS: channel multiplier of the discriminators (from scratch)
     posterior_warmup_steps: int = 200  # VITS: first steps in which only the parts built from scratch train
-    freeze_durations: bool = False   # VITS: the recovered duration predictor keeps the parent's timing
+    freeze_durations: bool = False   # VITS: text encoder and duration predictor keep the parent's timing
     skip_bad_rows: bool = False      # pass over refused dataset rows (logged) instead of stopping
     mlflow: str | None = None        # a tracking URI (or "" for ./mlruns); None: no MLflow
     progress: bool = False

@@ -42,6 +42,9 @@ MEL_WEIGHT, KL_WEIGHT, FM_WEIGHT = 45.0, 1.0, 2.0
 SCRATCH_LR = 2e-4         # VITS's learning rate, for the parts that start from scratch
 BETAS, EPS = (0.8, 0.99), 1e-9
 FROZEN = ("dp.affine_logs",)  # folded into a constant in the ONNX: not written back, so not trained
+# The durations come from the duration predictor reading the text encoder's output: keeping the
+# parent's timing keeps both (a run that froze the predictor alone spoke in 0.55x joe's time).
+TIMING = ("enc_p.", "dp.")
 
 
 # --- posterior encoder ---------------------------------------------------------------------------
@@ -387,12 +390,13 @@ def config_of(model: Vits, sample_rate: int) -> SpectrogramConfig:
 
 def lora_layers(model: Vits, freeze_durations: bool = False) -> list[str]:
     """Where VITS takes LoRA adapters: every ungrouped Conv1d of the generator (attention and
-    feed-forward of the text encoder, the duration predictor's pointwise and spline convolutions
-    unless its timing is kept, the flow's WaveNets, the decoder's input, residual and output
-    convolutions). The decoder's ConvTranspose1d upsamplers have no peft LoRA and stay as recovered."""
+    feed-forward of the text encoder, the duration predictor's pointwise and spline convolutions,
+    the flow's WaveNets, the decoder's input, residual and output convolutions), less the parts that
+    set the timing when it is kept. The decoder's ConvTranspose1d upsamplers have no peft LoRA and
+    stay as recovered."""
     from .lora import lora_targets
 
-    return lora_targets(model, (nn.Conv1d,), exclude=("dp.",) if freeze_durations else ())
+    return lora_targets(model, (nn.Conv1d,), exclude=TIMING if freeze_durations else ())
 
 
 def scratch_parameters(training: VitsTraining) -> list[nn.Parameter]:
@@ -451,7 +455,8 @@ class VitsTrainer(Trainer):
             model.requires_grad_(True)
             freeze_folded(model)
             if options.freeze_durations:
-                model.dp.requires_grad_(False)
+                for name in TIMING:
+                    getattr(model, name.rstrip(".")).requires_grad_(False)
         self.training = VitsTraining(model, config_of(model, self.voice.sample_rate)).to(self.device)
         self.disc = Discriminators(width=options.discriminator_width).to(self.device)
         self.opt_g = torch.optim.AdamW([{"params": generator_parameters(model), "lr": self.learning_rate},
