@@ -108,7 +108,7 @@ def render_teacher(teacher: str, sentences, folder: str | Path, threads: int | N
                 feeds = voice.feeds(chunk.phonemes)
                 if feeds["ids"].shape[1] < 3:
                     continue
-                outputs = dict(zip(voice.output_names, voice.engine.sess.run(None, feeds)))
+                outputs = voice.network_outputs(chunk.phonemes)
                 frames = np.concatenate([*(outputs[b][0] for b in BRANCHES), outputs["f0"][0][None]], 0).T
                 durations = outputs[DURATION_TENSOR].reshape(-1)
                 clip = f"{sentence.id}-{k}"

@@ -108,7 +108,12 @@ class HibariVoice(Voice):
         phonemes = keep_known(phonemes, self.symbols)
         if not phonemes.strip():
             return phonemes, None
-        return phonemes, dict(zip(self.output_names, self.engine.sess.run(None, self.feeds(phonemes, speed))))
+        return phonemes, self.network_outputs(phonemes, speed)
+
+    def network_outputs(self, phonemes: str, speed: float = 1.0) -> dict[str, np.ndarray]:
+        """The network's outputs by name (the per-frame branches, f0 and durations) before the DSP:
+        what a student of this voice learns from."""
+        return dict(zip(self.output_names, self.engine.sess.run(None, self.feeds(phonemes, speed))))
 
     def _dsp_pool(self):
         if self._pool is None:
