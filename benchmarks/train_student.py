@@ -57,14 +57,17 @@ def corpus(out: Path) -> None:
     print(f"{out}: {len(unique)} sentences")
 
 
-def curves(log_path: Path, png: Path) -> None:
+STUDENT_LOSSES = ["loss", "duration", "lh", "ln", "lr", "theta", "phi", "f0"]
+
+
+def curves(log_path: Path, png: Path, keys: list[str] = STUDENT_LOSSES) -> None:
+    """The training log's losses against the step (a moving mean), the total apart from its parts."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     rows = [json.loads(line) for line in log_path.read_text(encoding="utf-8").splitlines()]
-    keys = ["loss", "duration", "lh", "ln", "lr", "theta", "phi", "f0"]
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     steps = [r["step"] for r in rows]
     window = max(1, len(rows) // 60)
@@ -141,10 +144,9 @@ def summary(out: Path, voice: str, bench: Path, evals: list[Path]) -> None:
     manifest = read_manifest(voice)
     log = manifest.folder.with_name(manifest.folder.name + ".train") / "log.jsonl"
     rows = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
-    keys = ["loss", "duration", "lh", "ln", "lr", "theta", "phi", "f0"]
 
     def mean_of(part):
-        return {k: round(float(np.mean([r[k] for r in part])), 4) for k in keys}
+        return {k: round(float(np.mean([r[k] for r in part])), 4) for k in STUDENT_LOSSES}
 
     timed = json.loads(bench.read_text(encoding="utf-8"))
     heart, student = timed["variants"]

@@ -51,9 +51,10 @@ def test_ljspeech_rows_are_checked_and_refusals_name_the_row(tmp_path):
         ("quiet", "Silence.", np.zeros(8000, np.float32), 16000),
         ("loud", "Clipped audio.", clipped, 16000),
         ("symbols", "Snowman \u2603 here.", tone(0.5, 16000), 16000),
+        ("signs", "It is ≈3× faster, ±2 ms (§ 4).", tone(0.5, 16000), 16000),  # signs the frontend names
     ])
     data = open_dataset(root, sample_rate=16000)
-    assert data.layout == "ljspeech" and len(data) == 6
+    assert data.layout == "ljspeech" and len(data) == 7
     assert data.item(0).sample_rate == 16000
     item = data.item(1)
     assert item.sample_rate == 16000 and abs(item.duration_s - 0.5) < 0.01  # resampled from 22.05 kHz
@@ -66,7 +67,7 @@ def test_ljspeech_rows_are_checked_and_refusals_name_the_row(tmp_path):
     with pytest.raises(DataError, match="'resampled'.*22050 Hz, not 16000"):
         data.with_checks(resample=False).item(1)
     skipping = open_dataset(root, sample_rate=16000, skip_bad=True)
-    assert [i.id for i in skipping] == ["good", "resampled"] and len(skipping.problems) == 4
+    assert [i.id for i in skipping] == ["good", "resampled", "signs"] and len(skipping.problems) == 4
 
 
 def test_metadata_lines_and_libritts_layout(tmp_path):
@@ -325,16 +326,23 @@ def test_a_resumed_run_makes_the_same_weights_as_an_uninterrupted_one(speecht5, 
 
     from enunciate.train.finetune import TrainOptions, make_trainer, train
 
+    results = []
+
     def run(run_dir, steps):
         options = TrainOptions(steps=steps, batch_size=1, lora=True, learning_rate=1e-2, checkpoint_every=2)
         trainer = make_trainer(str(speecht5), t5_data, options)
-        train(trainer, run_dir, options)
+        results.append(train(trainer, run_dir, options))
         return {k: v.clone() for k, v in trainer.state_dict()["model"].items()}
 
     straight = run(tmp_path / "straight", 4)
     run(tmp_path / "split", 2)
     resumed = run(tmp_path / "split", 4)
     assert straight.keys() == resumed.keys() and all(torch.equal(straight[k], resumed[k]) for k in straight)
+    # a finished run rerun trains nothing and still reports its last step's losses, from the log
+    again = run(tmp_path / "split", 4)
+    assert all(torch.equal(again[k], resumed[k]) for k in resumed)
+    assert results[-1].start_step == 4 and not results[-1].first
+    assert results[-1].last == results[-2].last and results[-1].last["step"] == 4
     with pytest.raises(EnunciateError, match="lora_rank 8 \\(now 4\\)"):
         options = TrainOptions(steps=6, batch_size=1, lora=True, lora_rank=4)
         train(make_trainer(str(speecht5), t5_data, options), tmp_path / "split", options)

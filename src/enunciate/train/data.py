@@ -27,16 +27,19 @@ from typing import Iterator
 import numpy as np
 
 from ..errors import EnunciateError
+from ..text.patterns import SYMBOLS
 
 log = logging.getLogger(__name__)
 
 LJSPEECH, LIBRITTS = "ljspeech", "libritts"
 METADATA = "metadata.csv"
 TEACHER_MANIFEST = "manifest.jsonl"  # written by make-dataset beside metadata.csv
-# What transcripts may hold by default: printable ASCII, Latin-1 letters and common typography.
+# What transcripts may hold by default: printable ASCII, Latin-1 letters, common typography, and
+# the signs the frontend says by name (× "times", ≈ "approximately", § "section"...), which
+# make-dataset's own transcripts hold.
 DEFAULT_SYMBOLS = frozenset(string.printable.replace("\x0b", "").replace("\x0c", "")
                             + "".join(chr(c) for c in range(0xC0, 0x100) if chr(c).isalpha())
-                            + "‘’“”–—…")
+                            + "‘’“”–—…μµ" + "".join(sign for sign in SYMBOLS if len(sign) == 1))
 SILENCE_PEAK = 1e-3   # -60 dBFS: a clip whose loudest sample is below this is silent
 CLIP_LEVEL = 0.999    # a sample at or beyond this magnitude is clipped...
 CLIP_SHARE = 1e-3     # ...and a clip with more than this share of such samples is refused

@@ -197,7 +197,7 @@ class TrainResult:
     start_step: int          # where this run began (0, or the checkpoint it resumed)
     steps: int               # the step count reached
     first: dict = field(default_factory=dict)   # this run's first step's losses
-    last: dict = field(default_factory=dict)    # its last step's losses
+    last: dict = field(default_factory=dict)    # the last step's losses (from the log when none ran)
     checkpoint: Path | None = None
     seconds: float = 0.0
 
@@ -251,18 +251,20 @@ def _resume(run_dir: Path, trainer: Trainer) -> tuple[int, Path | None]:
     return 0, None
 
 
-def _trim_log(path: Path, step: int) -> None:
-    """Keep the log's lines up to the checkpoint resumed from (later ones are redone)."""
+def _trim_log(path: Path, step: int) -> list[dict]:
+    """Keep the log's records up to the checkpoint resumed from (later ones are redone); the kept ones."""
     if not path.is_file():
-        return
+        return []
     kept = []
     for line in path.read_text(encoding="utf-8").splitlines():
         try:
-            if json.loads(line)["step"] <= step:
-                kept.append(line)
+            record = json.loads(line)
+            if record["step"] <= step:
+                kept.append(record)
         except (ValueError, KeyError, TypeError):
             continue
-    path.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
+    path.write_text("".join(json.dumps(record) + "\n" for record in kept), encoding="utf-8")
+    return kept
 
 
 def step_seed(seed: int, step: int) -> int:
@@ -276,10 +278,11 @@ def train(trainer: Trainer, run_dir: Path, options: TrainOptions) -> TrainResult
     run_dir.mkdir(parents=True, exist_ok=True)
     start, last_checkpoint = _resume(run_dir, trainer)
     log_path = run_dir / "log.jsonl"
-    _trim_log(log_path, start)
+    kept = _trim_log(log_path, start)
     if start:
         log.info("resuming %s from step %d (%s)", run_dir, start, last_checkpoint.name)
-    result = TrainResult(run_dir, start, start, checkpoint=last_checkpoint)
+    # a run resumed with no steps left still reports (and writes into its voice) its last losses
+    result = TrainResult(run_dir, start, start, last=kept[-1] if kept else {}, checkpoint=last_checkpoint)
     bar = None
     if options.progress:
         from tqdm import tqdm
