@@ -10,7 +10,8 @@ a step whose output is already there is skipped, so a killed study resumes by re
    lexicon-term sentences, 10.4 minutes;
 2. the reference the similarity is measured against: heart reading the first release-note
    sentences of tests/data/release_notes.tsv (about 30 s), held out of the dataset;
-3. `enunciate finetune joe … --freeze-durations` (full fine-tuning unless --lora);
+3. `enunciate finetune joe … --freeze-durations` (full fine-tuning unless --lora; --freeze-decoder
+   keeps joe's decoder);
 4. `enunciate eval` of heart, joe and the adapted joe on the first 20 dev sentences, against joe:
    GE2E similarity to the reference, Whisper base WER and term hit rate, DistillMOS, paired
    bootstrap intervals;
@@ -18,6 +19,8 @@ a step whose output is already there is skipped, so a killed study resumes by re
 6. where the quality goes: DistillMOS of 8 training clips as heart said them, as the adapted decoder
    rebuilds them from the posterior latents (teacher-forced), from the prior on the clips' own
    alignment, and as inference says the same text (`--decoder-check` alone reruns this step).
+
+`--speaker joe` makes the control: joe trained on its own speech, so any loss is the training's.
 """
 from __future__ import annotations
 
@@ -49,16 +52,14 @@ def reference_text(sentences: int) -> str:
         return " ".join(row["text"] for _, row in zip(range(sentences), rows))
 
 
-def decoder_check(voice: Path, data: Path, out: Path, steps: tuple[int, ...] = (3, 7)) -> dict:
+def decoder_check(voice: Path, data: Path, out: Path, speaker: str = "heart", steps: tuple[int, ...] = (3, 7)) -> dict:
     """DistillMOS of the batches of `steps` (4 clips each): the target audio, the adapted decoder on the
     posterior's mean latents, on prior samples along the clips' alignment, and full inference."""
     import numpy as np
     import torch
 
     from enunciate.evaluate.mos import distillmos_score
-    from enunciate.train.features import linear_spectrogram
     from enunciate.train.finetune import TrainOptions, checkpoints, make_trainer
-    from enunciate.train.vits import align, flow_forward, sequence_mask
     from enunciate.voices.folder import read_manifest
 
     params = read_manifest(voice).provenance.params
@@ -68,6 +69,7 @@ def decoder_check(voice: Path, data: Path, out: Path, steps: tuple[int, ...] = (
                            **({"lora_rank": params["lora_rank"], "lora_alpha": params["lora_alpha"]} if lora else {}),
                            segment_frames=params["segment_frames"], discriminator_width=params["discriminator_width"],
                            posterior_warmup_steps=params["warmup_steps"], freeze_durations=params["freeze_durations"],
+                           freeze_decoder=params.get("freeze_decoder", False),
                            skip_bad_rows=True)
     trainer = make_trainer("joe", data, options)
     checkpoint = checkpoints(voice.with_name(voice.name + ".train"))[0]
@@ -79,16 +81,10 @@ def decoder_check(voice: Path, data: Path, out: Path, steps: tuple[int, ...] = (
     with torch.no_grad():
         for step in steps:
             batch = trainer.batch(step)
-            x_mask = sequence_mask(torch.tensor(batch.id_lengths), batch.ids.shape[1])
-            y_mask = sequence_mask(torch.tensor(batch.frame_lengths), max(batch.frame_lengths))
-            _, m_p, logs_p = model.enc_p(batch.ids, x_mask)
-            spec = linear_spectrogram(batch.audio, training.spectrogram)[..., :y_mask.shape[2]]
-            _, m_q, _ = training.enc_q(spec, y_mask)
-            attn = align(flow_forward(model, m_q * y_mask, y_mask), m_p, logs_p, batch.id_lengths,
-                         batch.frame_lengths)
-            m_a, logs_a = ((attn @ t.transpose(1, 2)).transpose(1, 2) for t in (m_p, logs_p))
-            rebuilt = model.dec(m_q * y_mask)[:, 0]
-            from_prior = model.decode(m_a + torch.randn_like(m_a) * torch.exp(logs_a) * 0.667, y_mask, padded=True)
+            lat = training.latents(batch, sample=False)  # the posterior's mean
+            rebuilt = model.dec(lat.z)[:, 0]
+            from_prior = model.decode(lat.m_p + torch.randn_like(lat.m_p) * torch.exp(lat.logs_p) * 0.667, lat.y_mask,
+                                      padded=True)
             for i, frames in enumerate(batch.frame_lengths):
                 said = model.infer(batch.ids[i:i + 1, :batch.id_lengths[i]], torch.tensor([batch.id_lengths[i]]))
                 clips = {"target": batch.audio[i], "posterior": rebuilt[i], "prior_aligned": from_prior[i],
@@ -97,7 +93,7 @@ def decoder_check(voice: Path, data: Path, out: Path, steps: tuple[int, ...] = (
                     end = frames * hop if key != "inference" else len(clip)
                     scores[key].append(round(distillmos_score(clip[:end].numpy(), rate, 2), 3))
     result = {"voice": str(voice), "checkpoint": checkpoint.name, "batches": list(steps),
-              "rows": "training clips (heart's speech)", "distillmos": scores,
+              "rows": f"training clips ({speaker}'s speech)", "distillmos": scores,
               "mean": {k: round(float(np.mean(v)), 3) for k, v in scores.items()}}
     out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     for key, value in result["mean"].items():
@@ -112,31 +108,38 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup-steps", type=int, default=300)
     parser.add_argument("--lr", default="5e-5")
     parser.add_argument("--lora", action="store_true")
+    parser.add_argument("--freeze-decoder", action="store_true",
+                        help="keep joe's decoder: only the flow and the new posterior encoder train")
+    parser.add_argument("--speaker", default="heart",
+                        help="whose speech joe learns from; joe itself makes the control run (its own latent space)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--name", default="finetune_speaker", help="results file stem")
     parser.add_argument("--decoder-check", action="store_true", help="only step 6, on the trained voice")
     args = parser.parse_args(argv)
 
     work = args.work
-    dataset, reference = work / "heart10", work / "heart_ref.wav"
-    voice = work / ("joe-heart-lora" if args.lora else "joe-heart")
+    dataset, reference = work / f"{args.speaker}10", work / f"{args.speaker}_ref.wav"
+    kind = ("-lora" if args.lora else "") + ("-kept-decoder" if args.freeze_decoder else "")
+    voice = work / f"joe-{args.speaker}{kind}"
     if args.decoder_check:
-        decoder_check(voice, dataset, RESULTS / f"{args.name}_decoder.json")
+        decoder_check(voice, dataset, RESULTS / f"{args.name}_decoder.json", args.speaker)
         return
     if not (dataset / "dataset.json").exists() or len((dataset / "metadata.csv").read_text().splitlines()) < 105:
-        enunciate("make-dataset", "--voice", "heart", "--texts", str(CORPUS), "-o", str(dataset),
+        enunciate("make-dataset", "--voice", args.speaker, "--texts", str(CORPUS), "-o", str(dataset),
                   "--limit", "85", "--augment-terms", "20")
     if not reference.exists():
-        enunciate("speak", "--voice", "heart", "--plain", "-o", str(reference), reference_text(8))
+        enunciate("speak", "--voice", args.speaker, "--plain", "-o", str(reference), reference_text(8))
     train = ["finetune", "joe", str(dataset), "-o", str(voice), "--freeze-durations", "--steps", str(args.steps),
              "--batch-size", "4", "--discriminator-width", "0.5", "--warmup-steps", str(args.warmup_steps),
              "--lr", args.lr, "--checkpoint-every", "50", "--skip-bad-rows", "--device", args.device]
-    enunciate(*train, *(["--lora"] if args.lora else []), "--force")
+    enunciate(*train, *(["--lora"] if args.lora else []), *(["--freeze-decoder"] if args.freeze_decoder else []),
+              "--force")
     enunciate("eval", "--voices", f"heart,joe,{voice}", "--against", "joe", "--mos", "--asr", "base",
               "--limit", "20", "--threads", "2", "--similarity-ref", str(reference),
               "--json", str(RESULTS / f"{args.name}.json"), "--markdown", str(RESULTS / f"{args.name}.md"))
-    curves(voice.with_name(voice.name + ".train") / "log.jsonl", RESULTS / f"{args.name}.png", VITS_LOSSES)
-    decoder_check(voice, dataset, RESULTS / f"{args.name}_decoder.json")
+    curves(voice.with_name(voice.name + ".train") / "log.jsonl", RESULTS / f"{args.name}.png",
+           VITS_LOSSES[:4] if args.freeze_decoder else VITS_LOSSES)
+    decoder_check(voice, dataset, RESULTS / f"{args.name}_decoder.json", args.speaker)
 
 
 if __name__ == "__main__":

@@ -403,20 +403,41 @@ def test_vits_steps_lower_the_loss(joe_data, lora):
     assert trainer.measure(1) < 0.9 * before
 
 
-@pytest.mark.parametrize("lora", [False, True], ids=["full", "lora"])
-def test_frozen_durations_keep_the_parents_timing_parts(joe_data, lora):
+KEPT = {"durations": ("dp.", "enc_p."), "decoder": ("dec.",)}
+
+
+@pytest.mark.parametrize("lora,kept", [(False, ("durations",)), (True, ("durations",)),
+                                       (False, ("durations", "decoder")), (True, ("decoder",))],
+                         ids=["full-timing", "lora-timing", "full-timing-decoder", "lora-decoder"])
+def test_kept_parts_do_not_move(joe_data, lora, kept):
     import torch
 
-    trainer = vits_trainer(joe_data, lora=lora, freeze_durations=True)
+    trainer = vits_trainer(joe_data, lora=lora, freeze_durations="durations" in kept,
+                           freeze_decoder="decoder" in kept)
     model = trainer.voice.model
     before = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    trainer.train_step(1)
+    losses = trainer.train_step(1)
     after = model.state_dict()
     moved = {k for k in before if not torch.equal(before[k], after[k])}
     assert moved, "nothing trained"
-    assert not [k for k in moved if k.startswith(("dp.", "enc_p."))], "the timing's parts moved"
+    prefixes = tuple(p for part in kept for p in KEPT[part])
+    assert not [k for k in moved if k.startswith(prefixes)], f"a kept part moved: {kept}"
     if lora:
         assert all("lora_" in k for k in moved)
+    if "decoder" in kept:  # nothing for discriminators to teach: none are built, and the loss has no GAN terms
+        assert trainer.disc is None and set(losses) == {"loss", "mel", "kl", "duration"}
+        assert "disc" not in trainer.state_dict()
+
+
+def test_a_run_folder_is_not_resumed_with_other_kept_parts(joe_data, tmp_path):
+    from enunciate.train.finetune import train
+
+    kept = vits_trainer(joe_data, steps=1, checkpoint_every=1, freeze_decoder=True)
+    train(kept, tmp_path, kept.options)
+    assert (tmp_path / "checkpoint-0000001.pt").is_file()
+    trained = vits_trainer(joe_data, steps=2, checkpoint_every=1)
+    with pytest.raises(EnunciateError, match=r"freeze_decoder True \(now False\)"):
+        train(trained, tmp_path, trained.options)
 
 
 def test_the_duration_spline_inverts_the_recovered_one():

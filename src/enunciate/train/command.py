@@ -64,6 +64,8 @@ def add_parser(subparsers) -> None:
                    help="VITS: first steps in which only the parts built from scratch train (default 200)")
     p.add_argument("--freeze-durations", action="store_true",
                    help="VITS: keep the parent's timing (text encoder and duration predictor), adapt the rest")
+    p.add_argument("--freeze-decoder", action="store_true",
+                   help="VITS: keep the parent's HiFi-GAN decoder (and train no discriminators); adapt the latents")
     p.add_argument("--skip-bad-rows", action="store_true",
                    help="pass over rows whose audio or transcript is refused (logged) instead of stopping")
     p.add_argument("--mlflow", nargs="?", const="", metavar="URI",
@@ -136,7 +138,7 @@ def cmd_finetune(args) -> int:
                            lora_rank=args.rank, lora_alpha=args.alpha, checkpoint_every=args.checkpoint_every,
                            seed=args.seed, device=args.device, segment_frames=args.segment_frames,
                            discriminator_width=args.discriminator_width, posterior_warmup_steps=args.warmup_steps,
-                           freeze_durations=args.freeze_durations,
+                           freeze_durations=args.freeze_durations, freeze_decoder=args.freeze_decoder,
                            skip_bad_rows=args.skip_bad_rows, mlflow=args.mlflow, progress=sys.stderr.isatty())
     result = finetune(args.voice, args.data, args.output, options, run_dir=args.run_dir, force=args.force)
     train = result.train

@@ -59,6 +59,7 @@ class TrainOptions:
     discriminator_width: float = 1.0  # VITS: channel multiplier of the discriminators (from scratch)
     posterior_warmup_steps: int = 200  # VITS: first steps in which only the parts built from scratch train
     freeze_durations: bool = False   # VITS: text encoder and duration predictor keep the parent's timing
+    freeze_decoder: bool = False     # VITS: the HiFi-GAN decoder stays as recovered (no discriminators)
     skip_bad_rows: bool = False      # pass over refused dataset rows (logged) instead of stopping
     mlflow: str | None = None        # a tracking URI (or "" for ./mlruns); None: no MLflow
     progress: bool = False
@@ -391,7 +392,8 @@ def finetune(voice: str, data: str | Path, out: str | Path, options: TrainOption
               "batch_size": options.batch_size, "learning_rate": trainer.learning_rate, "seed": options.seed,
               **({"lora_rank": options.lora_rank, "lora_alpha": options.lora_alpha} if options.lora else {}),
               **({"segment_frames": options.segment_frames, "discriminator_width": options.discriminator_width,
-                  "warmup_steps": options.posterior_warmup_steps, "freeze_durations": options.freeze_durations}
+                  "warmup_steps": options.posterior_warmup_steps, "freeze_durations": options.freeze_durations,
+                  "freeze_decoder": options.freeze_decoder}
                  if trainer.family == "piper" else {})}
     parent = trainer.manifest
     provenance = Provenance(parent.provenance.source, parent.name, parent_sha256(parent), method, params,

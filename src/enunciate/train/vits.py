@@ -45,6 +45,12 @@ FROZEN = ("dp.affine_logs",)  # folded into a constant in the ONNX: not written 
 # The durations come from the duration predictor reading the text encoder's output: keeping the
 # parent's timing keeps both (a run that froze the predictor alone spoke in 0.55x joe's time).
 TIMING = ("enc_p.", "dp.")
+DECODER = ("dec.",)
+
+
+def kept_parts(freeze_durations: bool = False, freeze_decoder: bool = False) -> tuple[str, ...]:
+    """Name prefixes of the recovered parts a run keeps as they are."""
+    return (TIMING if freeze_durations else ()) + (DECODER if freeze_decoder else ())
 
 
 # --- posterior encoder ---------------------------------------------------------------------------
@@ -348,6 +354,21 @@ class Forward:
     duration: torch.Tensor
 
 
+@dataclass
+class Latents:
+    """What the text prior and the posterior make of a batch (`VitsTraining.latents`)."""
+
+    x: torch.Tensor            # the text encoder's output [b, hidden, phonemes]
+    x_mask: torch.Tensor
+    y_mask: torch.Tensor       # [b, 1, frames]
+    z: torch.Tensor            # the posterior's latents [b, inter, frames]
+    logs_q: torch.Tensor
+    z_p: torch.Tensor          # z through the flow
+    attn: torch.Tensor         # the monotonic alignment [b, frames, phonemes]
+    m_p: torch.Tensor          # the text prior along the alignment [b, inter, frames]
+    logs_p: torch.Tensor
+
+
 class VitsTraining(nn.Module):
     """The recovered generator with the parts training adds (posterior encoder, duration posterior)."""
 
@@ -358,25 +379,30 @@ class VitsTraining(nn.Module):
         self.enc_q = PosteriorEncoder(spectrogram.bins, model.cfg)
         self.duration = DurationTraining(model.cfg)
 
-    def forward(self, batch: Batch, segment_frames: int) -> Forward:
+    def latents(self, batch: Batch, sample: bool = True) -> Latents:
+        """The text prior, the posterior (a sample of it, or its mean) and the alignment of the two."""
         model, device = self.model, batch.ids.device
         x_mask = sequence_mask(torch.tensor(batch.id_lengths, device=device), batch.ids.shape[1])
         y_mask = sequence_mask(torch.tensor(batch.frame_lengths, device=device), max(batch.frame_lengths))
         x, m_p, logs_p = model.enc_p(batch.ids, x_mask)
         spec = linear_spectrogram(batch.audio, self.spectrogram)[..., :y_mask.shape[2]]
         z, m_q, logs_q = self.enc_q(spec, y_mask)
+        z = z if sample else m_q * y_mask
         z_p = flow_forward(model, z, y_mask)
-
         attn = align(z_p, m_p, logs_p, batch.id_lengths, batch.frame_lengths)  # [b, frames, phonemes]
-        durations = attn.sum(1)[:, None]  # [b, 1, phonemes]
-        duration = torch.sum(self.duration.nll(model, x, x_mask, durations)) / torch.sum(x_mask)
         m_p, logs_p = (attn @ m_p.transpose(1, 2)).transpose(1, 2), (attn @ logs_p.transpose(1, 2)).transpose(1, 2)
-        kl = kl_loss(z_p, logs_q, m_p, logs_p, y_mask)
+        return Latents(x, x_mask, y_mask, z, logs_q, z_p, attn, m_p, logs_p)
+
+    def forward(self, batch: Batch, segment_frames: int) -> Forward:
+        model, lat = self.model, self.latents(batch)
+        durations = lat.attn.sum(1)[:, None]  # [b, 1, phonemes]
+        duration = torch.sum(self.duration.nll(model, lat.x, lat.x_mask, durations)) / torch.sum(lat.x_mask)
+        kl = kl_loss(lat.z_p, lat.logs_q, lat.m_p, lat.logs_p, lat.y_mask)
 
         segment = min(segment_frames, min(batch.frame_lengths))
         hop = self.spectrogram.hop_length
         starts = [int(torch.randint(0, n - segment + 1, ())) for n in batch.frame_lengths]
-        z_slice = torch.stack([z[i, :, s:s + segment] for i, s in enumerate(starts)])
+        z_slice = torch.stack([lat.z[i, :, s:s + segment] for i, s in enumerate(starts)])
         audio = torch.stack([batch.audio[i, s * hop:(s + segment) * hop] for i, s in enumerate(starts)])[:, None]
         return Forward(model.dec(z_slice), audio, kl, duration)
 
@@ -388,15 +414,15 @@ def config_of(model: Vits, sample_rate: int) -> SpectrogramConfig:
     return SpectrogramConfig(sample_rate=sample_rate, hop_length=model.cfg.hop_length)
 
 
-def lora_layers(model: Vits, freeze_durations: bool = False) -> list[str]:
+def lora_layers(model: Vits, kept: tuple[str, ...] = ()) -> list[str]:
     """Where VITS takes LoRA adapters: every ungrouped Conv1d of the generator (attention and
     feed-forward of the text encoder, the duration predictor's pointwise and spline convolutions,
-    the flow's WaveNets, the decoder's input, residual and output convolutions), less the parts that
-    set the timing when it is kept. The decoder's ConvTranspose1d upsamplers have no peft LoRA and
-    stay as recovered."""
+    the flow's WaveNets, the decoder's input, residual and output convolutions), less the parts a run
+    keeps (`kept_parts`). The decoder's ConvTranspose1d upsamplers have no peft LoRA and stay as
+    recovered."""
     from .lora import lora_targets
 
-    return lora_targets(model, (nn.Conv1d,), exclude=TIMING if freeze_durations else ())
+    return lora_targets(model, (nn.Conv1d,), exclude=kept)
 
 
 def scratch_parameters(training: VitsTraining) -> list[nn.Parameter]:
@@ -446,23 +472,29 @@ class VitsTrainer(Trainer):
         self.voice = TorchPiperVoice(manifest.path("model"), manifest.path("config"), device=options.device)
         model = self.voice.model
         self.peft = None
+        kept = kept_parts(options.freeze_durations, options.freeze_decoder)
         if options.lora:
             from .lora import add_lora
 
-            self.peft = add_lora(model, lora_layers(model, options.freeze_durations), options.lora_rank,
-                                 options.lora_alpha)
+            self.peft = add_lora(model, lora_layers(model, kept), options.lora_rank, options.lora_alpha)
         else:
             model.requires_grad_(True)
             freeze_folded(model)
-            if options.freeze_durations:
-                for name in TIMING:
-                    getattr(model, name.rstrip(".")).requires_grad_(False)
+            for name in kept:
+                getattr(model, name.rstrip(".")).requires_grad_(False)
         self.training = VitsTraining(model, config_of(model, self.voice.sample_rate)).to(self.device)
-        self.disc = Discriminators(width=options.discriminator_width).to(self.device)
         self.opt_g = torch.optim.AdamW([{"params": generator_parameters(model), "lr": self.learning_rate},
                                         {"params": scratch_parameters(self.training), "lr": SCRATCH_LR}],
                                        betas=BETAS, eps=EPS)
-        self.opt_d = torch.optim.AdamW(self.disc.parameters(), SCRATCH_LR, betas=BETAS, eps=EPS)
+        # a kept decoder has nothing for discriminators to teach: the latents learn from the mel loss
+        self.disc = self.opt_d = None
+        if not options.freeze_decoder:
+            self.disc = Discriminators(width=options.discriminator_width).to(self.device)
+            self.opt_d = torch.optim.AdamW(self.disc.parameters(), SCRATCH_LR, betas=BETAS, eps=EPS)
+
+    def run_config(self) -> dict:
+        return {**super().run_config(), "freeze_durations": self.options.freeze_durations,
+                "freeze_decoder": self.options.freeze_decoder}
 
     def batch(self, step: int) -> Batch:
         from ..voices.piper import keep_known
@@ -492,23 +524,14 @@ class VitsTrainer(Trainer):
 
         batch = self.batch(step)
         self.training.train()
-        self.disc.train()
         out = self.training(batch, self.options.segment_frames)
-        real, _ = self.disc(out.audio)
-        fake, _ = self.disc(out.audio_hat.detach())
-        loss_d = discriminator_loss(real, fake)
         mel = self.training.mel_loss(out)
-        check_finite(step, {"disc": loss_d, "mel": mel, "kl": out.kl, "duration": out.duration})
-        self.opt_d.zero_grad(set_to_none=True)
-        loss_d.backward()
-        self.opt_d.step()
-
-        real, real_features = self.disc(out.audio)
-        fake, fake_features = self.disc(out.audio_hat)
-        adversarial, matching = generator_loss(fake), feature_loss(real_features, fake_features)
-        loss = MEL_WEIGHT * mel + KL_WEIGHT * out.kl + out.duration + adversarial + FM_WEIGHT * matching
-        losses = {"loss": loss, "mel": mel, "kl": out.kl, "duration": out.duration, "adversarial": adversarial,
-                  "feature_matching": matching, "disc": loss_d}
+        loss = MEL_WEIGHT * mel + KL_WEIGHT * out.kl + out.duration
+        losses = {"loss": loss, "mel": mel, "kl": out.kl, "duration": out.duration}
+        check_finite(step, losses)
+        if self.disc is not None:
+            losses.update(self.adversarial_step(step, out))
+            loss = losses["loss"] = loss + losses["adversarial"] + FM_WEIGHT * losses["feature_matching"]
         check_finite(step, losses)
         # while the posterior encoder is new, the recovered generator is held: its z would be noise
         self.opt_g.param_groups[0]["lr"] = 0.0 if step <= self.options.posterior_warmup_steps else self.learning_rate
@@ -516,6 +539,25 @@ class VitsTrainer(Trainer):
         loss.backward()
         self.opt_g.step()
         return {k: float(v.detach()) for k, v in losses.items()}
+
+    def adversarial_step(self, step: int, out: Forward) -> dict[str, torch.Tensor]:
+        """Trains the discriminators on this batch; returns the generator's adversarial and
+        feature-matching losses against them, and theirs."""
+        from .finetune import check_finite
+
+        self.disc.train()
+        real, _ = self.disc(out.audio)
+        fake, _ = self.disc(out.audio_hat.detach())
+        loss_d = discriminator_loss(real, fake)
+        check_finite(step, {"disc": loss_d})
+        self.opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        self.opt_d.step()
+
+        real, real_features = self.disc(out.audio)
+        fake, fake_features = self.disc(out.audio_hat)
+        return {"adversarial": generator_loss(fake), "feature_matching": feature_loss(real_features, fake_features),
+                "disc": loss_d}
 
     def measure(self, step: int) -> float:
         """45 x mel L1 + KL + duration NLL on step `step`'s batch, noise fixed, nothing updated."""
@@ -532,17 +574,21 @@ class VitsTrainer(Trainer):
 
     def state_dict(self) -> dict:
         names = self._trainable()
-        return {"generator": {k: v for k, v in self.training.state_dict().items() if k in names},
-                "disc": self.disc.state_dict(), "opt_g": self.opt_g.state_dict(), "opt_d": self.opt_d.state_dict()}
+        state = {"generator": {k: v for k, v in self.training.state_dict().items() if k in names},
+                 "opt_g": self.opt_g.state_dict()}
+        if self.disc is not None:
+            state.update(disc=self.disc.state_dict(), opt_d=self.opt_d.state_dict())
+        return state
 
     def load_state_dict(self, state: dict) -> None:
         missing = self._trainable() - set(state["generator"])
         if missing:
             raise ValueError(f"checkpoint lacks {sorted(missing)[:3]}")
         self.training.load_state_dict(state["generator"], strict=False)
-        self.disc.load_state_dict(state["disc"])
         self.opt_g.load_state_dict(state["opt_g"])
-        self.opt_d.load_state_dict(state["opt_d"])
+        if self.disc is not None:
+            self.disc.load_state_dict(state["disc"])
+            self.opt_d.load_state_dict(state["opt_d"])
 
     def save_adapter(self, folder: Path) -> Path:
         from .lora import save_adapter
