@@ -70,6 +70,7 @@ def decoder_check(voice: Path, data: Path, out: Path, speaker: str = "heart", st
                            segment_frames=params["segment_frames"], discriminator_width=params["discriminator_width"],
                            posterior_warmup_steps=params["warmup_steps"], freeze_durations=params["freeze_durations"],
                            freeze_decoder=params.get("freeze_decoder", False),
+                           posterior_prefit_steps=params.get("prefit_steps", 0),
                            skip_bad_rows=True)
     trainer = make_trainer("joe", data, options)
     checkpoint = checkpoints(voice.with_name(voice.name + ".train"))[0]
@@ -110,6 +111,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lora", action="store_true")
     parser.add_argument("--freeze-decoder", action="store_true",
                         help="keep joe's decoder: only the flow and the new posterior encoder train")
+    parser.add_argument("--prefit", type=int, default=0,
+                        help="first steps fitting the posterior encoder to joe's own latents (--posterior-prefit)")
     parser.add_argument("--speaker", default="heart",
                         help="whose speech joe learns from; joe itself makes the control run (its own latent space)")
     parser.add_argument("--device", default="cpu")
@@ -119,7 +122,8 @@ def main(argv: list[str] | None = None) -> None:
 
     work = args.work
     dataset, reference = work / f"{args.speaker}10", work / f"{args.speaker}_ref.wav"
-    kind = ("-lora" if args.lora else "") + ("-kept-decoder" if args.freeze_decoder else "")
+    kind = ("-lora" if args.lora else "") + ("-kept-decoder" if args.freeze_decoder else "") \
+        + (f"-prefit{args.prefit}" if args.prefit else "")
     voice = work / f"joe-{args.speaker}{kind}"
     if args.decoder_check:
         decoder_check(voice, dataset, RESULTS / f"{args.name}_decoder.json", args.speaker)
@@ -133,7 +137,7 @@ def main(argv: list[str] | None = None) -> None:
              "--batch-size", "4", "--discriminator-width", "0.5", "--warmup-steps", str(args.warmup_steps),
              "--lr", args.lr, "--checkpoint-every", "50", "--skip-bad-rows", "--device", args.device]
     enunciate(*train, *(["--lora"] if args.lora else []), *(["--freeze-decoder"] if args.freeze_decoder else []),
-              "--force")
+              *(["--posterior-prefit", str(args.prefit)] if args.prefit else []), "--force")
     enunciate("eval", "--voices", f"heart,joe,{voice}", "--against", "joe", "--mos", "--asr", "base",
               "--limit", "20", "--threads", "2", "--similarity-ref", str(reference),
               "--json", str(RESULTS / f"{args.name}.json"), "--markdown", str(RESULTS / f"{args.name}.md"))

@@ -69,10 +69,9 @@ def curves(log_path: Path, png: Path, keys: list[str] = STUDENT_LOSSES) -> None:
 
     rows = [json.loads(line) for line in log_path.read_text(encoding="utf-8").splitlines()]
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
-    steps = [r["step"] for r in rows]
     window = max(1, len(rows) // 60)
-    for key in keys:
-        values = [r[key] for r in rows]
+    for key in keys:  # a phase of the run (a prefit) may log other losses: each curve has the steps it has
+        steps, values = zip(*[(r["step"], r[key]) for r in rows if key in r])
         smooth = [sum(values[max(0, i - window + 1):i + 1]) / len(values[max(0, i - window + 1):i + 1])
                   for i in range(len(values))]
         (axes[0] if key == "loss" else axes[1]).plot(steps, smooth, label=key)

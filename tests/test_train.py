@@ -429,6 +429,21 @@ def test_kept_parts_do_not_move(joe_data, lora, kept):
         assert "disc" not in trainer.state_dict()
 
 
+def test_the_posterior_prefit_learns_the_parents_latents_and_moves_nothing_else(joe_data):
+    import torch
+
+    trainer = vits_trainer(joe_data, posterior_prefit_steps=2)
+    generator = {k: v.detach().clone() for k, v in trainer.voice.model.state_dict().items()}
+    scores = []
+    for _ in range(4):
+        torch.manual_seed(0)  # the same speech each time: only the encoder's fit to it changes
+        scores.append(trainer.train_step(1)["prefit"])
+    assert scores[-1] < scores[0] - 0.1, scores
+    after = trainer.voice.model.state_dict()
+    assert all(torch.equal(generator[k], after[k]) for k in generator), "the prefit moved the generator"
+    assert "mel" in trainer.train_step(3), "after the prefit the run trains as before"
+
+
 def test_a_run_folder_is_not_resumed_with_other_kept_parts(joe_data, tmp_path):
     from enunciate.train.finetune import train
 

@@ -62,6 +62,9 @@ def add_parser(subparsers) -> None:
                    help="VITS: channel multiplier of the discriminators (default 1.0, as published)")
     p.add_argument("--warmup-steps", type=int, default=200,
                    help="VITS: first steps in which only the parts built from scratch train (default 200)")
+    p.add_argument("--posterior-prefit", type=int, default=0, metavar="N",
+                   help="VITS: first N steps fit the new posterior encoder to the latents the parent's own "
+                        "inference makes from the dataset's texts (default 0)")
     p.add_argument("--freeze-durations", action="store_true",
                    help="VITS: keep the parent's timing (text encoder and duration predictor), adapt the rest")
     p.add_argument("--freeze-decoder", action="store_true",
@@ -138,6 +141,7 @@ def cmd_finetune(args) -> int:
                            lora_rank=args.rank, lora_alpha=args.alpha, checkpoint_every=args.checkpoint_every,
                            seed=args.seed, device=args.device, segment_frames=args.segment_frames,
                            discriminator_width=args.discriminator_width, posterior_warmup_steps=args.warmup_steps,
+                           posterior_prefit_steps=args.posterior_prefit,
                            freeze_durations=args.freeze_durations, freeze_decoder=args.freeze_decoder,
                            skip_bad_rows=args.skip_bad_rows, mlflow=args.mlflow, progress=sys.stderr.isatty())
     result = finetune(args.voice, args.data, args.output, options, run_dir=args.run_dir, force=args.force)

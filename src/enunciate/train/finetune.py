@@ -58,6 +58,7 @@ class TrainOptions:
     segment_frames: int = 32         # VITS: latent frames decoded per item and step (x hop = samples)
     discriminator_width: float = 1.0  # VITS: channel multiplier of the discriminators (from scratch)
     posterior_warmup_steps: int = 200  # VITS: first steps in which only the parts built from scratch train
+    posterior_prefit_steps: int = 0  # VITS: first steps that fit the posterior encoder to the parent's own latents
     freeze_durations: bool = False   # VITS: text encoder and duration predictor keep the parent's timing
     freeze_decoder: bool = False     # VITS: the HiFi-GAN decoder stays as recovered (no discriminators)
     skip_bad_rows: bool = False      # pass over refused dataset rows (logged) instead of stopping
@@ -69,9 +70,10 @@ class TrainOptions:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise EnunciateError(f"{name.replace('_', '-')} must be a whole number of at least 1, got {value!r}")
-        if isinstance(self.posterior_warmup_steps, bool) or not isinstance(self.posterior_warmup_steps, int) \
-                or self.posterior_warmup_steps < 0:
-            raise EnunciateError(f"posterior warm-up steps must be 0 or more, got {self.posterior_warmup_steps!r}")
+        for name in ("posterior_warmup_steps", "posterior_prefit_steps"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise EnunciateError(f"{name.replace('_', ' ')} must be 0 or more, got {value!r}")
         if self.learning_rate is not None and not (self.learning_rate > 0 and math.isfinite(self.learning_rate)):
             raise EnunciateError(f"the learning rate must be a positive number, got {self.learning_rate!r}")
         if not 0 < self.discriminator_width <= 4:
@@ -311,7 +313,8 @@ def train(trainer: Trainer, run_dir: Path, options: TrainOptions) -> TrainResult
             result.last, result.steps = record, step
             if bar is not None:
                 bar.update(1)
-                bar.set_postfix(loss=f"{losses['loss']:.4f}")
+                shown = "loss" if "loss" in losses else next(iter(losses))  # a phase may report another
+                bar.set_postfix({shown: f"{losses[shown]:.4f}"})
             if step % options.checkpoint_every == 0 or step == options.steps:
                 last_checkpoint = _save_checkpoint(run_dir, step, trainer, options.keep_checkpoints)
                 result.checkpoint = last_checkpoint
@@ -392,7 +395,8 @@ def finetune(voice: str, data: str | Path, out: str | Path, options: TrainOption
               "batch_size": options.batch_size, "learning_rate": trainer.learning_rate, "seed": options.seed,
               **({"lora_rank": options.lora_rank, "lora_alpha": options.lora_alpha} if options.lora else {}),
               **({"segment_frames": options.segment_frames, "discriminator_width": options.discriminator_width,
-                  "warmup_steps": options.posterior_warmup_steps, "freeze_durations": options.freeze_durations,
+                  "warmup_steps": options.posterior_warmup_steps, "prefit_steps": options.posterior_prefit_steps,
+                  "freeze_durations": options.freeze_durations,
                   "freeze_decoder": options.freeze_decoder}
                  if trainer.family == "piper" else {})}
     parent = trainer.manifest

@@ -494,7 +494,7 @@ class VitsTrainer(Trainer):
 
     def run_config(self) -> dict:
         return {**super().run_config(), "freeze_durations": self.options.freeze_durations,
-                "freeze_decoder": self.options.freeze_decoder}
+                "freeze_decoder": self.options.freeze_decoder, "prefit_steps": self.options.posterior_prefit_steps}
 
     def batch(self, step: int) -> Batch:
         from ..voices.piper import keep_known
@@ -522,6 +522,8 @@ class VitsTrainer(Trainer):
     def train_step(self, step: int) -> dict[str, float]:
         from .finetune import check_finite
 
+        if step <= self.options.posterior_prefit_steps:
+            return self.prefit_step(step)
         batch = self.batch(step)
         self.training.train()
         out = self.training(batch, self.options.segment_frames)
@@ -539,6 +541,38 @@ class VitsTrainer(Trainer):
         loss.backward()
         self.opt_g.step()
         return {k: float(v.detach()) for k, v in losses.items()}
+
+    def prefit_step(self, step: int) -> dict[str, float]:
+        """Fits the posterior encoder alone to latents whose decoding is known: the parent says the
+        batch's texts, and the encoder learns the z its decoder was given from the spectrogram of the
+        speech it made (Gaussian negative log-likelihood per latent value, constant dropped). A
+        posterior encoder built from scratch otherwise learns joe's latent space from the mel loss
+        alone, and finds latents the decoder renders worse (docs/training.md, the control run)."""
+        from .finetune import check_finite
+
+        batch, model, enc_q = self.batch(step), self.training.model, self.training.enc_q
+        given = []
+        hook = model.dec.register_forward_pre_hook(lambda module, args: given.append(args[0]))
+        try:
+            with torch.no_grad():
+                model.eval()
+                said = model.infer(batch.ids, torch.tensor(batch.id_lengths, device=batch.ids.device))
+        finally:
+            hook.remove()
+        z = given[0]
+        frames = said.audio_lengths // self.voice.hop_length
+        y_mask = sequence_mask(frames, z.shape[2])
+        spec = linear_spectrogram(said.audio, self.training.spectrogram)[..., :z.shape[2]]
+        enc_q.train()
+        _, m_q, logs_q = enc_q(spec, y_mask)
+        nll = torch.sum((logs_q + 0.5 * ((z - m_q) * torch.exp(-logs_q)) ** 2) * y_mask) \
+            / (torch.sum(y_mask) * z.shape[1])
+        check_finite(step, {"prefit": nll})
+        self.opt_g.param_groups[0]["lr"] = 0.0
+        self.opt_g.zero_grad(set_to_none=True)
+        nll.backward()
+        self.opt_g.step()
+        return {"prefit": float(nll.detach())}
 
     def adversarial_step(self, step: int, out: Forward) -> dict[str, torch.Tensor]:
         """Trains the discriminators on this batch; returns the generator's adversarial and
