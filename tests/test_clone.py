@@ -196,12 +196,33 @@ def _check_clone_folder(folder, method: str, clip_path):
     return manifest
 
 
+def test_the_guard_walks_back_to_the_largest_alpha_that_passes():
+    """The guard's search on a known curve: quality falls as alpha (the share of the fit) rises."""
+    from enunciate.speakers.clone import walk_back
+
+    calls = []
+
+    def at(alpha):
+        calls.append(alpha)
+        return 4.0 - 2.0 * alpha, alpha  # passes a floor of 3.0 up to alpha 0.5
+
+    alpha, (score, similarity), tried = walk_back(at, 3.2, steps=4, refine=3)
+    assert [a for a, _ in tried[:4]] == [1.0, 0.75, 0.5, 0.25] and calls == [a for a, _ in tried]
+    assert 0.375 <= alpha < 0.4 and score >= 3.2 and similarity == alpha  # 0.25 -> 0.375 -> (0.4375 fails) ...
+    assert len(tried) == 7
+    alpha, _, tried = walk_back(at, 1.0, steps=8, refine=2)
+    assert alpha == 1.0 and len(tried) == 1  # the fit itself passes: nothing else is tried
+    alpha, _, tried = walk_back(lambda a: (0.0, a), 1.0, steps=2, refine=2)
+    assert alpha == 0.0 and [a for a, _ in tried][:3] == [1.0, 0.5, 0.0]  # nothing passes but the start
+    assert all(a < 0.5 for a, _ in tried[3:])
+
+
 @pytest.mark.slow
 def test_clone_with_cmaes_saves_a_folder_that_speaks(clips, tmp_path):
     from enunciate.speakers.clone import CloneConfig, clone
 
     config = CloneConfig(method="cmaes", steps=1, population=2, init="mean", sentences=FIT_SENTENCE, threads=2,
-                         guard_steps=1, guard_sentences=("Turn left at the second light.",))
+                         guard_steps=1, guard_refine=0, guard_sentences=("Turn left at the second light.",))
     result = clone([clips["joe"]], "joe-clone", tmp_path / "joe-clone", config, command="test")
     assert len(result.fit.history) == 1 and result.fit.step in (0, 1)
     assert result.fit.guard["alpha"] in (0.0, 1.0) and result.fit.guard["start_distillmos"] > 2

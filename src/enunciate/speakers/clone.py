@@ -83,6 +83,7 @@ class CloneConfig:
     budget_s: float | None = None  # gradient: stop stepping after this many seconds (the best step is kept)
     quality_margin: float | None = 0.1  # guard: DistillMOS may fall this far below the start's (None: no guard)
     guard_steps: int = 8           # guard: points tried on the line from the fit back to its start
+    guard_refine: int = 2          # guard: halvings of the last step, to keep as much of the fit as passes
     guard_sentences: tuple[str, ...] = GUARD_SENTENCES
     encoder: str | None = None     # a GE2E checkpoint (`enunciate train-encoder`); None: resemblyzer's
 
@@ -419,8 +420,9 @@ def guard_quality(fit: Fit, target: Target, config: CloneConfig, voice=None, pro
     linear in (weights, offset), so the way back is the straight line between the fitted table and
     the start's: the guard walks it from the fit (alpha = 1) towards the start (alpha = 0) and keeps
     the first point whose DistillMOS on `guard_sentences` (not the fit's: a fit can overfit its own;
-    ONNX Runtime, as the voice will run) is within `quality_margin` of the start's. The similarity
-    kept is measured on those sentences too."""
+    ONNX Runtime, as the voice will run) is within `quality_margin` of the start's, then halves the
+    step it last took `guard_refine` times (`walk_back`), so no more of the fit is given up than the
+    floor asks. The similarity kept is measured on those sentences too."""
     from ..evaluate.mos import distillmos_score
     from .ge2e import embed_utterance
 
@@ -439,18 +441,47 @@ def guard_quality(fit: Fit, target: Target, config: CloneConfig, voice=None, pro
 
     start_mos, start_similarity = measure(fit.start, np.zeros_like(fit.offset))
     floor = start_mos - config.quality_margin
-    for alpha in np.linspace(1.0, 0.0, config.guard_steps + 1):
-        weights = (1 - alpha) * fit.start + alpha * fit.weights
-        offset = alpha * fit.offset
-        mos, similarity = measure(weights, offset) if alpha > 0 else (start_mos, start_similarity)
+
+    def at(alpha: float) -> tuple[float, float]:
+        if alpha <= 0:
+            return start_mos, start_similarity
+        mos, similarity = measure((1 - alpha) * fit.start + alpha * fit.weights, alpha * fit.offset)
         if progress:
             progress(f"quality guard: alpha {alpha:.3f}: DistillMOS {mos:.2f} (floor {floor:.2f}), "
                      f"GE2E similarity {similarity:.3f}")
-        if mos >= floor:
-            break
+        return mos, similarity
+
+    alpha, (mos, similarity), tried = walk_back(at, floor, config.guard_steps, config.guard_refine)
+    weights, offset = (1 - alpha) * fit.start + alpha * fit.weights, alpha * fit.offset
     guard = {"alpha": round(float(alpha), 4), "distillmos": round(mos, 3), "start_distillmos": round(start_mos, 3),
-             "margin": config.quality_margin, "fit_similarity_before": round(fit.similarity, 4)}
+             "margin": config.quality_margin, "fit_similarity_before": round(fit.similarity, 4),
+             "tried": [[round(a, 4), round(m, 3), round(s, 4)] for a, (m, s) in tried]}
     return replace(fit, weights=weights, offset=offset, similarity=similarity, guard=guard)
+
+
+def walk_back(at: Callable[[float], tuple[float, float]], floor: float, steps: int, refine: int = 0):
+    """The largest alpha on the line fit (1) -> start (0) whose score passes `floor`, as the guard
+    searches it: `steps` even steps down from 1 to the first that passes (`at(0)`, the start, is
+    taken to pass), then `refine` halvings of the interval between it and the last that failed.
+    `at(alpha)` -> (score, similarity). Returns (alpha, its (score, similarity), every point tried)."""
+    tried = []
+    failed = None
+    for alpha in np.linspace(1.0, 0.0, max(steps, 1) + 1):
+        result = at(float(alpha))
+        tried.append((float(alpha), result))
+        if alpha <= 0 or result[0] >= floor:
+            break
+        failed = float(alpha)
+    passed, kept = float(alpha), result
+    for _ in range(refine if failed is not None else 0):
+        middle = (passed + failed) / 2
+        result = at(middle)
+        tried.append((middle, result))
+        if result[0] >= floor:
+            passed, kept = middle, result
+        else:
+            failed = middle
+    return passed, kept, tried
 
 
 # --- the command --------------------------------------------------------------------------------------
