@@ -91,6 +91,104 @@ def test_resume_continues_at_the_checkpoint_and_matches_an_uninterrupted_run(fra
         assert torch.equal(value, resumed_trainer.model.state_dict()[name]), name
 
 
+def test_a_warm_start_grows_the_head_and_keeps_the_output(frames, tmp_path):
+    """A student started from another run's checkpoint with a larger head rank says exactly what the
+    old one said, then trains its new directions; other widths are refused."""
+    import torch
+
+    from enunciate.train.finetune import train
+    from enunciate.train.student import StudentConfig, StudentTrainer
+    from enunciate.train.teacher_frames import TeacherFrames, teacher_manifest
+
+    old = trainer(frames, steps=2)
+    checkpoint = train(old, tmp_path / "run", options(steps=2)).checkpoint
+    grown = StudentTrainer(teacher_manifest("heart"), TeacherFrames(frames), options(steps=4),
+                           StudentConfig(**{**TINY, "head_rank": 12}), warm_start=checkpoint)
+    assert grown.warm_start["head_rank_from"] == 8 and grown.warm_start["step"] == 2
+    assert grown.run_config()["warm_start_sha256"] == grown.warm_start["sha256"]
+    ids = torch.tensor([[0, 50, 51, 52, 0]])
+    old.model.eval()
+    grown.model.eval()
+    with torch.no_grad():
+        for a, b in zip(old.model(ids, torch.ones(1)), grown.model(ids, torch.ones(1))):
+            assert torch.allclose(a, b, atol=1e-6)
+    before = grown.measure(3)
+    for _ in range(3):
+        grown.train_step(3)
+    assert grown.measure(3) < before
+    assert grown.model.bottleneck.weight[8:].abs().sum() > 0  # the new directions opened
+    with pytest.raises(EnunciateError, match="frame_dim 32 .checkpoint. vs 48"):
+        StudentTrainer(teacher_manifest("heart"), TeacherFrames(frames), options(),
+                       StudentConfig(**{**TINY, "frame_dim": 48}), warm_start=checkpoint)
+    with pytest.raises(EnunciateError, match="not a student checkpoint"):
+        (tmp_path / "x.pt").write_bytes(b"not torch")
+        StudentTrainer(teacher_manifest("heart"), TeacherFrames(frames), options(), tiny_config(),
+                       warm_start=tmp_path / "x.pt")
+
+
+def test_the_relative_floor_ignores_what_the_frame_masks():
+    import torch
+
+    from enunciate.train.student import frame_losses
+    from enunciate.train.teacher_frames import BINS, COLUMNS
+
+    target = torch.full((4, COLUMNS), -6.0)
+    target[:, 0] = 2.0                        # every branch's loudest bin: 2 nats
+    pred = target.clone()
+    pred[:, 300:BINS] = -9.0                  # lh wrong only 8-11 nats under its loudest bin
+    assert frame_losses(pred, target)["lh"] > 0.5
+    assert frame_losses(pred, target, relative_floor=7.0)["lh"] == 0
+    assert frame_losses(pred, target, relative_floor=9.0)["lh"] > 0  # -6 and -9 differ above 2 - 9 = -7
+    pred[:, 0] = 0.0                          # a loud bin wrong counts either way
+    assert frame_losses(pred, target, relative_floor=7.0)["lh"] > 0
+
+
+def test_the_f0_weight_counts_in_the_loss_and_in_the_run_config(frames):
+    import numpy as np
+    import torch
+
+    from enunciate.train.student import StudentLoss, StudentTrainer
+    from enunciate.train.teacher_frames import TeacherFrames, teacher_manifest
+
+    plain = trainer(frames)
+    weighted = StudentTrainer(teacher_manifest("heart"), TeacherFrames(frames), options(), tiny_config(),
+                              loss=StudentLoss(f0_weight=3.0))
+    assert "f0_weight" not in plain.run_config() and weighted.run_config()["f0_weight"] == 3.0
+    rows = plain.rows_of(1)
+    with torch.no_grad():
+        a = plain.losses(rows, np.random.default_rng(0))
+        b = weighted.losses(rows, np.random.default_rng(0))  # the same initial weights: the seed builds both
+    assert torch.allclose(a["f0"], b["f0"]) and torch.allclose(b["loss"], a["loss"] + 2 * a["f0"])
+
+
+def test_heart_dsp_in_torch_says_what_heart_says(frames):
+    """The differentiable render of heart's own frames is heart's DSP to float precision, given the
+    same noise; the spectral loss trains (a tiny student, three steps on one batch)."""
+    import torch
+    from hibari.dsp import WIN
+
+    from enunciate.train.student import StudentLoss, StudentTrainer
+    from enunciate.train.student_audio import excitation, render
+    from enunciate.train.teacher_frames import F0_SCALE, TeacherFrames, teacher_manifest
+    from enunciate.voices import hibari_dsp
+
+    data = TeacherFrames(frames)
+    x = np.asarray(data.frames(data.rows[0]), np.float32)[:120]
+    parts = [np.ascontiguousarray(x[:, i * 601:(i + 1) * 601].T) for i in range(5)] + [x[:, -1].copy()]
+    heard = hibari_dsp.synth(*parts, np.random.default_rng(3), 1, None)
+    noise = hibari_dsp.complex_gaussian(np.random.default_rng(3), parts[0].shape)
+    y = x.copy()
+    y[:, -1] /= F0_SCALE
+    ours = render(torch.from_numpy(y), torch.from_numpy(excitation(parts[5])), torch.from_numpy(noise),
+                  torch.from_numpy(WIN)).numpy()
+    assert ours.shape == heard.shape and np.abs(ours - heard).max() < 1e-5 * max(1.0, np.abs(heard).max())
+    t = StudentTrainer(teacher_manifest("heart"), data, options(), tiny_config(), loss=StudentLoss(spectral_weight=1))
+    before = t.measure(1)
+    for _ in range(3):
+        losses = t.train_step(1)
+    assert losses["spectral"] > 0 and t.measure(1) < before
+
+
 def test_a_nan_loss_ends_the_run_naming_the_step_and_the_last_good_checkpoint(frames, tmp_path):
     from enunciate.train.finetune import train
 
@@ -118,6 +216,7 @@ def test_cli_trains_exports_and_the_folder_speaks(tmp_path, capsys):
     assert manifest.family == "hibari" and manifest.provenance.parent == "heart"
     assert manifest.provenance.method == "distil-student" and len(manifest.provenance.parent_sha256) == 64
     assert manifest.metrics["parameters"] > 0 and manifest.metrics["int8_matmul"] is True
+    assert manifest.metrics["quantization"] == "int8-per-channel"
     speech = enunciate.speak("Run kubectl in 35 ms.", voice=str(out), seed=1)
     assert speech.sample_rate == 24000 and np.isfinite(speech.audio).all()
     assert np.abs(speech.audio).max() > 1e-3 and speech.words[-1].end_s > speech.words[0].start_s

@@ -429,8 +429,10 @@ def test_kept_parts_do_not_move(joe_data, lora, kept):
         assert "disc" not in trainer.state_dict()
 
 
-def test_the_posterior_prefit_learns_the_parents_latents_and_moves_nothing_else(joe_data):
+def test_the_posterior_prefit_learns_the_parents_latents_and_moves_nothing_else(joe_data, tmp_path):
     import torch
+
+    from enunciate.train.finetune import TrainOptions, train
 
     trainer = vits_trainer(joe_data, posterior_prefit_steps=2)
     generator = {k: v.detach().clone() for k, v in trainer.voice.model.state_dict().items()}
@@ -442,6 +444,11 @@ def test_the_posterior_prefit_learns_the_parents_latents_and_moves_nothing_else(
     after = trainer.voice.model.state_dict()
     assert all(torch.equal(generator[k], after[k]) for k in generator), "the prefit moved the generator"
     assert "mel" in trainer.train_step(3), "after the prefit the run trains as before"
+    # a run that starts with the prefit reports each loss from the first step that logged it
+    result = train(vits_trainer(joe_data, posterior_prefit_steps=1, steps=2), tmp_path / "run",
+                   TrainOptions(steps=2, checkpoint_every=2))
+    assert result.first["step"] == 1 and "prefit" in result.first and "loss" in result.first
+    assert result.first["loss"] == json.loads((tmp_path / "run" / "log.jsonl").read_text().splitlines()[1])["loss"]
 
 
 def test_a_run_folder_is_not_resumed_with_other_kept_parts(joe_data, tmp_path):

@@ -104,8 +104,21 @@ def add_parser(subparsers) -> None:
     s.add_argument("--checkpoint-every", type=int, default=200, metavar="N", help="steps between checkpoints")
     s.add_argument("--frames-dir", metavar="DIR", help="where the teacher's frames are cached (default FOLDER.train/"
                                                        "teacher; share it between runs)")
-    s.add_argument("--fp32", action="store_true", help="export float32 MatMuls (default: int8, as heart's)")
+    s.add_argument("--quantization", choices=("int8-per-channel", "int8", "none"), default="int8-per-channel",
+                   help="the export's MatMuls: int8 with a scale per output column (default), int8 with one per "
+                        "matrix (as heart's), or none (float32)")
+    s.add_argument("--fp32", action="store_true", help="the same as --quantization none")
     s.add_argument("--resume", action="store_true", help="continue the run in FOLDER.train from its newest checkpoint")
+    s.add_argument("--warm-start", metavar="CHECKPOINT",
+                   help="start from another student run's checkpoint (same widths; a larger --head-rank grows the "
+                        "head, its new directions starting silent); the step count and schedule start afresh")
+    s.add_argument("--relative-floor", type=float, metavar="NATS",
+                   help="magnitude loss: count each frame only down to its loudest bin less NATS (default: down to "
+                        "-12 nats everywhere)")
+    s.add_argument("--f0-weight", type=float, default=1.0, help="weight of the F0 loss beside the others (default 1)")
+    s.add_argument("--spectral-weight", type=float, default=0.0, metavar="W",
+                   help="add the rendered sound's multi-resolution STFT loss (heart's DSP in torch) at weight W "
+                        "(default 0: off)")
     s.add_argument("--device", default="cpu", choices=("cpu", "cuda"), help="cpu (default) or cuda")
     s.add_argument("--threads", type=int, help="torch and teacher threads (default: torch's choice)")
     s.add_argument("--seed", type=int, default=0, help="the seed every batch derives from")
@@ -171,7 +184,7 @@ def cmd_finetune(args) -> int:
 
 def cmd_train_student(args) -> int:
     from .finetune import TrainOptions
-    from .student import StudentConfig, distil_student
+    from .student import StudentConfig, StudentLoss, distil_student
 
     if args.threads:
         import torch
@@ -184,7 +197,10 @@ def cmd_train_student(args) -> int:
                            head_rank=args.head_rank)
     result = distil_student(args.teacher, args.texts, args.output, options, config, augment_terms=args.augment_terms,
                             frames_dir=args.frames_dir, resume=args.resume, force=args.force, threads=args.threads,
-                            int8=not args.fp32)
+                            quantization=None if args.fp32 or args.quantization == "none" else args.quantization,
+                            warm_start=args.warm_start,
+                            loss=StudentLoss(relative_floor=args.relative_floor, f0_weight=args.f0_weight,
+                                             spectral_weight=args.spectral_weight))
     train, voice = result.train, result.voice
     first, last = train.first.get("loss"), train.last.get("loss")
     losses = f"; loss {first:.4f} -> {last:.4f}" if first is not None and last is not None else ""

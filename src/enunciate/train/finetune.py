@@ -199,7 +199,7 @@ class TrainResult:
     run_dir: Path
     start_step: int          # where this run began (0, or the checkpoint it resumed)
     steps: int               # the step count reached
-    first: dict = field(default_factory=dict)   # this run's first step's losses
+    first: dict = field(default_factory=dict)   # each loss at this run's first step that logged it
     last: dict = field(default_factory=dict)    # the last step's losses (from the log when none ran)
     checkpoint: Path | None = None
     seconds: float = 0.0
@@ -309,7 +309,7 @@ def train(trainer: Trainer, run_dir: Path, options: TrainOptions) -> TrainResult
                       "seconds": round(time.perf_counter() - t0, 3)}
             with open(log_path, "a", encoding="utf-8") as f:
                 f.write(json.dumps(record) + "\n")
-            result.first = result.first or record
+            result.first = {**record, **result.first}  # each value from the first step that logged it
             result.last, result.steps = record, step
             if bar is not None:
                 bar.update(1)

@@ -46,6 +46,10 @@ log = logging.getLogger(__name__)
 LOG_FLOOR = -12.0                            # exp(-12) = 6e-6: below it a magnitude is inaudible
 CONTEXT_FRAMES = 16                          # each side of a crop: more than the frame stack's receptive field
 METHOD = "distil-student"
+# The export's dynamic int8 MatMuls: a scale per output column (the default), or one per matrix. On the
+# 6000-step student (benchmarks/results/student_export.md) one per matrix cost 0.18 DistillMOS against the
+# float export; one per column, at the same speed and size, cost nothing measurable.
+QUANTIZATIONS = ("int8-per-channel", "int8")
 
 
 @dataclass(frozen=True)
@@ -142,10 +146,24 @@ def macs_per_frame(config: StudentConfig) -> int:
             + c.head_rank * COLUMNS)
 
 
+@dataclass(frozen=True)
+class StudentLoss:
+    """How the frame losses are counted (defaults: as every run before these options)."""
+
+    relative_floor: float | None = None  # magnitudes: count only down to the frame's loudest bin less this (nats)
+    f0_weight: float = 1.0               # the F0 term's weight beside the others (each about 0.1-0.4)
+    spectral_weight: float = 0.0         # the rendered sound's multi-resolution STFT loss (student_audio.py)
+
+    def non_default(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v != getattr(StudentLoss(), k)}
+
+
 # --- training ---------------------------------------------------------------------------------------
 
-def frame_losses(pred, target):
-    """Per-branch losses of predicted against teacher frames ([..., 3006], F0 in Hz/100)."""
+def frame_losses(pred, target, relative_floor: float | None = None):
+    """Per-branch losses of predicted against teacher frames ([..., 3006], F0 in Hz/100). Magnitudes
+    count from LOG_FLOOR up, and with `relative_floor` (nats) from the teacher frame's loudest bin of
+    that branch less `relative_floor` up: what lies further under it is masked by the rest of the frame."""
     torch, _ = _torch()
 
     def branch(y, i):
@@ -155,7 +173,10 @@ def frame_losses(pred, target):
     lh_t, th_t, ln_t, lr_t, phi_t = (branch(target, i) for i in range(5))
 
     def magnitude_l1(p, t):
-        return (torch.clamp(p, min=LOG_FLOOR) - torch.clamp(t, min=LOG_FLOOR)).abs().mean()
+        floor = LOG_FLOOR
+        if relative_floor is not None:
+            floor = torch.clamp(t.amax(-1, keepdim=True) - relative_floor, min=LOG_FLOOR)
+        return (torch.maximum(p, torch.as_tensor(floor)) - torch.maximum(t, torch.as_tensor(floor))).abs().mean()
 
     def phasor_distance(angle_p, angle_t, log_magnitude):
         # |e^{ia} - e^{ib}| = 2 |sin((a - b) / 2)|, weighted by the branch's magnitude (each frame's weights mean 1)
@@ -178,8 +199,11 @@ class StudentTrainer(Trainer):
 
     family = "student"
 
-    def __init__(self, manifest, dataset: TeacherFrames, options: TrainOptions, config: StudentConfig):
+    def __init__(self, manifest, dataset: TeacherFrames, options: TrainOptions, config: StudentConfig,
+                 warm_start: str | Path | None = None, loss: StudentLoss = StudentLoss()):
         super().__init__(manifest, dataset, options)
+        self.loss = loss
+        self._spectral = None
         torch, _ = _torch()
         self.config = config
         self.device = torch.device(options.device)
@@ -190,6 +214,10 @@ class StudentTrainer(Trainer):
             self.model.head.bias.copy_(torch.from_numpy(mean))
             self.model.head.weight.copy_(torch.from_numpy(components.T.copy()))
             self.model.bottleneck.weight.mul_(0.1)  # start near the mean frame, not at random components
+        self.warm_start = None
+        if warm_start is not None:
+            self.warm_start = {"checkpoint": str(warm_start), "sha256": _sha256(warm_start),
+                               **grow_from(self.model, warm_start)}
         self.model.to(self.device)
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=self.learning_rate, betas=(0.9, 0.98),
                                            weight_decay=0.01)
@@ -207,9 +235,12 @@ class StudentTrainer(Trainer):
         return self.learning_rate * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
 
     def run_config(self) -> dict:
-        return {"family": self.family, "teacher": self.manifest.name, "config": asdict(self.config),
-                "batch_size": self.options.batch_size, "seed": self.options.seed,
-                "segment_frames": self.options.segment_frames}
+        config = {"family": self.family, "teacher": self.manifest.name, "config": asdict(self.config),
+                  "batch_size": self.options.batch_size, "seed": self.options.seed,
+                  "segment_frames": self.options.segment_frames}
+        if self.warm_start:
+            config["warm_start_sha256"] = self.warm_start["sha256"]
+        return config | self.loss.non_default()
 
     def batch(self, rows: list[dict], rng: np.random.Generator | None):
         """Tensors for `rows`: padded ids and log durations, and frame inputs and targets of one crop
@@ -264,8 +295,16 @@ class StudentTrainer(Trainer):
         x = torch.cat([gathered, position.unsqueeze(-1)], -1) * inside.unsqueeze(-1)
         pred = self.model.decode(x)
         keep = scored.bool()
-        parts = frame_losses(pred[keep], target[keep])
-        loss = duration + sum(parts.values())
+        parts = frame_losses(pred[keep], target[keep], self.loss.relative_floor)
+        loss = duration + sum(parts.values()) + (self.loss.f0_weight - 1) * parts["f0"]
+        if self.loss.spectral_weight:
+            if self._spectral is None:
+                from .student_audio import SpectralLoss
+
+                self._spectral = SpectralLoss(self.device)
+            spans = [(int(row.nonzero()[0]), int(row.nonzero()[-1]) + 1) for row in scored]
+            parts["spectral"] = self._spectral(pred, target, spans, rng or np.random.default_rng(0))
+            loss = loss + self.loss.spectral_weight * parts["spectral"]
         return {"loss": loss, "duration": duration, **parts}
 
     def rows_of(self, step: int) -> list[dict]:
@@ -310,17 +349,65 @@ class StudentTrainer(Trainer):
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
 
-    def save_voice(self, out: Path, provenance, metrics: dict, force: bool, int8: bool = True):
-        return export_voice(self.model, out, provenance, metrics, force, int8)
+    def save_voice(self, out: Path, provenance, metrics: dict, force: bool,
+                   quantization: str | None = QUANTIZATIONS[0]):
+        return export_voice(self.model, out, provenance, metrics, force, quantization)
+
+
+def _sha256(path: str | Path) -> str:
+    from ..cache import sha256_file
+
+    return sha256_file(Path(path))
+
+
+def grow_from(model, checkpoint: str | Path) -> dict:
+    """Start `model` from another student run's checkpoint: every weight copied, the widths and
+    depths being the same, except that a larger head rank grows the head. The new bottleneck rows
+    start at zero, so the grown student's output is the old one's to the bit; the new head columns
+    keep the teacher's next principal components `model` was initialised with, for the gradient to
+    open them along. Returns what was taken (the step, the old and new rank)."""
+    torch, _ = _torch()
+    path = Path(checkpoint)
+    if not path.is_file():
+        raise EnunciateError(f"warm-start checkpoint not found: {path}")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=False)
+        old_config = StudentConfig(**state["config"]["config"])
+        weights = state["trainer"]["model"]
+    except Exception as e:  # noqa: BLE001 - torch raises many kinds for a file that is not a checkpoint
+        raise EnunciateError(f"{path} is not a student checkpoint ({type(e).__name__}: {e})") from e
+    new = asdict(model.config)
+    differs = [f"{k} {v} (checkpoint) vs {new[k]}" for k, v in asdict(old_config).items()
+               if k != "head_rank" and v != new[k]]
+    if old_config.head_rank > model.config.head_rank:
+        differs.append(f"head_rank {old_config.head_rank} (checkpoint) > {model.config.head_rank}")
+    if differs:
+        raise EnunciateError(f"cannot warm-start from {path.name}: " + "; ".join(differs)
+                             + " (only the head rank may grow)")
+    r = old_config.head_rank
+    own = model.state_dict()
+    with torch.no_grad():
+        for name, value in weights.items():
+            if name.startswith("bottleneck."):
+                own[name].zero_()
+                own[name][:r] = value
+            elif name == "head.weight":
+                own[name][:, :r] = value
+            else:
+                own[name].copy_(value)
+    return {"step": int(state.get("step", 0)), "head_rank_from": r, "head_rank_to": model.config.head_rank}
 
 
 # --- export ------------------------------------------------------------------------------------------
 
-def export_onnx(model, path: str | Path, int8: bool = True) -> Path:
+def export_onnx(model, path: str | Path, quantization: str | None = QUANTIZATIONS[0]) -> Path:
     """The student as an ONNX file with heart's interface (inputs ids, speed; outputs lh, theta, ln,
-    lr, phi, f0), its durations in a tensor named /Round_output_0 as in heart's graph. With `int8`,
-    its MatMuls are quantized dynamically (int8 weights, activations quantized per call), as heart's
-    are: on 2 cores that took the network from 48 to 25 us per frame (heart's: 94 in the same run)."""
+    lr, phi, f0), its durations in a tensor named /Round_output_0 as in heart's graph. With a
+    `quantization` (one of QUANTIZATIONS; None: float32), its MatMuls are quantized dynamically (int8
+    weights, activations quantized per call), as heart's are: on 2 cores that took the network from
+    15 to 12 us per frame (heart's: 38 in the same run)."""
+    if quantization is not None and quantization not in QUANTIZATIONS:
+        raise EnunciateError(f"unknown quantization {quantization!r}; available: {', '.join(QUANTIZATIONS)}")
     import onnx
     torch, _ = _torch()
 
@@ -346,15 +433,17 @@ def export_onnx(model, path: str | Path, int8: bool = True) -> Path:
     del graph.graph.output[:]
     graph.graph.output.extend(kept)
     onnx.save(graph, str(tmp))
-    if int8:
+    if quantization is not None:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        quantize_dynamic(str(tmp), str(tmp), op_types_to_quantize=["MatMul"], weight_type=QuantType.QInt8)
+        quantize_dynamic(str(tmp), str(tmp), op_types_to_quantize=["MatMul"], weight_type=QuantType.QInt8,
+                         per_channel=quantization == "int8-per-channel")
     os.replace(tmp, path)
     return path
 
 
-def export_voice(model, out: str | Path, provenance, metrics: dict, force: bool = False, int8: bool = True):
+def export_voice(model, out: str | Path, provenance, metrics: dict, force: bool = False,
+                 quantization: str | None = QUANTIZATIONS[0]):
     """The student as a hibari-family voice folder (student.onnx + voice.json)."""
     import tempfile
 
@@ -362,8 +451,9 @@ def export_voice(model, out: str | Path, provenance, metrics: dict, force: bool 
 
     out = Path(out)
     with tempfile.TemporaryDirectory() as tmp:
-        onnx_path = export_onnx(model, Path(tmp) / "student.onnx", int8)
-        metrics = {**metrics, "int8_matmul": int8, "parameters": parameter_count(model),
+        onnx_path = export_onnx(model, Path(tmp) / "student.onnx", quantization)
+        metrics = {**metrics, "int8_matmul": quantization is not None, "quantization": quantization,
+                   "parameters": parameter_count(model),
                    "onnx_bytes": onnx_path.stat().st_size, "macs_per_frame": macs_per_frame(model.config)}
         manifest = VoiceManifest(out.name, "hibari", "kokoro", 24000, {"model": FileRef("student.onnx")},
                                  licence="as the teacher's (hibari-tts: Apache-2.0)",
@@ -386,9 +476,11 @@ def distil_student(teacher: str, texts: list[str | Path], out: str | Path, optio
                    config: StudentConfig = StudentConfig(), augment_terms: int = 0,
                    frames_dir: str | Path | None = None,
                    run_dir: str | Path | None = None, resume: bool = False, force: bool = False,
-                   threads: int | None = None, int8: bool = True, command: str | None = None) -> StudentResult:
+                   threads: int | None = None, quantization: str | None = QUANTIZATIONS[0], command: str | None = None,
+                   warm_start: str | Path | None = None, loss: StudentLoss = StudentLoss()) -> StudentResult:
     """Render the teacher's frames for the corpus (and K lexicon sentences), train a student on
-    them, and write it as the voice folder `out`."""
+    them, and write it as the voice folder `out`. `warm_start`: another student run's checkpoint to
+    start from (`grow_from`)."""
     import shlex
     import sys
 
@@ -412,17 +504,18 @@ def distil_student(teacher: str, texts: list[str | Path], out: str | Path, optio
     if config.vocab <= max(max(r["ids"]) for r in data.rows):
         raise EnunciateError(f"the teacher's ids reach {max(max(r['ids']) for r in data.rows)}; "
                              f"the student's vocabulary ({config.vocab}) must exceed it")
-    trainer = StudentTrainer(manifest, data, options, config)
+    trainer = StudentTrainer(manifest, data, options, config, warm_start, loss)
     result = train(trainer, run_dir, options)
     params = {"texts": [str(t) for t in texts], "augment_terms": augment_terms, "clips": rendered.clips,
               "teacher_frames": rendered.frames, "held_out_dev_lines": rendered.held_out, "steps": options.steps,
               "batch_size": options.batch_size, "segment_frames": options.segment_frames,
               "learning_rate": trainer.learning_rate, "seed": options.seed, "device": options.device,
-              "int8_matmul": int8, "config": asdict(config)}
+              "quantization": quantization, "config": asdict(config), "warm_start": trainer.warm_start,
+              "loss": asdict(loss)}
     provenance = Provenance(manifest.provenance.source, manifest.name, parent_sha256(manifest), METHOD, params,
                             command or shlex.join(["enunciate", *sys.argv[1:]]))
     metrics = {f"final_{k}": v for k, v in result.last.items() if k not in ("step", "seconds")}
-    voice = trainer.save_voice(out, provenance, metrics, force, int8)
+    voice = trainer.save_voice(out, provenance, metrics, force, quantization)
     run_id = None
     if options.mlflow is not None:
         run_id = log_to_mlflow(out.name, params, result, options.mlflow, None)

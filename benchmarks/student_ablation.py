@@ -1,0 +1,252 @@
+"""Where the distilled student's quality goes: heart's frames with one part swapped for the student's.
+
+The student (`enunciate train student`) predicts heart's per-frame parameters, which heart's DSP
+turns into audio: a harmonic filter (lh, theta), a noise envelope (ln), a free-phase branch (lr,
+phi) and F0, plus the token durations. This script renders dev-set sentences (never trained on)
+with heart's frames, then with one group of them replaced by the student's prediction for the same
+frames (the student driven by heart's durations, so the frames line up), and scores each with
+DistillMOS: the group whose swap costs most is where training should go next.
+
+    python benchmarks/student_ablation.py out/heart-student-6k.train/checkpoint-0006000.pt --limit 16
+
+Writes benchmarks/results/student_ablation.{json,md}. The DSP's noise uses one seed per sentence,
+the same for every variant, so the differences are paired.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+PARTS = ("lh", "theta", "ln", "lr", "phi", "f0")
+# What is swapped in from the student: one row of the table each.
+VARIANTS = {
+    "heart (teacher frames)": (),
+    "student F0": ("f0",),
+    "student harmonic filter magnitude (lh)": ("lh",),
+    "student harmonic filter phase (theta)": ("theta",),
+    "student noise envelope (ln)": ("ln",),
+    "student free-phase branch (lr, phi)": ("lr", "phi"),
+    "student magnitudes (lh, ln, lr)": ("lh", "ln", "lr"),
+    "student phases (theta, phi)": ("theta", "phi"),
+    "student frames, heart's durations": PARTS,
+    "heart's frames, magnitudes floored at -12 nats, theta clipped to +-3": "floored",
+    "the same through the student's head (its rank-limited span)": "head",
+    "student (PyTorch, float), its own durations": "own",
+    "student voice (int8 ONNX), its own durations": None,
+}
+
+
+def cpu_line() -> str:
+    flags = set()
+    model = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+            elif line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    isa = [f for f in ("avx2", "avx512f", "avx512_vnni", "amx_tile") if f in flags]
+    return f"{model} ({', '.join(isa) or 'no AVX'}), {os.cpu_count()} cores visible"
+
+
+def load_student(checkpoint: Path):
+    import torch
+
+    from enunciate.train.student import StudentConfig, build_student
+
+    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    model = build_student(StudentConfig(**state["config"]["config"]))
+    model.load_state_dict(state["trainer"]["model"])
+    return model.eval(), state["step"]
+
+
+def student_frames(model, ids: np.ndarray, durations: np.ndarray) -> dict[str, np.ndarray]:
+    """The student's six outputs [1, 601, F] / [1, F] for the frames heart's `durations` make."""
+    import torch
+
+    from enunciate.train.teacher_frames import BINS, COLUMNS, F0_SCALE, FRAMES_PER_UNIT
+
+    with torch.no_grad():
+        h, _ = model.encode(torch.from_numpy(ids))
+        lengths = np.maximum(durations.astype(np.int64), 1) * FRAMES_PER_UNIT
+        token = np.repeat(np.arange(len(lengths)), lengths)
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        position = (np.arange(len(token)) - starts[token] + 0.5) / lengths[token]
+        x = torch.cat([h[0, torch.from_numpy(token)], torch.from_numpy(position.astype(np.float32))[:, None]], 1)
+        y = model.decode(x[None]).transpose(1, 2).numpy()
+    out = {name: y[:, i * BINS:(i + 1) * BINS] for i, name in enumerate(PARTS[:5])}
+    out["f0"] = y[:, COLUMNS - 1] * F0_SCALE
+    return out
+
+
+def floored(teacher: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """heart's frames as the training loss sees them: magnitudes under LOG_FLOOR count as LOG_FLOOR,
+    and theta beyond +-3 (pi tanh(3) is within 0.5% of pi) changes nothing audible."""
+    from enunciate.train.student import LOG_FLOOR
+
+    out = {k: np.asarray(teacher[k]) for k in PARTS}
+    for k in ("lh", "ln", "lr"):
+        out[k] = np.maximum(out[k], LOG_FLOOR)
+    out["theta"] = np.clip(out["theta"], -3.0, 3.0)
+    return out
+
+
+def through_head(model, teacher: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """heart's frames projected onto what the student's last layer can output (its bias plus the span
+    of its `head_rank` columns, least squares in the training units: F0 per 100 Hz): the frames a
+    perfect student of this shape could give at best."""
+    from enunciate.train.teacher_frames import BINS, COLUMNS, F0_SCALE
+
+    w = model.head.weight.detach().numpy().astype(np.float64)      # [3006, rank]
+    b = model.head.bias.detach().numpy().astype(np.float64)
+    teacher = floored(teacher)
+    y = np.concatenate([teacher[k][0] for k in PARTS[:5]] + [teacher["f0"][0][None] / F0_SCALE], 0).T  # [F, 3006]
+    coef, *_ = np.linalg.lstsq(w, (y - b).T, rcond=None)
+    z = (w @ coef).T + b
+    out = {name: z[None, :, i * BINS:(i + 1) * BINS].transpose(0, 2, 1) for i, name in enumerate(PARTS[:5])}
+    out["f0"] = z[None, :, COLUMNS - 1] * F0_SCALE
+    return {k: v.astype(np.float32) for k, v in out.items()}
+
+
+def principal_spaces(voice, ranks: list[int], lines: int = 60) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """{K: (mean, top-K principal directions)} of heart's floored frames over the first `lines` of
+    benchmarks/data/speaker_corpus.txt (docs prose; none of it in the dev set), in training units."""
+    from enunciate.options import SpeakOptions
+    from enunciate.pipeline import Report, plan
+    from enunciate.train.teacher_frames import F0_SCALE, top_components
+
+    texts = (ROOT / "benchmarks" / "data" / "speaker_corpus.txt").read_text(encoding="utf-8").splitlines()[:lines]
+    rows = []
+    for text in texts:
+        for chunk in plan(text, SpeakOptions(markup="plain"), voice, Report()):
+            f = floored(voice.network_outputs(chunk.phonemes))
+            rows.append(np.concatenate([f[k][0] for k in PARTS[:5]] + [f["f0"][0][None] / F0_SCALE], 0).T)
+    x = np.concatenate(rows).astype(np.float32)
+    mean = x.mean(0)
+    _, vt = top_components(x - mean, max(ranks), np.random.default_rng(0))
+    return {k: (mean, vt[:k]) for k in ranks}
+
+
+def in_components(teacher: dict[str, np.ndarray], mean: np.ndarray, vt: np.ndarray) -> dict[str, np.ndarray]:
+    """heart's floored frames kept to their coordinates on `vt` (orthonormal rows) around `mean`."""
+    from enunciate.train.teacher_frames import BINS, COLUMNS, F0_SCALE
+
+    f = floored(teacher)
+    y = np.concatenate([f[k][0] for k in PARTS[:5]] + [f["f0"][0][None] / F0_SCALE], 0).T
+    z = (y - mean) @ vt.T @ vt + mean
+    out = {name: z[None, :, i * BINS:(i + 1) * BINS].transpose(0, 2, 1) for i, name in enumerate(PARTS[:5])}
+    out["f0"] = z[None, :, COLUMNS - 1] * F0_SCALE
+    return {k: v.astype(np.float32) for k, v in out.items()}
+
+
+def own_durations(model, ids: np.ndarray) -> dict[str, np.ndarray]:
+    """The student's float network as the voice runs it: its own rounded durations."""
+    import torch
+
+    with torch.no_grad():
+        outputs = model(torch.from_numpy(ids), torch.ones(1))
+    return {k: v.numpy() for k, v in zip(PARTS, outputs[:6])}
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("checkpoint", help="a student run's checkpoint-*.pt")
+    parser.add_argument("--voice", default=None, help="the exported student voice folder (default: none; the "
+                        "last row is then skipped)")
+    parser.add_argument("--limit", type=int, default=16, help="dev-set sentences")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--ranks", default="80,160,320", help="principal-component ranks to keep heart's frames to")
+    parser.add_argument("--name", default="student_ablation")
+    args = parser.parse_args(argv)
+
+    import torch
+    from tqdm import tqdm
+
+    from enunciate.evaluate.command import DEFAULT_TERMS
+    from enunciate.evaluate.mos import distillmos_score
+    from enunciate.evaluate.stats import bootstrap_ci
+    from enunciate.evaluate.terms import load_term_set
+    from enunciate.options import SpeakOptions, VoiceSpec
+    from enunciate.pipeline import Report, plan
+    from enunciate.voices import hibari_dsp
+    from enunciate.voices.hibari import DURATION_TENSOR
+
+    torch.set_num_threads(args.threads)
+    heart = VoiceSpec("heart", threads=args.threads).load()
+    student_voice = VoiceSpec(args.voice, threads=args.threads).load() if args.voice else None
+    model, step = load_student(Path(args.checkpoint))
+    ranks = [int(k) for k in args.ranks.split(",") if k]
+    spaces = principal_spaces(heart, ranks) if ranks else {}
+    for k in ranks:
+        VARIANTS[f"heart's floored frames in their top {k} principal components"] = k
+    texts = [item.text for item in load_term_set(DEFAULT_TERMS)][:args.limit]
+    scores = {name: [] for name in VARIANTS if VARIANTS[name] is not None or student_voice}
+    t0 = time.perf_counter()
+    for i, text in enumerate(tqdm(texts, desc="sentences", unit="sentence")):
+        for chunk in (c.phonemes for c in plan(text, SpeakOptions(markup="plain"), heart, Report())):
+            teacher = heart.network_outputs(chunk)
+            ids = heart.feeds(chunk)["ids"]
+            durations = teacher[DURATION_TENSOR].reshape(-1)
+            student = student_frames(model, ids, durations)
+            frames = teacher["f0"].shape[-1]
+            for name, swapped in VARIANTS.items():
+                if swapped is None:
+                    if student_voice is None:
+                        continue
+                    parts = [student_voice.network_outputs(chunk)[k][0] for k in PARTS]
+                elif swapped == "floored":
+                    parts = [v[0] for v in floored(teacher).values()]
+                elif swapped == "head":
+                    parts = [v[0] for v in through_head(model, teacher).values()]
+                elif isinstance(swapped, int):
+                    parts = [v[0] for v in in_components(teacher, *spaces[swapped]).values()]
+                elif swapped == "own":
+                    parts = [v[0] for v in own_durations(model, ids).values()]
+                else:
+                    parts = [(student if k in swapped else teacher)[k][0][..., :frames] for k in PARTS]
+                audio = hibari_dsp.synth(*parts, np.random.default_rng([0, i]), 1, None)
+                scores[name].append(distillmos_score(np.asarray(audio, np.float32), heart.sample_rate))
+    base = np.asarray(scores["heart (teacher frames)"])
+    rows = []
+    for name, values in scores.items():
+        values = np.asarray(values)
+        low, high = bootstrap_ci(values - base) if name != "heart (teacher frames)" else (0.0, 0.0)
+        swapped = VARIANTS[name]
+        rows.append({"variant": name, "swapped": list(swapped) if isinstance(swapped, tuple) else swapped or "voice",
+                     "distillmos": round(float(values.mean()), 3),
+                     "vs_heart": round(float((values - base).mean()), 3), "ci95": [round(low, 3), round(high, 3)],
+                     "values": [round(float(v), 3) for v in values]})
+    result = {"command": shlex.join(["python", *sys.argv]), "checkpoint": str(args.checkpoint), "step": step,
+              "voice": args.voice, "sentences": len(base), "cpu": cpu_line(), "threads": args.threads,
+              "seconds": round(time.perf_counter() - t0, 1), "rows": rows}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{args.name}.json").write_text(json.dumps(result, indent=1) + "\n")
+    lines = [f"# Student ablation: heart's frames with one part from the student (step {step})", "",
+             f"`{result['command']}` on {result['cpu']}, {args.threads} threads, {result['seconds']:.0f} s. "
+             f"DistillMOS of {len(base)} chunks of dev-set sentences (never trained on); change against heart's "
+             "own frames, paired, with a 95% bootstrap interval. The student is driven by heart's durations "
+             "except in the last row.", "",
+             "| frames | DistillMOS | change vs heart |", "|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['variant']} | {r['distillmos']:.2f} | {r['vs_heart']:+.2f} [{r['ci95'][0]:+.2f}, "
+                     f"{r['ci95'][1]:+.2f}] |")
+    (RESULTS / f"{args.name}.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
