@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shlex
 import sys
 import time
@@ -46,21 +45,6 @@ VARIANTS = {
     "student (PyTorch, float), its own durations": "own",
     "student voice (int8 ONNX), its own durations": None,
 }
-
-
-def cpu_line() -> str:
-    flags = set()
-    model = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-            elif line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    isa = [f for f in ("avx2", "avx512f", "avx512_vnni", "amx_tile") if f in flags]
-    return f"{model} ({', '.join(isa) or 'no AVX'}), {os.cpu_count()} cores visible"
 
 
 def load_student(checkpoint: Path):
@@ -179,6 +163,7 @@ def main(argv=None) -> None:
     from enunciate.evaluate.command import DEFAULT_TERMS
     from enunciate.evaluate.mos import distillmos_score
     from enunciate.evaluate.stats import bootstrap_ci
+    from enunciate.hardware import cpu_info, describe
     from enunciate.evaluate.terms import load_term_set
     from enunciate.options import SpeakOptions, VoiceSpec
     from enunciate.pipeline import Report, plan
@@ -231,12 +216,12 @@ def main(argv=None) -> None:
                      "vs_heart": round(float((values - base).mean()), 3), "ci95": [round(low, 3), round(high, 3)],
                      "values": [round(float(v), 3) for v in values]})
     result = {"command": shlex.join(["python", *sys.argv]), "checkpoint": str(args.checkpoint), "step": step,
-              "voice": args.voice, "sentences": len(base), "cpu": cpu_line(), "threads": args.threads,
+              "voice": args.voice, "sentences": len(base), "machine": cpu_info(), "threads": args.threads,
               "seconds": round(time.perf_counter() - t0, 1), "rows": rows}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{args.name}.json").write_text(json.dumps(result, indent=1) + "\n")
     lines = [f"# Student ablation: heart's frames with one part from the student (step {step})", "",
-             f"`{result['command']}` on {result['cpu']}, {args.threads} threads, {result['seconds']:.0f} s. "
+             f"`{result['command']}`; {describe(args.threads)}; {result['seconds']:.0f} s. "
              f"DistillMOS of {len(base)} chunks of dev-set sentences (never trained on); change against heart's "
              "own frames, paired, with a 95% bootstrap interval. The student is driven by heart's durations "
              "except in the last row.", "",

@@ -26,7 +26,7 @@ import numpy as np
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from student_ablation import PARTS, cpu_line, load_student  # noqa: E402
+from student_ablation import PARTS, load_student  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -66,6 +66,7 @@ def main(argv=None) -> None:
     from enunciate.evaluate.command import DEFAULT_TERMS
     from enunciate.evaluate.mos import distillmos_score
     from enunciate.evaluate.stats import bootstrap_ci
+    from enunciate.hardware import cpu_info, describe
     from enunciate.evaluate.terms import load_term_set
     from enunciate.options import SpeakOptions, VoiceSpec
     from enunciate.pipeline import Report, plan
@@ -115,11 +116,11 @@ def main(argv=None) -> None:
                     "values": [round(float(v), 3) for v in values]}
         rows.append(row)
     result = {"command": shlex.join(["python", *sys.argv]), "checkpoint": args.checkpoint, "step": step,
-              "cpu": cpu_line(), "threads": args.threads, "chunks": len(feeds), "rounds": args.rounds, "rows": rows}
+              "machine": cpu_info(), "threads": args.threads, "chunks": len(feeds), "rounds": args.rounds, "rows": rows}
     (RESULTS / f"{args.name}.json").write_text(json.dumps(result, indent=1) + "\n")
     heart_us = rows[0]["us_per_frame"]
     lines = [f"# The student's export: quantization against quality (step {step})", "",
-             f"`{result['command']}` on {result['cpu']}, {args.threads} threads. DistillMOS over {len(feeds)} "
+             f"`{result['command']}`; {describe(args.threads)}. DistillMOS over {len(feeds)} "
              "chunks of dev-set sentences (never trained on), against the float export, paired, 95% bootstrap "
              f"interval; network time per 12.5 ms frame, median of {args.rounds} rounds run side by side (the DSP "
              "after the network, the same for all, is not in it).", "",

@@ -153,7 +153,7 @@ def test_the_f0_weight_counts_in_the_loss_and_in_the_run_config(frames):
     plain = trainer(frames)
     weighted = StudentTrainer(teacher_manifest("heart"), TeacherFrames(frames), options(), tiny_config(),
                               loss=StudentLoss(f0_weight=3.0))
-    assert "f0_weight" not in plain.run_config() and weighted.run_config()["f0_weight"] == 3.0
+    assert plain.run_config()["loss"]["f0_weight"] == 1.0 and weighted.run_config()["loss"]["f0_weight"] == 3.0
     rows = plain.rows_of(1)
     with torch.no_grad():
         a = plain.losses(rows, np.random.default_rng(0))

@@ -21,9 +21,11 @@ Linear to the 3006 values, initialised from the principal components of the teac
 step 0 already predicts the mean spectrum and its main directions). Losses: L1 on lh, ln and lr
 (floored at -12 nats, where exp() is inaudible), the filter and free-phase angles as the distance
 between unit phasors weighted by the branch's magnitude, L1 on F0 (per 100 Hz), MSE on log
-durations. Training runs frame crops (`segment_frames` per clip plus context) through the loop of
-finetune.py: checkpoints that resume to the bit, a NaN loss that ends the run naming the step and
-the last good checkpoint, a progress bar with the loss and time left, log.jsonl, MLflow on request.
+durations, and a multi-resolution STFT loss on the sound the frames make through heart's DSP
+(student_audio.py; `StudentLoss`). Training runs frame crops (`segment_frames` per clip plus
+context) through the loop of finetune.py: checkpoints that resume to the bit, a NaN loss that ends
+the run naming the step and the last good checkpoint, a progress bar with the loss and time left,
+log.jsonl, MLflow on request.
 """
 from __future__ import annotations
 
@@ -148,14 +150,11 @@ def macs_per_frame(config: StudentConfig) -> int:
 
 @dataclass(frozen=True)
 class StudentLoss:
-    """How the frame losses are counted (defaults: as every run before these options)."""
+    """What the loss counts besides the L1 terms on the frame parameters and the durations."""
 
     relative_floor: float | None = None  # magnitudes: count only down to the frame's loudest bin less this (nats)
     f0_weight: float = 1.0               # the F0 term's weight beside the others (each about 0.1-0.4)
-    spectral_weight: float = 0.0         # the rendered sound's multi-resolution STFT loss (student_audio.py)
-
-    def non_default(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if v != getattr(StudentLoss(), k)}
+    spectral_weight: float = 2.0         # the rendered sound's multi-resolution STFT loss (student_audio.py; 0: off)
 
 
 # --- training ---------------------------------------------------------------------------------------
@@ -240,7 +239,7 @@ class StudentTrainer(Trainer):
                   "segment_frames": self.options.segment_frames}
         if self.warm_start:
             config["warm_start_sha256"] = self.warm_start["sha256"]
-        return config | self.loss.non_default()
+        return config | {"loss": asdict(self.loss)}
 
     def batch(self, rows: list[dict], rng: np.random.Generator | None):
         """Tensors for `rows`: padded ids and log durations, and frame inputs and targets of one crop
