@@ -57,7 +57,7 @@ def corpus(out: Path) -> None:
     print(f"{out}: {len(unique)} sentences")
 
 
-STUDENT_LOSSES = ["loss", "duration", "lh", "ln", "lr", "theta", "phi", "f0"]
+STUDENT_LOSSES = ["loss", "duration", "lh", "ln", "lr", "theta", "phi", "f0", "spectral"]
 
 
 def curves(log_path: Path, png: Path, keys: list[str] = STUDENT_LOSSES) -> None:
@@ -71,7 +71,10 @@ def curves(log_path: Path, png: Path, keys: list[str] = STUDENT_LOSSES) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     window = max(1, len(rows) // 60)
     for key in keys:  # a phase of the run (a prefit) may log other losses: each curve has the steps it has
-        steps, values = zip(*[(r["step"], r[key]) for r in rows if key in r])
+        points = [(r["step"], r[key]) for r in rows if key in r]
+        if not points:  # a loss this run did not use
+            continue
+        steps, values = zip(*points)
         smooth = [sum(values[max(0, i - window + 1):i + 1]) / len(values[max(0, i - window + 1):i + 1])
                   for i in range(len(values))]
         (axes[0] if key == "loss" else axes[1]).plot(steps, smooth, label=key)
@@ -145,7 +148,8 @@ def summary(out: Path, voice: str, bench: Path, evals: list[Path]) -> None:
     rows = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
 
     def mean_of(part):
-        return {k: round(float(np.mean([r[k] for r in part])), 4) for k in STUDENT_LOSSES}
+        return {k: round(float(np.mean([r[k] for r in part if k in r])), 4) for k in STUDENT_LOSSES
+                if any(k in r for r in part)}
 
     timed = json.loads(bench.read_text(encoding="utf-8"))
     heart, student = timed["variants"]
