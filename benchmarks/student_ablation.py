@@ -48,14 +48,13 @@ VARIANTS = {
 
 
 def load_student(checkpoint: Path):
-    import torch
+    """(the student network of a run's checkpoint, in eval mode, its step)."""
+    from enunciate.train.student import build_student, read_checkpoint
 
-    from enunciate.train.student import StudentConfig, build_student
-
-    state = torch.load(checkpoint, map_location="cpu", weights_only=False)
-    model = build_student(StudentConfig(**state["config"]["config"]))
-    model.load_state_dict(state["trainer"]["model"])
-    return model.eval(), state["step"]
+    config, weights, step = read_checkpoint(checkpoint)
+    model = build_student(config)
+    model.load_state_dict(weights)
+    return model.eval(), step
 
 
 def student_frames(model, ids: np.ndarray, durations: np.ndarray) -> dict[str, np.ndarray]:

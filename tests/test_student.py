@@ -217,6 +217,10 @@ def test_cli_trains_exports_and_the_folder_speaks(tmp_path, capsys):
     assert manifest.provenance.method == "distil-student" and len(manifest.provenance.parent_sha256) == 64
     assert manifest.metrics["parameters"] > 0 and manifest.metrics["int8_matmul"] is True
     assert manifest.metrics["quantization"] == "int8-per-channel"
+    import onnx
+
+    scales = [t for t in onnx.load(str(out / "student.onnx")).graph.initializer if t.name.endswith("_scale")]
+    assert any(len(t.dims) == 1 and t.dims[0] > 1 for t in scales)  # weight scales per output column, not one
     speech = enunciate.speak("Run kubectl in 35 ms.", voice=str(out), seed=1)
     assert speech.sample_rate == 24000 and np.isfinite(speech.audio).all()
     assert np.abs(speech.audio).max() > 1e-3 and speech.words[-1].end_s > speech.words[0].start_s

@@ -215,7 +215,9 @@ class StudentTrainer(Trainer):
             self.model.bottleneck.weight.mul_(0.1)  # start near the mean frame, not at random components
         self.warm_start = None
         if warm_start is not None:
-            self.warm_start = {"checkpoint": str(warm_start), "sha256": _sha256(warm_start),
+            from ..cache import sha256_file
+
+            self.warm_start = {"checkpoint": str(warm_start), "sha256": sha256_file(Path(warm_start)),
                                **grow_from(self.model, warm_start)}
         self.model.to(self.device)
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=self.learning_rate, betas=(0.9, 0.98),
@@ -353,10 +355,17 @@ class StudentTrainer(Trainer):
         return export_voice(self.model, out, provenance, metrics, force, quantization)
 
 
-def _sha256(path: str | Path) -> str:
-    from ..cache import sha256_file
-
-    return sha256_file(Path(path))
+def read_checkpoint(checkpoint: str | Path) -> tuple[StudentConfig, dict, int]:
+    """A student run's checkpoint -> (its StudentConfig, the model's weights, its step)."""
+    torch, _ = _torch()
+    path = Path(checkpoint)
+    if not path.is_file():
+        raise EnunciateError(f"student checkpoint not found: {path}")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=False)
+        return StudentConfig(**state["config"]["config"]), state["trainer"]["model"], int(state.get("step", 0))
+    except Exception as e:  # noqa: BLE001 - torch raises many kinds for a file that is not a checkpoint
+        raise EnunciateError(f"{path} is not a student checkpoint ({type(e).__name__}: {e})") from e
 
 
 def grow_from(model, checkpoint: str | Path) -> dict:
@@ -367,14 +376,7 @@ def grow_from(model, checkpoint: str | Path) -> dict:
     open them along. Returns what was taken (the step, the old and new rank)."""
     torch, _ = _torch()
     path = Path(checkpoint)
-    if not path.is_file():
-        raise EnunciateError(f"warm-start checkpoint not found: {path}")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=False)
-        old_config = StudentConfig(**state["config"]["config"])
-        weights = state["trainer"]["model"]
-    except Exception as e:  # noqa: BLE001 - torch raises many kinds for a file that is not a checkpoint
-        raise EnunciateError(f"{path} is not a student checkpoint ({type(e).__name__}: {e})") from e
+    old_config, weights, step = read_checkpoint(path)
     new = asdict(model.config)
     differs = [f"{k} {v} (checkpoint) vs {new[k]}" for k, v in asdict(old_config).items()
                if k != "head_rank" and v != new[k]]
@@ -394,7 +396,7 @@ def grow_from(model, checkpoint: str | Path) -> dict:
                 own[name][:, :r] = value
             else:
                 own[name].copy_(value)
-    return {"step": int(state.get("step", 0)), "head_rank_from": r, "head_rank_to": model.config.head_rank}
+    return {"step": step, "head_rank_from": r, "head_rank_to": model.config.head_rank}
 
 
 # --- export ------------------------------------------------------------------------------------------
