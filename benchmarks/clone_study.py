@@ -442,8 +442,11 @@ def markdown(result: dict) -> str:
     guards = [(run, s, c["guard"]) for s, r in result["results"].items() for run, c in r["clones"].items()
               if c.get("guard")]
     if guards:
+        from enunciate.speakers.clone import GUARD_SENTENCES
+
         lines += ["", "Quality guard (each fit pulled back toward its starting pack until DistillMOS on "
-                  "three guard sentences is within 0.1 of the start's; alpha 1 = the fit, 0 = the start):", "",
+                  f"{len(GUARD_SENTENCES)} guard sentences (`clone.GUARD_SENTENCES`, prose and technical) is "
+                  "within 0.1 of the start's; alpha 1 = the fit, 0 = the start):", "",
                   "| run | reference | alpha kept | DistillMOS (guard sentences) | start's | "
                   "similarity: fit sentences -> guard sentences |",
                   "|---|---|---|---|---|---|"]

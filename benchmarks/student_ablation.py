@@ -29,10 +29,13 @@ os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 PARTS = ("lh", "theta", "ln", "lr", "phi", "f0")
+VOICED = 40.0  # Hz: heart's DSP makes a frame under it noise
 # What is swapped in from the student: one row of the table each.
 VARIANTS = {
     "heart (teacher frames)": (),
     "student F0": ("f0",),
+    "student F0 contour, heart's voicing": "contour",
+    "heart's F0 contour, the student's voicing": "voicing",
     "student harmonic filter magnitude (lh)": ("lh",),
     "student harmonic filter phase (theta)": ("theta",),
     "student noise envelope (ln)": ("ln",),
@@ -136,6 +139,29 @@ def in_components(teacher: dict[str, np.ndarray], mean: np.ndarray, vt: np.ndarr
     return {k: v.astype(np.float32) for k, v in out.items()}
 
 
+def f0_mix(teacher: dict[str, np.ndarray], student: dict[str, np.ndarray], keep: str) -> np.ndarray:
+    """F0 [F] with the contour of one side and the voicing (F0 over VOICED Hz) of the other: "contour"
+    takes the student's values where heart is voiced, "voicing" heart's values where the student is
+    (the student's where heart is not)."""
+    t, s = teacher["f0"][0], student["f0"][0][: teacher["f0"].shape[-1]]
+    if keep == "contour":
+        return np.where(t > VOICED, np.maximum(s, VOICED), 0).astype(np.float32)
+    return np.where(s > VOICED, np.where(t > VOICED, t, s), 0).astype(np.float32)
+
+
+def f0_error(teacher: dict[str, np.ndarray], student: dict[str, np.ndarray]) -> dict:
+    """The student's F0 against heart's on frames both voice: mean absolute error in cents, its mean
+    (bias), the share of frames voiced by one side only, and the error by fifth of the sentence."""
+    t, s = teacher["f0"][0], student["f0"][0][: teacher["f0"].shape[-1]]
+    both = (t > VOICED) & (s > VOICED)
+    cents = 1200 * np.log2(s[both] / t[both])
+    where = np.nonzero(both)[0] / len(t)
+    return {"frames": int(both.sum()), "abs_cents": float(np.abs(cents).sum()), "cents": float(cents.sum()),
+            "voicing_differs": int(((t > VOICED) != (s > VOICED)).sum()), "all_frames": len(t),
+            "by_fifth": [[float(np.abs(cents[(where >= k / 5) & (where < (k + 1) / 5)]).sum()),
+                          int(((where >= k / 5) & (where < (k + 1) / 5)).sum())] for k in range(5)]}
+
+
 def own_durations(model, ids: np.ndarray) -> dict[str, np.ndarray]:
     """The student's float network as the voice runs it: its own rounded durations."""
     import torch
@@ -179,6 +205,7 @@ def main(argv=None) -> None:
         VARIANTS[f"heart's floored frames in their top {k} principal components"] = k
     texts = [item.text for item in load_term_set(DEFAULT_TERMS)][:args.limit]
     scores = {name: [] for name in VARIANTS if VARIANTS[name] is not None or student_voice}
+    f0_errors = []
     t0 = time.perf_counter()
     for i, text in enumerate(tqdm(texts, desc="sentences", unit="sentence")):
         for chunk in (c.phonemes for c in plan(text, SpeakOptions(markup="plain"), heart, Report())):
@@ -186,6 +213,7 @@ def main(argv=None) -> None:
             ids = heart.feeds(chunk)["ids"]
             durations = teacher[DURATION_TENSOR].reshape(-1)
             student = student_frames(model, ids, durations)
+            f0_errors.append(f0_error(teacher, student))
             frames = teacher["f0"].shape[-1]
             for name, swapped in VARIANTS.items():
                 if swapped is None:
@@ -198,6 +226,8 @@ def main(argv=None) -> None:
                     parts = [v[0] for v in through_head(model, teacher).values()]
                 elif isinstance(swapped, int):
                     parts = [v[0] for v in in_components(teacher, *spaces[swapped]).values()]
+                elif swapped in ("contour", "voicing"):
+                    parts = [teacher[k][0][..., :frames] for k in PARTS[:5]] + [f0_mix(teacher, student, swapped)]
                 elif swapped == "own":
                     parts = [v[0] for v in own_durations(model, ids).values()]
                 else:
@@ -214,9 +244,17 @@ def main(argv=None) -> None:
                      "distillmos": round(float(values.mean()), 3),
                      "vs_heart": round(float((values - base).mean()), 3), "ci95": [round(low, 3), round(high, 3)],
                      "values": [round(float(v), 3) for v in values]})
+    n = sum(e["frames"] for e in f0_errors)
+    f0 = {"voiced_frames": n, "mean_abs_cents": round(sum(e["abs_cents"] for e in f0_errors) / n, 1),
+          "mean_cents": round(sum(e["cents"] for e in f0_errors) / n, 1),
+          "voicing_differs": round(sum(e["voicing_differs"] for e in f0_errors)
+                                   / sum(e["all_frames"] for e in f0_errors), 4),
+          "mean_abs_cents_by_fifth": [round(sum(e["by_fifth"][k][0] for e in f0_errors)
+                                            / max(1, sum(e["by_fifth"][k][1] for e in f0_errors)), 1)
+                                      for k in range(5)]}
     result = {"command": shlex.join(["python", *sys.argv]), "checkpoint": str(args.checkpoint), "step": step,
               "voice": args.voice, "sentences": len(base), "machine": cpu_info(), "threads": args.threads,
-              "seconds": round(time.perf_counter() - t0, 1), "rows": rows}
+              "seconds": round(time.perf_counter() - t0, 1), "rows": rows, "f0": f0}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{args.name}.json").write_text(json.dumps(result, indent=1) + "\n")
     lines = [f"# Student ablation: heart's frames with one part from the student (step {step})", "",
@@ -228,6 +266,10 @@ def main(argv=None) -> None:
     for r in rows:
         lines.append(f"| {r['variant']} | {r['distillmos']:.2f} | {r['vs_heart']:+.2f} [{r['ci95'][0]:+.2f}, "
                      f"{r['ci95'][1]:+.2f}] |")
+    lines += ["", f"F0 on the {n} frames both voice (heart's durations): mean absolute error "
+              f"{f0['mean_abs_cents']:.0f} cents (mean {f0['mean_cents']:+.0f}); voiced by one side only: "
+              f"{100 * f0['voicing_differs']:.1f}% of frames; by fifth of the sentence: "
+              + ", ".join(f"{c:.0f}" for c in f0["mean_abs_cents_by_fifth"]) + " cents."]
     (RESULTS / f"{args.name}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -92,8 +92,8 @@ def test_resume_continues_at_the_checkpoint_and_matches_an_uninterrupted_run(fra
 
 
 def test_a_warm_start_grows_the_head_and_keeps_the_output(frames, tmp_path):
-    """A student started from another run's checkpoint with a larger head rank says exactly what the
-    old one said, then trains its new directions; other widths are refused."""
+    """A student started from another run's checkpoint with a larger head rank and new dilated context
+    blocks says exactly what the old one said, then trains what is new; other widths are refused."""
     import torch
 
     from enunciate.train.finetune import train
@@ -103,8 +103,10 @@ def test_a_warm_start_grows_the_head_and_keeps_the_output(frames, tmp_path):
     old = trainer(frames, steps=2)
     checkpoint = train(old, tmp_path / "run", options(steps=2)).checkpoint
     grown = StudentTrainer(teacher_manifest("heart"), TeacherFrames(frames), options(steps=4),
-                           StudentConfig(**{**TINY, "head_rank": 12}), warm_start=checkpoint)
+                           StudentConfig(**{**TINY, "head_rank": 12, "context_layers": 2}), warm_start=checkpoint)
     assert grown.warm_start["head_rank_from"] == 8 and grown.warm_start["step"] == 2
+    assert grown.warm_start["context_layers_to"] == 2 and len(grown.model.text) == 3
+    assert grown.model.text[2].dw.dilation == (4,)
     assert grown.run_config()["warm_start_sha256"] == grown.warm_start["sha256"]
     ids = torch.tensor([[0, 50, 51, 52, 0]])
     old.model.eval()
@@ -117,9 +119,14 @@ def test_a_warm_start_grows_the_head_and_keeps_the_output(frames, tmp_path):
         grown.train_step(3)
     assert grown.measure(3) < before
     assert grown.model.bottleneck.weight[8:].abs().sum() > 0  # the new directions opened
+    assert grown.model.text[2].down.weight.abs().sum() > 0    # and the context blocks
     with pytest.raises(EnunciateError, match="frame_dim 32 .checkpoint. vs 48"):
         StudentTrainer(teacher_manifest("heart"), TeacherFrames(frames), options(),
                        StudentConfig(**{**TINY, "frame_dim": 48}), warm_start=checkpoint)
+    deeper = train(grown, tmp_path / "grown", options(steps=4)).checkpoint
+    with pytest.raises(EnunciateError, match="context_layers 2 .checkpoint. > 0"):
+        StudentTrainer(teacher_manifest("heart"), TeacherFrames(frames), options(),
+                       StudentConfig(**{**TINY, "head_rank": 12}), warm_start=deeper)
     with pytest.raises(EnunciateError, match="not a student checkpoint"):
         (tmp_path / "x.pt").write_bytes(b"not torch")
         StudentTrainer(teacher_manifest("heart"), TeacherFrames(frames), options(), tiny_config(),
@@ -187,6 +194,38 @@ def test_heart_dsp_in_torch_says_what_heart_says(frames):
     for _ in range(3):
         losses = t.train_step(1)
     assert losses["spectral"] > 0 and t.measure(1) < before
+
+
+def test_the_adversarial_loss_trains_both_sides_and_resumes(frames, tmp_path):
+    """With --adversarial-weight the discriminators learn to tell heart's rendering from the student's
+    (their loss falls on one batch), the student gets the adversarial and feature-matching terms, and a
+    checkpoint holds the discriminators, so a resumed run matches an uninterrupted one."""
+    import torch
+
+    from enunciate.train.finetune import train
+    from enunciate.train.student import StudentLoss, StudentTrainer
+    from enunciate.train.teacher_frames import TeacherFrames, teacher_manifest
+
+    def make(**kw):
+        torch.set_num_threads(1)
+        return StudentTrainer(teacher_manifest("heart"), TeacherFrames(frames), options(**kw), tiny_config(),
+                              loss=StudentLoss(spectral_weight=1, adversarial_weight=0.5, discriminator_width=0.05))
+
+    t = make()
+    first = t.train_step(1)
+    for _ in range(4):
+        last = t.train_step(1)
+    assert {"adversarial", "feature", "discriminator", "spectral"} <= set(last)
+    assert last["discriminator"] < first["discriminator"] and last["feature"] > 0
+    assert t.run_config()["loss"]["adversarial_weight"] == 0.5
+    train(make(steps=4), tmp_path / "run", options(steps=2))
+    resumed = make(steps=4)
+    train(resumed, tmp_path / "run", options(steps=4))
+    straight = make(steps=4)
+    train(straight, tmp_path / "straight", options(steps=4))
+    for a, b in ((straight.model, resumed.model), (straight.discriminator, resumed.discriminator)):
+        for (name, x), y in zip(a.state_dict().items(), b.state_dict().values()):
+            assert torch.equal(x, y), name
 
 
 def test_a_nan_loss_ends_the_run_naming_the_step_and_the_last_good_checkpoint(frames, tmp_path):

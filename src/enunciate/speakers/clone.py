@@ -51,11 +51,17 @@ FIT_SENTENCES = (
     "Add the SSH key to your GitHub account, then run git push.",
 )
 # What the quality guard listens to: other sentences than the fit's, which a fit can overfit (in the
-# study, heart's fit scored DistillMOS 3.64 on its own sentences and 2.45 on dev sentences).
+# study, heart's fit scored DistillMOS 3.64 on its own sentences and 2.45 on dev sentences), and
+# technical ones beside plain prose: with prose alone the guard kept joe's whole fit at the start's
+# DistillMOS, and the same fit lost 0.25 on technical dev sentences (benchmarks/results/clone_study.md).
+# None of them is in the evaluation sets.
 GUARD_SENTENCES = (
     "Please leave the package at the front desk before noon.",
-    "The weather report promised sunshine, but it rained all afternoon.",
     "Turn left at the second light and park behind the blue building.",
+    "The Kubernetes pod restarted twice after the YAML change.",
+    "Set the MTU to 9000 bytes on the NVMe over TCP link.",
+    "Version 3.2.1 of the SDK fixes a bug in the HTTP client.",
+    "Our p99 latency fell from 80 ms to 12 ms with gRPC.",
 )
 Progress = Callable[[str], None]
 

@@ -101,6 +101,8 @@ def add_parser(subparsers) -> None:
     s.add_argument("--frame-dim", type=int, default=160, help="frame-rate width (default 160)")
     s.add_argument("--frame-layers", type=int, default=4, help="blocks at the frame rate (default 4)")
     s.add_argument("--head-rank", type=int, default=80, help="bottleneck before the output layer (default 80)")
+    s.add_argument("--context-layers", type=int, default=0, metavar="N",
+                   help="dilated token blocks (dilation 2, 4, 8, ...) for sentence-wide context (default 0)")
     s.add_argument("--checkpoint-every", type=int, default=200, metavar="N", help="steps between checkpoints")
     s.add_argument("--frames-dir", metavar="DIR", help="where the teacher's frames are cached (default FOLDER.train/"
                                                        "teacher; share it between runs)")
@@ -110,8 +112,9 @@ def add_parser(subparsers) -> None:
     s.add_argument("--fp32", action="store_true", help="the same as --quantization none")
     s.add_argument("--resume", action="store_true", help="continue the run in FOLDER.train from its newest checkpoint")
     s.add_argument("--warm-start", metavar="CHECKPOINT",
-                   help="start from another student run's checkpoint (same widths; a larger --head-rank grows the "
-                        "head, its new directions starting silent); the step count and schedule start afresh")
+                   help="start from another student run's checkpoint (same widths; a larger --head-rank or "
+                        "--context-layers grows the student, what is new starting silent); the step count and "
+                        "schedule start afresh")
     s.add_argument("--relative-floor", type=float, metavar="NATS",
                    help="magnitude loss: count each frame only down to its loudest bin less NATS (default: down to "
                         "-12 nats everywhere)")
@@ -119,6 +122,11 @@ def add_parser(subparsers) -> None:
     s.add_argument("--spectral-weight", type=float, default=2.0, metavar="W",
                    help="weight of the rendered sound's multi-resolution STFT loss (heart's DSP in torch; default 2, "
                         "0 turns it off and halves the step time)")
+    s.add_argument("--adversarial-weight", type=float, default=0.0, metavar="W",
+                   help="weight of HiFi-GAN's discriminators on the rendered sound (least squares and feature "
+                        "matching; default 0: none)")
+    s.add_argument("--discriminator-width", type=float, default=0.1,
+                   help="their channels, times HiFi-GAN's (default 0.1)")
     s.add_argument("--device", default="cpu", choices=("cpu", "cuda"), help="cpu (default) or cuda")
     s.add_argument("--threads", type=int, help="torch and teacher threads (default: torch's choice)")
     s.add_argument("--seed", type=int, default=0, help="the seed every batch derives from")
@@ -194,13 +202,15 @@ def cmd_train_student(args) -> int:
                            checkpoint_every=args.checkpoint_every, seed=args.seed, device=args.device,
                            segment_frames=args.segment_frames, mlflow=args.mlflow, progress=sys.stderr.isatty())
     config = StudentConfig(text_dim=args.text_dim, frame_dim=args.frame_dim, frame_layers=args.frame_layers,
-                           head_rank=args.head_rank)
+                           head_rank=args.head_rank, context_layers=args.context_layers)
     result = distil_student(args.teacher, args.texts, args.output, options, config, augment_terms=args.augment_terms,
                             frames_dir=args.frames_dir, resume=args.resume, force=args.force, threads=args.threads,
                             quantization=None if args.fp32 or args.quantization == "none" else args.quantization,
                             warm_start=args.warm_start,
                             loss=StudentLoss(relative_floor=args.relative_floor, f0_weight=args.f0_weight,
-                                             spectral_weight=args.spectral_weight))
+                                             spectral_weight=args.spectral_weight,
+                                             adversarial_weight=args.adversarial_weight,
+                                             discriminator_width=args.discriminator_width))
     train, voice = result.train, result.voice
     first, last = train.first.get("loss"), train.last.get("loss")
     losses = f"; loss {first:.4f} -> {last:.4f}" if first is not None and last is not None else ""

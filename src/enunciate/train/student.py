@@ -64,6 +64,7 @@ class StudentConfig:
     expand: int = 2          # hidden width of a block's pointwise layers, x dim
     kernel: int = 7
     head_rank: int = 80      # the bottleneck before the output layer
+    context_layers: int = 0  # dilated token blocks (dilation 2, 4, 8, ...) after the text blocks: sentence-wide context
 
 
 # --- the model -------------------------------------------------------------------------------------
@@ -83,9 +84,9 @@ def build_student(config: StudentConfig):
     class Block(nn.Module):
         """ConvNeXt in 1-D: depthwise conv, LayerNorm, pointwise up, GELU, pointwise down, residual."""
 
-        def __init__(self, dim: int, kernel: int, expand: int):
+        def __init__(self, dim: int, kernel: int, expand: int, dilation: int = 1):
             super().__init__()
-            self.dw = nn.Conv1d(dim, dim, kernel, padding=kernel // 2, groups=dim)
+            self.dw = nn.Conv1d(dim, dim, kernel, padding=dilation * (kernel // 2), dilation=dilation, groups=dim)
             self.norm = nn.LayerNorm(dim)
             self.up = nn.Linear(dim, dim * expand)
             self.down = nn.Linear(dim * expand, dim)
@@ -99,7 +100,8 @@ def build_student(config: StudentConfig):
             super().__init__()
             self.config = c
             self.embed = nn.Embedding(c.vocab, c.text_dim)
-            self.text = nn.Sequential(*[Block(c.text_dim, 5, c.expand) for _ in range(c.text_layers)])
+            self.text = nn.Sequential(*[Block(c.text_dim, 5, c.expand) for _ in range(c.text_layers)],
+                                      *[Block(c.text_dim, 5, c.expand, 2 ** (i + 1)) for i in range(c.context_layers)])
             self.duration = nn.Sequential(Block(c.text_dim, 3, c.expand), nn.LayerNorm(c.text_dim),
                                           nn.Linear(c.text_dim, 1))
             self.frame_in = nn.Linear(c.text_dim + 1, c.frame_dim)
@@ -155,6 +157,9 @@ class StudentLoss:
     relative_floor: float | None = None  # magnitudes: count only down to the frame's loudest bin less this (nats)
     f0_weight: float = 1.0               # the F0 term's weight beside the others (each about 0.1-0.4)
     spectral_weight: float = 2.0         # the rendered sound's multi-resolution STFT loss (student_audio.py; 0: off)
+    adversarial_weight: float = 0.0      # HiFi-GAN's discriminators on the rendered sound (LSGAN + feature matching)
+    discriminator_width: float = 0.1     # their channels, x HiFi-GAN's (1.0: 58 M parameters)
+    discriminator_samples: int = 8192    # what they hear of each item: a random window of the rendered crop
 
 
 # --- training ---------------------------------------------------------------------------------------
@@ -222,6 +227,12 @@ class StudentTrainer(Trainer):
         self.model.to(self.device)
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=self.learning_rate, betas=(0.9, 0.98),
                                            weight_decay=0.01)
+        self.discriminator = self.d_optimizer = None
+        if loss.adversarial_weight:
+            from .discriminators import Discriminators
+
+            self.discriminator = Discriminators(width=loss.discriminator_width).to(self.device)
+            self.d_optimizer = torch.optim.AdamW(self.discriminator.parameters(), lr=2e-4, betas=(0.8, 0.99))
 
     @property
     def learning_rate(self) -> float:
@@ -287,7 +298,9 @@ class StudentTrainer(Trainer):
 
         return t(ids), t(log_d), t(mask), t(token), t(position), t(inside), t(scored), t(target)
 
-    def losses(self, rows: list[dict], rng: np.random.Generator | None) -> dict:
+    def losses(self, rows: list[dict], rng: np.random.Generator | None, audio: bool = False) -> dict:
+        """The batch's losses ("loss" their weighted sum); with `audio`, also "audio": the student's and
+        heart's renderings of the scored frames, [B, 1, samples] each (cut to the shortest item)."""
         torch, _ = _torch()
         ids, log_d, mask, token, position, inside, scored, target = self.batch(rows, rng)
         h, log_d_pred = self.model.encode(ids)
@@ -298,15 +311,47 @@ class StudentTrainer(Trainer):
         keep = scored.bool()
         parts = frame_losses(pred[keep], target[keep], self.loss.relative_floor)
         loss = duration + sum(parts.values()) + (self.loss.f0_weight - 1) * parts["f0"]
-        if self.loss.spectral_weight:
-            if self._spectral is None:
-                from .student_audio import SpectralLoss
+        out = {}
+        if self.loss.spectral_weight or audio:
+            from .student_audio import SpectralLoss, mrstft_loss
 
-                self._spectral = SpectralLoss(self.device)
+            self._spectral = self._spectral or SpectralLoss(self.device)
             spans = [(int(row.nonzero()[0]), int(row.nonzero()[-1]) + 1) for row in scored]
-            parts["spectral"] = self._spectral(pred, target, spans, rng or np.random.default_rng(0))
-            loss = loss + self.loss.spectral_weight * parts["spectral"]
-        return {"loss": loss, "duration": duration, **parts}
+            pairs = self._spectral.pairs(pred, target, spans, rng or np.random.default_rng(0))
+            if self.loss.spectral_weight:
+                parts["spectral"] = torch.stack([mrstft_loss(x, y) for x, y in pairs]).mean()
+                loss = loss + self.loss.spectral_weight * parts["spectral"]
+            if audio:
+                n = min(len(x) for x, _ in pairs)
+                out["audio"] = tuple(torch.stack([pair[i][:n] for pair in pairs]).unsqueeze(1) for i in (0, 1))
+        return {"loss": loss, "duration": duration, **parts, **out}
+
+    def adversarial(self, losses: dict, step: int) -> dict:
+        """One discriminator step on a window of the batch's renderings (the same for every item, drawn
+        from the step), then the student's adversarial terms (least squares, as HiFi-GAN's, and feature
+        matching) added to losses["loss"]."""
+        torch, _ = _torch()
+        from .discriminators import discriminator_loss, feature_loss, generator_loss
+
+        fake, real = losses.pop("audio")
+        window = self.loss.discriminator_samples
+        if fake.shape[-1] > window:
+            start = int(np.random.default_rng([self.options.seed, step, 2]).integers(0, fake.shape[-1] - window + 1))
+            fake, real = fake[..., start:start + window], real[..., start:start + window]
+        scores_real, features_real = self.discriminator(real)
+        scores_fake, _ = self.discriminator(fake.detach())
+        d_loss = discriminator_loss(scores_real, scores_fake)
+        check_finite(step, {"discriminator": d_loss})
+        self.d_optimizer.zero_grad(set_to_none=True)
+        d_loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.discriminator.parameters(), 1.0)
+        self.d_optimizer.step()
+        scores_fake, features_fake = self.discriminator(fake)
+        with torch.no_grad():
+            _, features_real = self.discriminator(real)
+        adversarial, feature = generator_loss(scores_fake), feature_loss(features_real, features_fake)
+        loss = losses["loss"] + self.loss.adversarial_weight * (adversarial + feature)
+        return losses | {"loss": loss, "adversarial": adversarial, "feature": feature, "discriminator": d_loss.detach()}
 
     def rows_of(self, step: int) -> list[dict]:
         return [self.dataset.rows[i] for i in self.indices(step)]
@@ -315,7 +360,9 @@ class StudentTrainer(Trainer):
         torch, _ = _torch()
         self.model.train()
         rng = np.random.default_rng([self.options.seed, step, 1])
-        losses = self.losses(self.rows_of(step), rng)
+        losses = self.losses(self.rows_of(step), rng, audio=self.discriminator is not None)
+        if self.discriminator is not None:
+            losses = self.adversarial(losses, step)
         check_finite(step, losses)
         for group in self.optimizer.param_groups:
             group["lr"] = self.lr_at(step)
@@ -344,11 +391,17 @@ class StudentTrainer(Trainer):
         return round(sum(total) / len(total), 6)
 
     def state_dict(self) -> dict:
-        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict()}
+        state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict()}
+        if self.discriminator is not None:
+            state |= {"discriminator": self.discriminator.state_dict(), "d_optimizer": self.d_optimizer.state_dict()}
+        return state
 
     def load_state_dict(self, state: dict) -> None:
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
+        if self.discriminator is not None:
+            self.discriminator.load_state_dict(state["discriminator"])
+            self.d_optimizer.load_state_dict(state["d_optimizer"])
 
     def save_voice(self, out: Path, provenance, metrics: dict, force: bool,
                    quantization: str | None = QUANTIZATIONS[0]):
@@ -368,23 +421,27 @@ def read_checkpoint(checkpoint: str | Path) -> tuple[StudentConfig, dict, int]:
         raise EnunciateError(f"{path} is not a student checkpoint ({type(e).__name__}: {e})") from e
 
 
+GROWABLE = ("head_rank", "context_layers")
+
+
 def grow_from(model, checkpoint: str | Path) -> dict:
     """Start `model` from another student run's checkpoint: every weight copied, the widths and
-    depths being the same, except that a larger head rank grows the head. The new bottleneck rows
-    start at zero, so the grown student's output is the old one's to the bit; the new head columns
-    keep the teacher's next principal components `model` was initialised with, for the gradient to
-    open them along. Returns what was taken (the step, the old and new rank)."""
+    depths being the same, except that the head rank and the context blocks may grow. The new
+    bottleneck rows and the new context blocks' output layers start at zero, so the grown student's
+    output is the old one's to the bit; the new head columns keep the teacher's next principal
+    components `model` was initialised with, for the gradient to open them along. Returns what was
+    taken (the step, and the old and new rank and context depth)."""
     torch, _ = _torch()
     path = Path(checkpoint)
     old_config, weights, step = read_checkpoint(path)
     new = asdict(model.config)
     differs = [f"{k} {v} (checkpoint) vs {new[k]}" for k, v in asdict(old_config).items()
-               if k != "head_rank" and v != new[k]]
-    if old_config.head_rank > model.config.head_rank:
-        differs.append(f"head_rank {old_config.head_rank} (checkpoint) > {model.config.head_rank}")
+               if k not in GROWABLE and v != new[k]]
+    differs += [f"{k} {getattr(old_config, k)} (checkpoint) > {new[k]}" for k in GROWABLE
+                if getattr(old_config, k) > new[k]]
     if differs:
         raise EnunciateError(f"cannot warm-start from {path.name}: " + "; ".join(differs)
-                             + " (only the head rank may grow)")
+                             + " (only the head rank and the context layers may grow)")
     r = old_config.head_rank
     own = model.state_dict()
     with torch.no_grad():
@@ -396,7 +453,12 @@ def grow_from(model, checkpoint: str | Path) -> dict:
                 own[name][:, :r] = value
             else:
                 own[name].copy_(value)
-    return {"step": step, "head_rank_from": r, "head_rank_to": model.config.head_rank}
+        first = model.config.text_layers + old_config.context_layers
+        for block in list(model.text)[first:]:
+            block.down.weight.zero_()
+            block.down.bias.zero_()
+    return {"step": step, "head_rank_from": r, "head_rank_to": model.config.head_rank,
+            "context_layers_from": old_config.context_layers, "context_layers_to": model.config.context_layers}
 
 
 # --- export ------------------------------------------------------------------------------------------

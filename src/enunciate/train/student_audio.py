@@ -72,14 +72,15 @@ class SpectralLoss:
         self.window = torch.from_numpy(WIN).to(device)
         self.device = device
 
-    def __call__(self, pred, target, spans, rng: np.random.Generator):
+    def pairs(self, pred, target, spans, rng: np.random.Generator) -> list:
         """pred, target [B, W, 3006] (F0 in units of 100 Hz); spans: each item's scored frames
-        (start, stop) in W. The mean of the items' multi-resolution STFT losses."""
+        (start, stop) in W. Per item (the student's waveform, heart's waveform), with the same pulses
+        and noise; heart's without a gradient."""
         import torch
 
         from ..voices.hibari_dsp import complex_gaussian
 
-        losses = []
+        out = []
         for b, (start, stop) in enumerate(spans):
             t = target[b, start:stop]
             f0 = t[:, -1].detach().cpu().numpy() * F0_SCALE
@@ -87,5 +88,11 @@ class SpectralLoss:
             noise = torch.from_numpy(complex_gaussian(rng, (BINS, stop - start))).to(self.device)
             with torch.no_grad():
                 heard = render(t, pulse, noise, self.window)
-            losses.append(mrstft_loss(render(pred[b, start:stop], pulse, noise, self.window), heard))
-        return torch.stack(losses).mean()
+            out.append((render(pred[b, start:stop], pulse, noise, self.window), heard))
+        return out
+
+    def __call__(self, pred, target, spans, rng: np.random.Generator):
+        """The mean of the items' multi-resolution STFT losses (arguments as `pairs`)."""
+        import torch
+
+        return torch.stack([mrstft_loss(x, y) for x, y in self.pairs(pred, target, spans, rng)]).mean()
