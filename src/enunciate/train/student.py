@@ -21,11 +21,11 @@ Linear to the 3006 values, initialised from the principal components of the teac
 step 0 already predicts the mean spectrum and its main directions). Losses: L1 on lh, ln and lr
 (floored at -12 nats, where exp() is inaudible), the filter and free-phase angles as the distance
 between unit phasors weighted by the branch's magnitude, L1 on F0 (per 100 Hz), MSE on log
-durations, and a multi-resolution STFT loss on the sound the frames make through heart's DSP
-(student_audio.py; `StudentLoss`). Training runs frame crops (`segment_frames` per clip plus
-context) through the loop of finetune.py: checkpoints that resume to the bit, a NaN loss that ends
-the run naming the step and the last good checkpoint, a progress bar with the loss and time left,
-log.jsonl, MLflow on request.
+durations, a multi-resolution STFT loss on the sound the frames make through heart's DSP
+(student_audio.py; `StudentLoss`) and, on request, HiFi-GAN's discriminators on that sound.
+Training runs frame crops (`segment_frames` per clip plus context) through the loop of finetune.py:
+checkpoints that resume to the bit, a NaN loss that ends the run naming the step and the last good
+checkpoint, a progress bar with the loss and time left, log.jsonl, MLflow on request.
 """
 from __future__ import annotations
 
