@@ -151,6 +151,23 @@ def test_clone_refuses_bad_input_before_fitting(clips, capsys):
     assert main(["clone", str(clips["joe"]), "--name", "x", "--method", "cmaes", "--population", "1"]) == 2
 
 
+def test_clone_quality_margin_option(capsys):
+    """--quality-margin sets the guard's floor, --no-quality-guard turns it off, and a margin out of
+    range is refused by the parser with its value."""
+    from enunciate.cli import build_parser
+    from enunciate.speakers.command import clone_config
+
+    parser = build_parser()
+    assert clone_config(parser.parse_args(["clone", "me.wav", "--name", "me"])).quality_margin == 0.1
+    assert clone_config(parser.parse_args(["clone", "me.wav", "--name", "me", "--quality-margin", "0.05"])
+                        ).quality_margin == 0.05
+    assert clone_config(parser.parse_args(["clone", "me.wav", "--name", "me", "--no-quality-guard"])
+                        ).quality_margin is None
+    with pytest.raises(SystemExit):
+        parser.parse_args(["clone", "me.wav", "--name", "me", "--quality-margin", "-1"])
+    assert "from 0 to 5 DistillMOS points, got -1.0" in capsys.readouterr().err
+
+
 # --- the style space and CMA-ES --------------------------------------------------------------------------------
 
 def test_style_space_and_cmaes():

@@ -27,6 +27,16 @@ def _positive(text: str) -> int:
     return value
 
 
+def _margin(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of DistillMOS points, got {text!r}") from None
+    if not 0 <= value <= 5:
+        raise argparse.ArgumentTypeError(f"expected a margin from 0 to 5 DistillMOS points, got {value}")
+    return value
+
+
 def add_parser(subparsers) -> None:
     """Register `clone` and `train-encoder`, and `map` under the existing `voices` command."""
     p = subparsers.add_parser(
@@ -49,6 +59,9 @@ def add_parser(subparsers) -> None:
     p.add_argument("--population", type=int, default=8, help="CMA-ES candidates per generation (default 8)")
     p.add_argument("--no-quality-guard", action="store_true",
                    help="keep the fit as it is, even where it sounds rougher than the pack it started from")
+    p.add_argument("--quality-margin", type=_margin, default=0.1, metavar="M",
+                   help="the quality guard keeps the largest share of the fit whose DistillMOS on its six sentences "
+                        "is within M of the starting pack's (default 0.1; other sentences tend to lose a little more)")
     p.add_argument("--budget-s", type=float, help="gradient: stop after this many seconds, keeping the best step")
     p.add_argument("--encoder", metavar="PT", help="a GE2E checkpoint from train-encoder (default: resemblyzer's)")
     p.add_argument("--sentence", action="append", metavar="TEXT",
@@ -92,15 +105,22 @@ def _progress(message: str) -> None:
     print(f"enunciate: {message}", file=sys.stderr, flush=True)
 
 
-def cmd_clone(args) -> int:
-    from .clone import CloneConfig, clone
+def clone_config(args):
+    """The CloneConfig that `enunciate clone`'s arguments ask for."""
+    from .clone import CloneConfig
 
     steps = args.steps if args.steps is not None else (60 if args.method == "gradient" else 12)
-    config = CloneConfig(method=args.method, steps=steps, seed=args.seed, device=args.device,
-                         prosody=not args.timbre_only, init=args.init, population=args.population,
-                         budget_s=args.budget_s, encoder=args.encoder, threads=args.threads,
-                         quality_margin=None if args.no_quality_guard else 0.1,
-                         **({"sentences": tuple(args.sentence)} if args.sentence else {}))
+    return CloneConfig(method=args.method, steps=steps, seed=args.seed, device=args.device,
+                       prosody=not args.timbre_only, init=args.init, population=args.population,
+                       budget_s=args.budget_s, encoder=args.encoder, threads=args.threads,
+                       quality_margin=None if args.no_quality_guard else args.quality_margin,
+                       **({"sentences": tuple(args.sentence)} if args.sentence else {}))
+
+
+def cmd_clone(args) -> int:
+    from .clone import clone
+
+    config = clone_config(args)
     command = shlex.join(getattr(args, "argv", None) or ["enunciate", *sys.argv[1:]])
     result = clone(args.references, args.name, args.output, config, command=command, force=args.force,
                    progress=_progress)
