@@ -17,6 +17,7 @@ a few staged files):
         --steps 400 --budget-s 170 --out OUT                 # the fits -> OUT/fits.json
     python benchmarks/clone_study.py measure --fits OUT/fits.json [--ship]
         # CPU: benchmarks/results/clone_study.{json,md,png}; --ship writes voices/data/kokoro-{heart,joe}
+    python benchmarks/clone_study.py measure --margin 0.05  # the guard at another margin -> clone_study_margin0.05.*
 
 `fit --device cpu` works too (about 40 s a step on 2 cores for one sentence: hours for a study).
 """
@@ -221,9 +222,17 @@ def _starts(fits_path: Path, data: dict) -> dict[str, np.ndarray]:
             for t, n in zip(targets, names)}
 
 
-def _clone_folders(fits_path: Path) -> tuple[dict, dict]:
+DEFAULT_MARGIN = 0.1  # CloneConfig's
+
+
+def _guard_label(margin: float) -> str:
+    return "+guard" if margin == DEFAULT_MARGIN else f"+guard{margin:g}"
+
+
+def _clone_folders(fits_path: Path, margin: float = DEFAULT_MARGIN) -> tuple[dict, dict]:
     """Voice folders of every fit in fits.json (WORK/voices/<run>-<target>), and of each fit after
-    the quality guard (<run>+guard-<target>) -> {(run, target): folder}."""
+    the quality guard at `margin` (<run>+guard-<target>; +guard<margin> for another margin than
+    the default) -> {(run, target): folder}."""
     from dataclasses import replace
 
     from enunciate.speakers.clone import (GUARD_SENTENCES, CloneConfig, Fit, Target, guard_quality, onnx_kokoro,
@@ -240,7 +249,8 @@ def _clone_folders(fits_path: Path) -> tuple[dict, dict]:
     for run in data["runs"]:
         c = run["config"]
         config = CloneConfig(steps=c["steps"], seed=c["seed"], device="cuda", prior=c["prior"], init=c["init"],
-                             lr=c["lr"], budget_s=c["budget_s"], sentences=tuple(inputs["sentences"]))
+                             lr=c["lr"], budget_s=c["budget_s"], sentences=tuple(inputs["sentences"]),
+                             quality_margin=margin)
         for f in run["fits"]:
             fit = Fit(f["target"], np.asarray(f["weights"]), np.asarray(f["offset"]), f["similarity"], f["loss"],
                       f["step"], f["seconds"], start=starts[f["target"]])
@@ -249,7 +259,7 @@ def _clone_folders(fits_path: Path) -> tuple[dict, dict]:
             description = (f"Kokoro style fitted to {f['target']} reading a held paragraph ({clip.duration_s:.0f} s) "
                            f"by gradient through GE2E ({data['device']})")
             versions = [(run["name"], fit)]
-            guard_file = WORK / "voices" / f"guard-{run['name']}-{f['target']}.json"
+            guard_file = WORK / "voices" / f"guard{_guard_label(margin)[6:]}-{run['name']}-{f['target']}.json"
             stamp = {"fit": f["offset"][:8], "sentences": list(GUARD_SENTENCES), "steps": config.guard_steps,
                      "refine": config.guard_refine}
             if guard_file.is_file() and json.loads(guard_file.read_text()).get("stamp") == stamp:
@@ -262,11 +272,12 @@ def _clone_folders(fits_path: Path) -> tuple[dict, dict]:
                 guard_file.write_text(json.dumps({"stamp": stamp, "weights": guarded.weights.tolist(),
                                                   "offset": guarded.offset.tolist(),
                                                   "similarity": guarded.similarity, "guard": guarded.guard}))
-            versions.append((run["name"] + "+guard", guarded))
+            versions.append((run["name"] + _guard_label(margin), guarded))
             for label, version in versions:
                 out = WORK / "voices" / f"{label}-{f['target']}"
-                write_clone(out, name, version, [clip], replace(config, quality_margin=0.1 if version.guard else None),
-                            command=data["command"], force=True, description=description)
+                saved = replace(config, quality_margin=margin if version.guard else None)
+                write_clone(out, name, version, [clip], saved, command=data["command"], force=True,
+                            description=description)
                 folders[(label, f["target"])] = out
     return folders, data
 
@@ -308,9 +319,12 @@ def measure(args) -> None:
     from enunciate.voices.folder import read_manifest
 
     t_start = time.perf_counter()
-    folders, fits = _clone_folders(Path(args.fits))
+    if args.ship and args.margin != DEFAULT_MARGIN:
+        raise SystemExit(f"--ship writes the shipped voices, which use the default margin {DEFAULT_MARGIN}")
+    folders, fits = _clone_folders(Path(args.fits), args.margin)
     runs = list(dict.fromkeys(run for run, _ in folders))
-    shipped = next((run for run in runs if run.endswith("+guard")), runs[0])  # mapped, and shipped with --ship
+    shipped = next((run for run in runs if "+guard" in run), runs[0])  # mapped, and shipped with --ship
+    name = "clone_study" if args.margin == DEFAULT_MARGIN else f"clone_study_margin{args.margin:g}"
     voices = {name: name for name in PACKS} | {f"{run}-{t}": str(folder) for (run, t), folder in folders.items()}
     keys = {name: "pack" for name in PACKS} | {f"{run}-{t}": sha256_file(folder / "style.npy")
                                               for (run, t), folder in folders.items()}
@@ -372,7 +386,7 @@ def measure(args) -> None:
             points.append((f"clone of {speaker}", "clone", e))
     links = [(f"clone of {s}", f"{s} (reference)") for s in SPEAKERS]
     names, kinds, rows = zip(*points)
-    png = draw(project(names, kinds, np.stack(rows), links), RESULTS / "clone_study.png",
+    png = draw(project(names, kinds, np.stack(rows), links), RESULTS / f"{name}.png",
                f"Cloned Kokoro voices ({shipped}, red) beside their references (green) and the Japanese packs (grey)")
 
     result = {"command": shlex.join(["python", *sys.argv]), "fit": {k: fits[k] for k in ("device", "torch", "command")},
@@ -383,12 +397,12 @@ def measure(args) -> None:
                                                           np.round(f["weights"], 3).tolist())),
                                         "offset_norm": round(float(np.linalg.norm(f["offset"])), 3)}
                                      for f in r["fits"]]} for r in fits["runs"]],
-              "asr": args.asr, "heldout_sentences": list(HELD_OUT), "dev_sentences": list(DEV),
+              "asr": args.asr, "margin": args.margin, "heldout_sentences": list(HELD_OUT), "dev_sentences": list(DEV),
               "paragraph": PARAGRAPH, "references": json.loads((STAGE / "inputs.json").read_text())["references"],
               "results": table, "dev_transcripts": dev, "timing": timing | {
                   "measure_s": round(time.perf_counter() - t_start, 1)}, "map": str(png.relative_to(ROOT))}
-    (RESULTS / "clone_study.json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
-    (RESULTS / "clone_study.md").write_text(markdown(result))
+    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    (RESULTS / f"{name}.md").write_text(markdown(result))
     print(markdown(result))
     if args.ship:
         ship(folders, shipped, table)
@@ -446,7 +460,8 @@ def markdown(result: dict) -> str:
 
         lines += ["", "Quality guard (each fit pulled back toward its starting pack until DistillMOS on "
                   f"{len(GUARD_SENTENCES)} guard sentences (`clone.GUARD_SENTENCES`, prose and technical) is "
-                  "within 0.1 of the start's; alpha 1 = the fit, 0 = the start):", "",
+                  f"within {result.get('margin', DEFAULT_MARGIN):g} of the start's; alpha 1 = the fit, 0 = the start):",
+                  "",
                   "| run | reference | alpha kept | DistillMOS (guard sentences) | start's | "
                   "similarity: fit sentences -> guard sentences |",
                   "|---|---|---|---|---|---|"]
@@ -509,6 +524,8 @@ def main(argv=None) -> None:
     p.add_argument("--fits", default=str(ROOT / ".gpu" / "clone-fits" / "fits.json"))
     p.add_argument("--asr", default="base", choices=("base", "tiny.en"), help="Whisper model for WER")
     p.add_argument("--ship", action="store_true", help="write voices/data/kokoro-heart and kokoro-joe")
+    p.add_argument("--margin", type=float, default=DEFAULT_MARGIN,
+                   help="the quality guard's DistillMOS margin (default 0.1; another writes clone_study_marginM.*)")
     p.add_argument("--fresh", action="store_true", help="measure every voice again (the cache in out/clone_study "
                    "is keyed by voice and style table, not by the scorers: use this after they change)")
     p.set_defaults(func=measure)
