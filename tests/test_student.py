@@ -123,6 +123,9 @@ def test_a_warm_start_grows_the_head_and_keeps_the_output(frames, tmp_path):
     with pytest.raises(EnunciateError, match="frame_dim 32 .checkpoint. vs 48"):
         StudentTrainer(teacher_manifest("heart"), TeacherFrames(frames), options(),
                        StudentConfig(**{**TINY, "frame_dim": 48}), warm_start=checkpoint)
+    with pytest.raises(EnunciateError, match="context_layers -1"):
+        StudentTrainer(teacher_manifest("heart"), TeacherFrames(frames), options(),
+                       StudentConfig(**{**TINY, "context_layers": -1}))
     deeper = train(grown, tmp_path / "grown", options(steps=4)).checkpoint
     with pytest.raises(EnunciateError, match="context_layers 2 .checkpoint. > 0"):
         StudentTrainer(teacher_manifest("heart"), TeacherFrames(frames), options(),
@@ -218,6 +221,11 @@ def test_the_adversarial_loss_trains_both_sides_and_resumes(frames, tmp_path):
     assert {"adversarial", "feature", "discriminator", "spectral"} <= set(last)
     assert last["discriminator"] < first["discriminator"] and last["feature"] > 0
     assert t.run_config()["loss"]["adversarial_weight"] == 0.5
+    base = t.losses(t.rows_of(1), np.random.default_rng([0, 1, 1]), audio=True)
+    fake, real = base["audio"]
+    assert fake.shape == real.shape and fake.shape[:2] == (2, 1) and fake.requires_grad and not real.requires_grad
+    total = t.adversarial(dict(base), 1)
+    assert torch.allclose(total["loss"], base["loss"] + 0.5 * (total["adversarial"] + total["feature"]))
     train(make(steps=4), tmp_path / "run", options(steps=2))
     resumed = make(steps=4)
     train(resumed, tmp_path / "run", options(steps=4))

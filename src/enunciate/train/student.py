@@ -78,6 +78,10 @@ def _torch():
 
 def build_student(config: StudentConfig):
     """The student network (torch), randomly initialised."""
+    bad = [f"{k} {v}" for k, v in asdict(config).items() if v < (0 if k == "context_layers" else 1)]
+    if bad:
+        raise EnunciateError("a student's sizes are whole numbers from 1 up (--context-layers from 0): got "
+                             + ", ".join(bad))
     torch, nn = _torch()
     F = torch.nn.functional
 
@@ -313,13 +317,13 @@ class StudentTrainer(Trainer):
         loss = duration + sum(parts.values()) + (self.loss.f0_weight - 1) * parts["f0"]
         out = {}
         if self.loss.spectral_weight or audio:
-            from .student_audio import SpectralLoss, mrstft_loss
+            from .student_audio import SpectralLoss
 
             self._spectral = self._spectral or SpectralLoss(self.device)
             spans = [(int(row.nonzero()[0]), int(row.nonzero()[-1]) + 1) for row in scored]
             pairs = self._spectral.pairs(pred, target, spans, rng or np.random.default_rng(0))
             if self.loss.spectral_weight:
-                parts["spectral"] = torch.stack([mrstft_loss(x, y) for x, y in pairs]).mean()
+                parts["spectral"] = SpectralLoss.loss(pairs)
                 loss = loss + self.loss.spectral_weight * parts["spectral"]
             if audio:
                 n = min(len(x) for x, _ in pairs)

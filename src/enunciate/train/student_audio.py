@@ -91,8 +91,9 @@ class SpectralLoss:
             out.append((render(pred[b, start:stop], pulse, noise, self.window), heard))
         return out
 
-    def __call__(self, pred, target, spans, rng: np.random.Generator):
-        """The mean of the items' multi-resolution STFT losses (arguments as `pairs`)."""
+    @staticmethod
+    def loss(pairs):
+        """The mean of the items' multi-resolution STFT losses, over `pairs` as `pairs()` gives them."""
         import torch
 
-        return torch.stack([mrstft_loss(x, y) for x, y in self.pairs(pred, target, spans, rng)]).mean()
+        return torch.stack([mrstft_loss(x, y) for x, y in pairs]).mean()
