@@ -62,20 +62,12 @@ def load_student(checkpoint: Path):
 
 def student_frames(model, ids: np.ndarray, durations: np.ndarray) -> dict[str, np.ndarray]:
     """The student's six outputs [1, 601, F] / [1, F] for the frames heart's `durations` make."""
-    import torch
+    from enunciate.train.student_pitch import aligned_frames
+    from enunciate.train.teacher_frames import BINS, COLUMNS
 
-    from enunciate.train.teacher_frames import BINS, COLUMNS, F0_SCALE, FRAMES_PER_UNIT
-
-    with torch.no_grad():
-        h, _ = model.encode(torch.from_numpy(ids))
-        lengths = np.maximum(durations.astype(np.int64), 1) * FRAMES_PER_UNIT
-        token = np.repeat(np.arange(len(lengths)), lengths)
-        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-        position = (np.arange(len(token)) - starts[token] + 0.5) / lengths[token]
-        x = torch.cat([h[0, torch.from_numpy(token)], torch.from_numpy(position.astype(np.float32))[:, None]], 1)
-        y = model.decode(x[None]).transpose(1, 2).numpy()
+    y = aligned_frames(model, ids, durations).T[None]
     out = {name: y[:, i * BINS:(i + 1) * BINS] for i, name in enumerate(PARTS[:5])}
-    out["f0"] = y[:, COLUMNS - 1] * F0_SCALE
+    out["f0"] = y[:, COLUMNS - 1]
     return out
 
 
@@ -179,6 +171,9 @@ def main(argv=None) -> None:
     parser.add_argument("--limit", type=int, default=16, help="dev-set sentences")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--ranks", default="80,160,320", help="principal-component ranks to keep heart's frames to")
+    parser.add_argument("--f0-shrink", type=float, default=None, metavar="K",
+                        help="also swap in the student's F0 pulled toward each sentence's mean by K (default: the "
+                             "--voice's f0_shrink when it has one)")
     parser.add_argument("--name", default="student_ablation")
     args = parser.parse_args(argv)
 
@@ -192,7 +187,9 @@ def main(argv=None) -> None:
     from enunciate.evaluate.terms import load_term_set
     from enunciate.options import SpeakOptions, VoiceSpec
     from enunciate.pipeline import Report, plan
+    from enunciate.train.student_pitch import shrink_f0
     from enunciate.voices import hibari_dsp
+    from enunciate.voices.folder import read_manifest
     from enunciate.voices.hibari import DURATION_TENSOR
 
     torch.set_num_threads(args.threads)
@@ -203,6 +200,12 @@ def main(argv=None) -> None:
     spaces = principal_spaces(heart, ranks) if ranks else {}
     for k in ranks:
         VARIANTS[f"heart's floored frames in their top {k} principal components"] = k
+    shrink = args.f0_shrink
+    if shrink is None and args.voice:
+        shrink = read_manifest(args.voice, verify=False).metrics.get("f0_shrink")
+    if shrink not in (None, 1.0):
+        VARIANTS[f"student F0 pulled toward its sentence mean (x {shrink:g})"] = "shrunk"
+        VARIANTS[f"student frames, heart's durations, F0 pulled (x {shrink:g})"] = "all shrunk"
     texts = [item.text for item in load_term_set(DEFAULT_TERMS)][:args.limit]
     scores = {name: [] for name in VARIANTS if VARIANTS[name] is not None or student_voice}
     f0_errors = []
@@ -228,6 +231,10 @@ def main(argv=None) -> None:
                     parts = [v[0] for v in in_components(teacher, *spaces[swapped]).values()]
                 elif swapped in ("contour", "voicing"):
                     parts = [teacher[k][0][..., :frames] for k in PARTS[:5]] + [f0_mix(teacher, student, swapped)]
+                elif swapped in ("shrunk", "all shrunk"):
+                    pulled = shrink_f0(torch.from_numpy(student["f0"]), shrink).numpy()[0][:frames]
+                    base = student if swapped == "all shrunk" else teacher
+                    parts = [base[k][0][..., :frames] for k in PARTS[:5]] + [pulled]
                 elif swapped == "own":
                     parts = [v[0] for v in own_durations(model, ids).values()]
                 else:

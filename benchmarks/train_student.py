@@ -1,6 +1,7 @@
 """The distilled student's corpus, its training curves and its results table (benchmarks/results/student.*).
 
     python benchmarks/train_student.py corpus out/student_corpus.txt
+    python benchmarks/train_student.py packages out/package_corpus.txt
     enunciate train student --teacher heart --texts out/student_corpus.txt --augment-terms 1600 \\
         -o out/heart-student --steps 6000 --threads 1
     python benchmarks/train_student.py curves out/heart-student.train/log.jsonl benchmarks/results/student.png
@@ -9,8 +10,12 @@
         --bench out/student-bench/bench.json --eval out/student-eval.json
 
 The corpus is the prose of README.md and docs/*.md (code blocks, tables and headings left out), one
-sentence a line. The term sets in tests/data and the dev set are evaluation material and stay out
-(`enunciate train student` also drops any line of the dev set).
+sentence a line. `packages OUT` adds more varied technical English: the prose of the long descriptions
+of the Python packages installed beside enunciate (their METADATA files, at most 40 sentences from
+each, no links, handles or changelog lines), with the packages and versions read in OUT.json; it
+depends on the environment (the Makefile pins it through constraints.txt). The term sets in
+tests/data and the dev set are evaluation material and stay out (`enunciate train student` also
+drops any line of the dev set).
 """
 from __future__ import annotations
 
@@ -55,6 +60,37 @@ def corpus(out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(unique) + "\n", encoding="utf-8")
     print(f"{out}: {len(unique)} sentences")
+
+
+NOT_PROSE = re.compile(r"https?://|<[^>]*>|__|@\w|#\d|\.\.\s|:\w+:|\bby @|\[|\]|\{|\}|=|\$|\\")
+
+
+def package_corpus(out: Path, per_package: int = 40) -> None:
+    """Sentences from the long descriptions of the installed Python packages (METADATA, Markdown or
+    reST read as Markdown prose), at most `per_package` from each, with the sources in OUT.json."""
+    import random
+    import site
+    import tempfile
+
+    metadata = sorted({p for root in site.getsitepackages() for p in Path(root).glob("*.dist-info/METADATA")})
+    sentences, sources = [], {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for path in metadata:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            body = Path(tmp) / "body.md"
+            body.write_text(text.split("\n\n", 1)[1] if "\n\n" in text else "", encoding="utf-8")
+            kept = [s for s in prose_sentences(body) if not NOT_PROSE.search(s) and sum(c.isalpha() for c in s)
+                    > 0.7 * len(s)]
+            kept = random.Random(path.parent.name).sample(kept, min(per_package, len(kept)))
+            if kept:
+                sources[path.parent.name.removesuffix(".dist-info")] = len(kept)
+                sentences += kept
+    unique = list(dict.fromkeys(sentences))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(unique) + "\n", encoding="utf-8")
+    out.with_suffix(".json").write_text(json.dumps({"sentences": len(unique), "per_package": per_package,
+                                                    "packages": sources}, indent=1) + "\n")
+    print(f"{out}: {len(unique)} sentences from {len(sources)} packages")
 
 
 STUDENT_LOSSES = ["loss", "duration", "lh", "ln", "lr", "theta", "phi", "f0", "spectral"]
@@ -195,6 +231,8 @@ if __name__ == "__main__":
         summary(args.out, args.voice, args.bench, args.eval)
     elif len(sys.argv) == 3 and sys.argv[1] == "corpus":
         corpus(Path(sys.argv[2]))
+    elif len(sys.argv) == 3 and sys.argv[1] == "packages":
+        package_corpus(Path(sys.argv[2]))
     elif len(sys.argv) == 4 and sys.argv[1] == "curves":
         curves(Path(sys.argv[2]), Path(sys.argv[3]))
     elif len(sys.argv) >= 3 and sys.argv[1] == "macs":

@@ -236,6 +236,51 @@ def test_the_adversarial_loss_trains_both_sides_and_resumes(frames, tmp_path):
             assert torch.equal(x, y), name
 
 
+def test_the_export_pulls_the_f0_toward_each_sentence_mean(frames, tmp_path):
+    """shrink_f0 scales each voiced frame's log-F0 deviation from the sentence mean and leaves the
+    unvoiced ones; the slope estimate is the least-squares one; the ONNX export does what torch does."""
+    import onnxruntime as ort
+    import torch
+
+    from enunciate.train.student import export_onnx
+    from enunciate.train.student_pitch import SLOPE_RANGE, contour_slope, f0_slope, shrink_f0
+
+    f0 = torch.tensor([[0.0, 100.0, 200.0, 400.0, 30.0]])
+    pulled = shrink_f0(f0, 0.5)[0]
+    assert pulled[0] == 0 and pulled[4] == 30  # unvoiced frames (under 40 Hz) stay as they are
+    assert torch.allclose(pulled[1:4], torch.tensor([200 / 2 ** 0.5, 200.0, 200 * 2 ** 0.5]))
+    assert torch.allclose(shrink_f0(f0, 1.0), f0)
+
+    teacher = 180 * np.exp(0.2 * np.sin(np.arange(80) / 6))
+    student = 150 * (teacher / 180) ** 2.0            # twice the teacher's swing, another mean
+    student[:5] = teacher[70:75] = 0                  # frames voiced by one side only do not count
+    slope, counted = contour_slope([(teacher, student)])
+    assert slope == pytest.approx(0.5, abs=0.02) and counted == 70
+
+    t = trainer(frames)
+    estimate = f0_slope(t.model, t.dataset)
+    assert SLOPE_RANGE[0] <= estimate["factor"] <= SLOPE_RANGE[1] and estimate["clips"] == 3
+    assert estimate["on"].startswith("training clips")  # three clips: none held back
+
+    model = t.model.eval()
+    ids = torch.tensor([[0, 50, 83, 156, 43, 61, 62, 0]])
+    with torch.no_grad():
+        plain = model(ids, torch.ones(1))[5]
+        model.f0_shrink = 0.5
+        shrunk = model(ids, torch.ones(1))[5]
+        path = export_onnx(model, tmp_path / "s.onnx", quantization=None)
+    model.f0_shrink = 1.0
+    voiced = plain[0] > 40
+    assert voiced.sum() > 2
+    log_dev = torch.log(plain[0, voiced]) - torch.log(plain[0, voiced]).mean()
+    assert torch.allclose(torch.log(shrunk[0, voiced]) - torch.log(shrunk[0, voiced]).mean(), 0.5 * log_dev,
+                          atol=1e-5)
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    out = dict(zip([o.name for o in session.get_outputs()],
+                   session.run(None, {"ids": ids.numpy(), "speed": np.ones(1, np.float32)})))
+    assert np.allclose(out["f0"], shrunk.numpy(), rtol=1e-4)
+
+
 def test_a_nan_loss_ends_the_run_naming_the_step_and_the_last_good_checkpoint(frames, tmp_path):
     from enunciate.train.finetune import train
 
@@ -264,6 +309,9 @@ def test_cli_trains_exports_and_the_folder_speaks(tmp_path, capsys):
     assert manifest.provenance.method == "distil-student" and len(manifest.provenance.parent_sha256) == 64
     assert manifest.metrics["parameters"] > 0 and manifest.metrics["int8_matmul"] is True
     assert manifest.metrics["quantization"] == "int8-per-channel"
+    shrink = manifest.provenance.params["f0_shrink"]  # the slope is measured and recorded; F0 left as predicted
+    assert manifest.metrics["f0_shrink"] == shrink["factor"] == 1.0 and shrink["given"] and shrink["clips"] == 2
+    assert np.isfinite(shrink["slope"]) and shrink["frames"] > 0
     import onnx
 
     scales = [t for t in onnx.load(str(out / "student.onnx")).graph.initializer if t.name.endswith("_scale")]
@@ -274,8 +322,13 @@ def test_cli_trains_exports_and_the_folder_speaks(tmp_path, capsys):
     # the run folder resumes only when asked
     assert main([*args, "--force"]) == 2
     assert "pass --resume" in capsys.readouterr().err
-    assert main([*args, "--force", "--resume", "--steps", "4"]) == 0
+    assert main([*args, "--force", "--resume", "--steps", "4", "--f0-shrink", "auto"]) == 0
     assert "resumed at step 3" in capsys.readouterr().out
+    shrink = read_manifest(out).provenance.params["f0_shrink"]
+    assert read_manifest(out).metrics["f0_shrink"] == shrink["factor"] == max(0.25, min(1.0, shrink["slope"]))
+    with pytest.raises(SystemExit):
+        main([*args, "--f0-shrink", "1.5"])
+    assert "expected auto or a factor in (0, 1]" in capsys.readouterr().err
 
 
 def test_a_corpus_that_normalizes_to_nothing_is_a_clear_error(tmp_path):

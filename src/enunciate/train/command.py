@@ -9,7 +9,21 @@ Nothing heavy (torch, transformers, peft) is imported until a command runs.
 """
 from __future__ import annotations
 
+import argparse
 import sys
+
+
+def _shrink(text: str) -> float | None:
+    """--f0-shrink: auto (None: estimated at export) or a factor in (0, 1]."""
+    if text.strip().lower() == "auto":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected auto or a factor in (0, 1], got {text!r}") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"expected auto or a factor in (0, 1], got {value}")
+    return value
 
 
 def add_parser(subparsers) -> None:
@@ -127,6 +141,10 @@ def add_parser(subparsers) -> None:
                         "matching; default 0: none)")
     s.add_argument("--discriminator-width", type=float, default=0.1,
                    help="their channels, times HiFi-GAN's (default 0.1)")
+    s.add_argument("--f0-shrink", type=_shrink, default=1.0, metavar="K|auto",
+                   help="the export pulls each sentence's F0 toward its mean log F0 by K in (0, 1]; auto takes the "
+                        "least-squares slope of the teacher's F0 on the student's over the validation clips; default "
+                        "1: the F0 as predicted (pulling it measured no gain on unseen sentences; docs/training.md)")
     s.add_argument("--device", default="cpu", choices=("cpu", "cuda"), help="cpu (default) or cuda")
     s.add_argument("--threads", type=int, help="torch and teacher threads (default: torch's choice)")
     s.add_argument("--seed", type=int, default=0, help="the seed every batch derives from")
@@ -210,7 +228,8 @@ def cmd_train_student(args) -> int:
                             loss=StudentLoss(relative_floor=args.relative_floor, f0_weight=args.f0_weight,
                                              spectral_weight=args.spectral_weight,
                                              adversarial_weight=args.adversarial_weight,
-                                             discriminator_width=args.discriminator_width))
+                                             discriminator_width=args.discriminator_width),
+                            f0_shrink=args.f0_shrink)
     train, voice = result.train, result.voice
     first, last = train.first.get("loss"), train.last.get("loss")
     losses = f"; loss {first:.4f} -> {last:.4f}" if first is not None and last is not None else ""

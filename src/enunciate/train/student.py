@@ -40,6 +40,7 @@ import numpy as np
 
 from ..errors import EnunciateError
 from .finetune import Trainer, TrainOptions, check_finite
+from .student_pitch import f0_slope, shrink_f0
 from .teacher_frames import (BINS, BRANCHES, COLUMNS, DURATION_TENSOR, F0_SCALE, FRAMES_PER_UNIT, Rendered,
                              TeacherFrames, principal_head, render_teacher, teacher_manifest)
 
@@ -113,6 +114,7 @@ def build_student(config: StudentConfig):
             self.norm = nn.LayerNorm(c.frame_dim)
             self.bottleneck = nn.Linear(c.frame_dim, c.head_rank)
             self.head = nn.Linear(c.head_rank, COLUMNS)
+            self.f0_shrink = 1.0  # set at export (student_pitch.py): 1 leaves the F0 as predicted
 
         def encode(self, ids):
             """ids [B, L] -> token features [B, L, D], log durations (in 600-sample units) [B, L]."""
@@ -137,7 +139,10 @@ def build_student(config: StudentConfig):
             x = torch.cat([h[0, token], position.unsqueeze(1)], 1).unsqueeze(0)
             y = self.decode(x).transpose(1, 2)
             parts = [y[:, i * BINS:(i + 1) * BINS] for i in range(len(BRANCHES))]
-            return (*parts, y[:, COLUMNS - 1] * F0_SCALE, durations)
+            f0 = y[:, COLUMNS - 1] * F0_SCALE
+            if self.f0_shrink != 1.0:
+                f0 = shrink_f0(f0, self.f0_shrink)
+            return (*parts, f0, durations)
 
     return Student(config)
 
@@ -408,8 +413,8 @@ class StudentTrainer(Trainer):
             self.d_optimizer.load_state_dict(state["d_optimizer"])
 
     def save_voice(self, out: Path, provenance, metrics: dict, force: bool,
-                   quantization: str | None = QUANTIZATIONS[0]):
-        return export_voice(self.model, out, provenance, metrics, force, quantization)
+                   quantization: str | None = QUANTIZATIONS[0], f0_shrink: float = 1.0):
+        return export_voice(self.model, out, provenance, metrics, force, quantization, f0_shrink)
 
 
 def read_checkpoint(checkpoint: str | Path) -> tuple[StudentConfig, dict, int]:
@@ -510,16 +515,22 @@ def export_onnx(model, path: str | Path, quantization: str | None = QUANTIZATION
 
 
 def export_voice(model, out: str | Path, provenance, metrics: dict, force: bool = False,
-                 quantization: str | None = QUANTIZATIONS[0]):
-    """The student as a hibari-family voice folder (student.onnx + voice.json)."""
+                 quantization: str | None = QUANTIZATIONS[0], f0_shrink: float = 1.0):
+    """The student as a hibari-family voice folder (student.onnx + voice.json); its F0 pulled toward
+    each sentence's mean by `f0_shrink` (student_pitch.py; 1: as predicted)."""
     import tempfile
 
     from ..voices.folder import FileRef, VoiceManifest, write_voice_folder
 
     out = Path(out)
     with tempfile.TemporaryDirectory() as tmp:
-        onnx_path = export_onnx(model, Path(tmp) / "student.onnx", quantization)
+        model.f0_shrink = f0_shrink
+        try:
+            onnx_path = export_onnx(model, Path(tmp) / "student.onnx", quantization)
+        finally:
+            model.f0_shrink = 1.0
         metrics = {**metrics, "int8_matmul": quantization is not None, "quantization": quantization,
+                   "f0_shrink": f0_shrink,
                    "parameters": parameter_count(model),
                    "onnx_bytes": onnx_path.stat().st_size, "macs_per_frame": macs_per_frame(model.config)}
         manifest = VoiceManifest(out.name, "hibari", "kokoro", 24000, {"model": FileRef("student.onnx")},
@@ -544,10 +555,15 @@ def distil_student(teacher: str, texts: list[str | Path], out: str | Path, optio
                    frames_dir: str | Path | None = None,
                    run_dir: str | Path | None = None, resume: bool = False, force: bool = False,
                    threads: int | None = None, quantization: str | None = QUANTIZATIONS[0], command: str | None = None,
-                   warm_start: str | Path | None = None, loss: StudentLoss = StudentLoss()) -> StudentResult:
+                   warm_start: str | Path | None = None, loss: StudentLoss = StudentLoss(),
+                   f0_shrink: float | None = 1.0) -> StudentResult:
     """Render the teacher's frames for the corpus (and K lexicon sentences), train a student on
     them, and write it as the voice folder `out`. `warm_start`: another student run's checkpoint to
-    start from (`grow_from`)."""
+    start from (`grow_from`). `f0_shrink`: the export's pull of F0 toward each sentence's mean
+    (student_pitch.py): 1 (the default) for none, None for the slope measured on the validation
+    clips, which is recorded either way."""
+    if f0_shrink is not None and not 0 < f0_shrink <= 1:
+        raise EnunciateError(f"--f0-shrink is a factor in (0, 1] (1: F0 as predicted), not {f0_shrink}")
     import shlex
     import sys
 
@@ -573,16 +589,19 @@ def distil_student(teacher: str, texts: list[str | Path], out: str | Path, optio
                              f"the student's vocabulary ({config.vocab}) must exceed it")
     trainer = StudentTrainer(manifest, data, options, config, warm_start, loss)
     result = train(trainer, run_dir, options)
+    shrink = f0_slope(trainer.model, data)
+    if f0_shrink is not None:
+        shrink = {**shrink, "factor": float(f0_shrink), "given": True}
     params = {"texts": [str(t) for t in texts], "augment_terms": augment_terms, "clips": rendered.clips,
               "teacher_frames": rendered.frames, "held_out_dev_lines": rendered.held_out, "steps": options.steps,
               "batch_size": options.batch_size, "segment_frames": options.segment_frames,
               "learning_rate": trainer.learning_rate, "seed": options.seed, "device": options.device,
               "quantization": quantization, "config": asdict(config), "warm_start": trainer.warm_start,
-              "loss": asdict(loss)}
+              "loss": asdict(loss), "f0_shrink": shrink}
     provenance = Provenance(manifest.provenance.source, manifest.name, parent_sha256(manifest), METHOD, params,
                             command or shlex.join(["enunciate", *sys.argv[1:]]))
     metrics = {f"final_{k}": v for k, v in result.last.items() if k not in ("step", "seconds")}
-    voice = trainer.save_voice(out, provenance, metrics, force, quantization)
+    voice = trainer.save_voice(out, provenance, metrics, force, quantization, shrink["factor"])
     run_id = None
     if options.mlflow is not None:
         run_id = log_to_mlflow(out.name, params, result, options.mlflow, None)
