@@ -61,7 +61,30 @@ def test_teacher_frames_match_heart_durations_and_leave_out_the_dev_set(frames, 
         assert FRAMES_PER_UNIT * sum(row["durations"]) == row["frames"] and len(row["durations"]) == len(row["ids"])
     dev = sorted(dev_texts())[0]
     again = render_teacher("heart", [Sentence("s0", SENTENCES[0]), Sentence("d", dev)], frames, threads=1)
-    assert again.rendered == 0 and again.held_out == 1 and again.clips == 3  # resumed; the dev line left out
+    assert again.rendered == 0 and again.held_out == 1  # resumed; the dev line left out
+    assert again.ids == {"s0-0"} and again.clips == 1 and len(TeacherFrames(frames, again.ids)) == 1
+
+
+def test_a_shared_frames_folder_renders_a_changed_sentence_again(frames, tmp_path):
+    """A clip id cached from another text (an edited corpus line) is rendered again, and a run reads
+    only its own sentences' clips from a folder that holds others."""
+    import shutil
+
+    from enunciate.train.make_dataset import Sentence
+    from enunciate.train.teacher_frames import TeacherFrames, render_teacher
+
+    folder = tmp_path / "frames"
+    shutil.copytree(frames, folder)
+    edited = "Redis answered in 3 ms."
+    result = render_teacher("heart", [Sentence("s1", edited), Sentence("s2", SENTENCES[2])], folder, threads=1)
+    assert result.rendered == 1 and result.ids == {"s1-0", "s2-0"}
+    data = TeacherFrames(folder, result.ids)
+    texts = {row["id"]: row["text"] for row in data.rows + data.validation}
+    assert texts == {"s1-0": edited, "s2-0": SENTENCES[2]}
+    assert len(TeacherFrames(folder)) == 3  # s0 stays in the folder for the runs that ask for it
+    row = next(r for r in data.rows if r["id"] == "s1-0")
+    assert data.frames(row).shape[0] == row["frames"] == 2 * sum(row["durations"])
+    assert render_teacher("heart", [Sentence("s1", edited)], folder, threads=1).rendered == 0  # cached now
 
 
 def test_a_training_step_on_cpu_lowers_the_loss(frames):

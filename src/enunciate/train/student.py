@@ -583,7 +583,7 @@ def distil_student(teacher: str, texts: list[str | Path], out: str | Path, optio
     manifest = teacher_manifest(teacher)
     rendered = render_teacher(teacher, sentences, Path(frames_dir) if frames_dir else run_dir / "teacher",
                               threads=threads, progress=options.progress)
-    data = TeacherFrames(rendered.folder)
+    data = TeacherFrames(rendered.folder, rendered.ids)
     if config.vocab <= max(max(r["ids"]) for r in data.rows):
         raise EnunciateError(f"the teacher's ids reach {max(max(r['ids']) for r in data.rows)}; "
                              f"the student's vocabulary ({config.vocab}) must exceed it")

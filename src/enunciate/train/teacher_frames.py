@@ -51,10 +51,11 @@ def dev_texts() -> set[str]:
 @dataclass(frozen=True)
 class Rendered:
     folder: Path
-    clips: int           # clips in the index now
+    clips: int           # clips of the sentences asked for (what a run trains on)
     rendered: int        # rendered by this call
     held_out: int        # corpus lines left out because the dev set holds them
-    frames: int
+    frames: int          # frames of those clips
+    ids: frozenset[str] = frozenset()  # their clip ids
 
 
 def teacher_manifest(teacher: str):
@@ -72,8 +73,11 @@ def teacher_manifest(teacher: str):
 def render_teacher(teacher: str, sentences, folder: str | Path, threads: int | None = None,
                    progress: bool = False) -> Rendered:
     """Each sentence through the frontend and the teacher's network into `folder`: <clip>.npy
-    ([frames, 3006] float16) and a row of index.jsonl (ids, durations, frames). Clips already
-    there are kept (a rerun resumes); sentences of the dev set are left out."""
+    ([frames, 3006] float16) and a row of index.jsonl (ids, durations, frames). A clip already
+    there is kept when it was rendered from the same text (a rerun resumes), and rendered again when
+    the sentence's text changed (a shared folder never gives a run another corpus's frames); sentences
+    of the dev set are left out. The folder may hold other corpora's clips: `Rendered.ids` names the
+    ones of these sentences."""
     from ..options import SpeakOptions
     from ..pipeline import Report, plan
 
@@ -92,13 +96,20 @@ def render_teacher(teacher: str, sentences, folder: str | Path, threads: int | N
 
         bar = tqdm(total=len(kept), unit="line", desc=f"teacher frames ({teacher})", dynamic_ncols=True)
     rendered = 0
+    ids: set[str] = set()
     options = SpeakOptions(markup="plain")
+    stale = False
     with open(folder / INDEX, "a", encoding="utf-8") as out:
         for sentence in kept:
             if bar is not None:
                 bar.update(1)
-            if f"{sentence.id}-0" in index:
+            cached = _clips_of(index, sentence.id)
+            if cached and all(index[clip]["text"] == sentence.text for clip in cached):
+                ids.update(cached)
                 continue
+            for clip in cached:  # rendered from another text under this id: replaced below
+                del index[clip]
+                stale = True
             try:
                 chunks = list(plan(sentence.text, options, voice, Report()))
             except EnunciateError as e:
@@ -122,14 +133,26 @@ def render_teacher(teacher: str, sentences, folder: str | Path, threads: int | N
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
                 out.flush()
                 index[clip] = row
+                ids.add(clip)
                 rendered += 1
     if bar is not None:
         bar.close()
-    if not index:
+    if stale:  # the index without the replaced rows' old versions
+        (folder / INDEX).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in index.values()),
+                                    encoding="utf-8")
+    if not ids:
         raise EnunciateError("the corpus gave no speakable sentence (every line was empty, held out as a dev-set "
                              "sentence, or normalized to nothing); give a corpus of English sentences")
-    return Rendered(folder, len(index), rendered, len(sentences) - len(kept),
-                    sum(r["frames"] for r in index.values()))
+    return Rendered(folder, len(ids), rendered, len(sentences) - len(kept), sum(index[c]["frames"] for c in ids),
+                    frozenset(ids))
+
+
+def _clips_of(index: dict[str, dict], sentence_id: str) -> list[str]:
+    """The clip ids of one sentence in the index: `<sentence id>-0`, `-1`, ... while they run on."""
+    clips = []
+    while f"{sentence_id}-{len(clips)}" in index:
+        clips.append(f"{sentence_id}-{len(clips)}")
+    return clips
 
 
 def _read_index(folder: Path) -> dict[str, dict]:
@@ -150,11 +173,12 @@ def _read_index(folder: Path) -> dict[str, dict]:
 
 
 class TeacherFrames:
-    """The cached clips of a `render_teacher` folder; frames are memory-mapped, read per crop."""
+    """The cached clips of a `render_teacher` folder (those named in `clips`, or all); frames are
+    memory-mapped, read per crop."""
 
-    def __init__(self, folder: str | Path):
+    def __init__(self, folder: str | Path, clips: frozenset[str] | None = None):
         self.root = Path(folder)
-        rows = list(_read_index(self.root).values())
+        rows = [r for r in _read_index(self.root).values() if clips is None or r["id"] in clips]
         if not rows:
             raise EnunciateError(f"{self.root} holds no teacher frames; render them first (render_teacher)")
         held = [r for r in rows if _validation(r["id"])]
