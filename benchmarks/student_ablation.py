@@ -40,6 +40,11 @@ VARIANTS = {
     "student harmonic filter phase (theta)": ("theta",),
     "student noise envelope (ln)": ("ln",),
     "student free-phase branch (lr, phi)": ("lr", "phi"),
+    "student free-phase magnitude (lr)": ("lr",),
+    "student free-phase phase (phi)": ("phi",),
+    "student lh, heart's values at heart's top 0.1% of lh": ("peaks", 0.1, ("lh",)),
+    "student lh, heart's values at heart's top 1% of lh": ("peaks", 1.0, ("lh",)),
+    "student frames, heart's values at heart's top 1% of lh": ("peaks", 1.0, PARTS),
     "student magnitudes (lh, ln, lr)": ("lh", "ln", "lr"),
     "student phases (theta, phi)": ("theta", "phi"),
     "student frames, heart's durations": PARTS,
@@ -154,6 +159,23 @@ def f0_error(teacher: dict[str, np.ndarray], student: dict[str, np.ndarray]) -> 
                           int(((where >= k / 5) & (where < (k + 1) / 5)).sum())] for k in range(5)]}
 
 
+def peak_shortfall(teachers: list[np.ndarray], students: list[np.ndarray], top: float = 0.1) -> dict:
+    """Where a log-magnitude branch's energy lies and how much of it the student gives: over all bins
+    and frames, the share of heart's energy (exp(2 x)) in heart's top `top` % of values, the student's
+    mean shortfall there (nats), the median bin of those values, and the student's energy over heart's
+    there and over all."""
+    t = np.concatenate([x.ravel() for x in teachers]).astype(np.float64)
+    s = np.concatenate([x.ravel() for x in students]).astype(np.float64)
+    bins = np.concatenate([np.broadcast_to(np.arange(x.shape[0])[:, None], x.shape).ravel() for x in teachers])
+    peak = t >= np.percentile(t, 100 - top)
+    energy = np.exp(2 * t)
+    return {"top_percent": top, "energy_share": round(float(energy[peak].sum() / energy.sum()), 3),
+            "shortfall_nats": round(float((t[peak] - s[peak]).mean()), 3),
+            "median_bin": int(np.median(bins[peak])),
+            "energy_ratio_there": round(float(np.exp(2 * s[peak]).sum() / energy[peak].sum()), 3),
+            "energy_ratio_all": round(float(np.exp(2 * s).sum() / energy.sum()), 3)}
+
+
 def own_durations(model, ids: np.ndarray) -> dict[str, np.ndarray]:
     """The student's float network as the voice runs it: its own rounded durations."""
     import torch
@@ -209,6 +231,7 @@ def main(argv=None) -> None:
     texts = [item.text for item in load_term_set(DEFAULT_TERMS)][:args.limit]
     scores = {name: [] for name in VARIANTS if VARIANTS[name] is not None or student_voice}
     f0_errors = []
+    branches = {"lh": ([], []), "lr": ([], [])}   # heart's and the student's, per chunk
     t0 = time.perf_counter()
     for i, text in enumerate(tqdm(texts, desc="sentences", unit="sentence")):
         for chunk in (c.phonemes for c in plan(text, SpeakOptions(markup="plain"), heart, Report())):
@@ -217,6 +240,9 @@ def main(argv=None) -> None:
             durations = teacher[DURATION_TENSOR].reshape(-1)
             student = student_frames(model, ids, durations)
             f0_errors.append(f0_error(teacher, student))
+            for k in ("lh", "lr"):
+                branches[k][0].append(teacher[k][0][:, :teacher["f0"].shape[-1]])
+                branches[k][1].append(student[k][0][:, :teacher["f0"].shape[-1]])
             frames = teacher["f0"].shape[-1]
             for name, swapped in VARIANTS.items():
                 if swapped is None:
@@ -231,6 +257,12 @@ def main(argv=None) -> None:
                     parts = [v[0] for v in in_components(teacher, *spaces[swapped]).values()]
                 elif swapped in ("contour", "voicing"):
                     parts = [teacher[k][0][..., :frames] for k in PARTS[:5]] + [f0_mix(teacher, student, swapped)]
+                elif swapped[:1] == ("peaks",):  # heart's largest lh values put back
+                    _, top, taken = swapped
+                    parts = [(student if k in taken else teacher)[k][0][..., :frames] for k in PARTS]
+                    heart_lh = teacher["lh"][0][:, :frames]
+                    loud = heart_lh >= np.percentile(heart_lh, 100 - top)
+                    parts[0] = np.where(loud, heart_lh, parts[0])
                 elif swapped in ("shrunk", "all shrunk"):
                     pulled = shrink_f0(torch.from_numpy(student["f0"]), shrink).numpy()[0][:frames]
                     base = student if swapped == "all shrunk" else teacher
@@ -247,6 +279,8 @@ def main(argv=None) -> None:
         values = np.asarray(values)
         low, high = bootstrap_ci(values - base) if name != "heart (teacher frames)" else (0.0, 0.0)
         swapped = VARIANTS[name]
+        if isinstance(swapped, tuple) and swapped[:1] == ("peaks",):
+            swapped = [*swapped[2], f"heart's top {swapped[1]}% of lh"]
         rows.append({"variant": name, "swapped": list(swapped) if isinstance(swapped, tuple) else swapped or "voice",
                      "distillmos": round(float(values.mean()), 3),
                      "vs_heart": round(float((values - base).mean()), 3), "ci95": [round(low, 3), round(high, 3)],
@@ -259,9 +293,10 @@ def main(argv=None) -> None:
           "mean_abs_cents_by_fifth": [round(sum(e["by_fifth"][k][0] for e in f0_errors)
                                             / max(1, sum(e["by_fifth"][k][1] for e in f0_errors)), 1)
                                       for k in range(5)]}
+    peaks = {k: peak_shortfall(*v) for k, v in branches.items()}
     result = {"command": shlex.join(["python", *sys.argv]), "checkpoint": str(args.checkpoint), "step": step,
               "voice": args.voice, "sentences": len(base), "machine": cpu_info(), "threads": args.threads,
-              "seconds": round(time.perf_counter() - t0, 1), "rows": rows, "f0": f0}
+              "seconds": round(time.perf_counter() - t0, 1), "rows": rows, "f0": f0, "peaks": peaks}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{args.name}.json").write_text(json.dumps(result, indent=1) + "\n")
     lines = [f"# Student ablation: heart's frames with one part from the student (step {step})", "",
@@ -276,7 +311,14 @@ def main(argv=None) -> None:
     lines += ["", f"F0 on the {n} frames both voice (heart's durations): mean absolute error "
               f"{f0['mean_abs_cents']:.0f} cents (mean {f0['mean_cents']:+.0f}); voiced by one side only: "
               f"{100 * f0['voicing_differs']:.1f}% of frames; by fifth of the sentence: "
-              + ", ".join(f"{c:.0f}" for c in f0["mean_abs_cents_by_fifth"]) + " cents."]
+              + ", ".join(f"{c:.0f}" for c in f0["mean_abs_cents_by_fifth"]) + " cents.", ""]
+    hz_per_bin = heart.sample_rate / 2 / (teacher["lh"].shape[1] - 1)
+    for k, p in peaks.items():
+        lines.append(f"{k}: heart's top {p['top_percent']:g}% of values (median bin {p['median_bin']}, "
+                     f"{p['median_bin'] * hz_per_bin:.0f} Hz) hold {100 * p['energy_share']:.0f}% of its energy; "
+                     f"the student is {p['shortfall_nats']:.2f} nats under them, giving "
+                     f"{p['energy_ratio_there']:.2f} of their energy ({p['energy_ratio_all']:.2f} of the "
+                     "branch's in all).")
     (RESULTS / f"{args.name}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -1,7 +1,8 @@
 """The distilled student's corpus, its training curves and its results table (benchmarks/results/student.*).
 
     python benchmarks/train_student.py corpus out/student_corpus.txt
-    python benchmarks/train_student.py packages out/package_corpus.txt
+    python benchmarks/train_student.py packages out/package_corpus.txt [PER_PACKAGE (default 40)]
+    python benchmarks/train_student.py docstrings out/docstring_corpus.txt [SENTENCES (default 6000)]
     enunciate train student --teacher heart --texts out/student_corpus.txt --augment-terms 1600 \\
         -o out/heart-student --steps 6000 --threads 1
     python benchmarks/train_student.py curves out/heart-student.train/log.jsonl benchmarks/results/student.png
@@ -13,9 +14,10 @@ The corpus is the prose of README.md and docs/*.md (code blocks, tables and head
 sentence a line. `packages OUT` adds more varied technical English: the prose of the long descriptions
 of the Python packages installed beside enunciate (their METADATA files, at most 40 sentences from
 each, no links, handles or changelog lines), with the packages and versions read in OUT.json; it
-depends on the environment (the Makefile pins it through constraints.txt). The term sets in
-tests/data and the dev set are evaluation material and stay out (`enunciate train student` also
-drops any line of the dev set).
+depends on the environment (the Makefile pins it through constraints.txt). `docstrings OUT N` takes
+N sentences, in equal shares, from the first paragraphs of the installed packages' docstrings. The
+term sets in tests/data and the dev set are evaluation material and stay out (`enunciate train
+student` also drops any line of the dev set).
 """
 from __future__ import annotations
 
@@ -91,6 +93,60 @@ def package_corpus(out: Path, per_package: int = 40) -> None:
     out.with_suffix(".json").write_text(json.dumps({"sentences": len(unique), "per_package": per_package,
                                                     "packages": sources}, indent=1) + "\n")
     print(f"{out}: {len(unique)} sentences from {len(sources)} packages")
+
+
+def docstring_sentences(package: Path) -> list[str]:
+    """The first paragraph of each module, class and function docstring under `package` (parsed, not
+    imported), split into sentences; test files, parameter sections, examples and code-like sentences
+    left out."""
+    import ast
+
+    out = []
+    for path in sorted(package.rglob("*.py")):
+        if "test" in path.name or any(part in ("tests", "test", "testing") for part in path.parts):
+            continue
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+        except (SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if not isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            doc = ast.get_docstring(node) or ""
+            first = re.split(r"\n\s*\n", doc)[0]
+            if re.search(r"^\s*(Parameters|Args|Returns|>>>)", first, re.M):
+                continue
+            for sentence in SENTENCE_END.split(" ".join(line.strip() for line in first.splitlines())):
+                words = sentence.split()
+                letters = sum(c.isalpha() for c in sentence)
+                if (5 <= len(words) <= 35 and sentence.endswith(".") and not NOT_PROSE.search(sentence)
+                        and not set("`*_") & set(sentence) and letters > 0.75 * len(sentence)):
+                    out.append(sentence.strip())
+    return list(dict.fromkeys(out))
+
+
+def docstring_corpus(out: Path, total: int = 6000) -> None:
+    """`total` sentences from the docstrings of the installed packages (each package's share equal,
+    a package with fewer giving all it has; seeded), with the sources in OUT.json."""
+    import random
+    import site
+
+    roots = [Path(r) for r in site.getsitepackages()]
+    packages = sorted({p for r in roots for p in r.iterdir() if (p / "__init__.py").is_file()
+                       and p.name != "enunciate" and not p.name.startswith("_")}, key=lambda p: p.name)
+    found = {p.name: docstring_sentences(p) for p in packages}
+    found = {name: random.Random(name).sample(s, len(s)) for name, s in found.items() if s}
+    share, taken = {}, 0
+    while taken < total and any(len(s) > share.get(n, 0) for n, s in found.items()):  # equal shares, water-filled
+        for name, sentences in found.items():
+            if taken < total and len(sentences) > share.get(name, 0):
+                share[name] = share.get(name, 0) + 1
+                taken += 1
+    unique = list(dict.fromkeys(s for name, k in share.items() for s in found[name][:k]))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(unique) + "\n", encoding="utf-8")
+    out.with_suffix(".json").write_text(json.dumps({"sentences": len(unique), "packages": share}, indent=1) + "\n")
+    print(f"{out}: {len(unique)} sentences from the docstrings of {len(share)} packages")
 
 
 STUDENT_LOSSES = ["loss", "duration", "lh", "ln", "lr", "theta", "phi", "f0", "spectral"]
@@ -231,8 +287,10 @@ if __name__ == "__main__":
         summary(args.out, args.voice, args.bench, args.eval)
     elif len(sys.argv) == 3 and sys.argv[1] == "corpus":
         corpus(Path(sys.argv[2]))
-    elif len(sys.argv) == 3 and sys.argv[1] == "packages":
-        package_corpus(Path(sys.argv[2]))
+    elif len(sys.argv) in (3, 4) and sys.argv[1] == "docstrings":
+        docstring_corpus(Path(sys.argv[2]), *(int(a) for a in sys.argv[3:]))
+    elif len(sys.argv) in (3, 4) and sys.argv[1] == "packages":
+        package_corpus(Path(sys.argv[2]), *(int(a) for a in sys.argv[3:]))
     elif len(sys.argv) == 4 and sys.argv[1] == "curves":
         curves(Path(sys.argv[2]), Path(sys.argv[3]))
     elif len(sys.argv) >= 3 and sys.argv[1] == "macs":
