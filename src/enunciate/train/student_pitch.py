@@ -1,18 +1,20 @@
-"""The student's pitch range, set at export from clips it never trained on.
+"""The student's pitch range on clips it never trained on, and a pull of its F0 toward each
+sentence's mean.
 
 On sentences outside its training set the student's F0 swings wider around the sentence's mean
 than heart's (the spread of its log F0 is 1.13-1.25x heart's on validation clips and dev sentences,
-1.09x on clips it trained on), and the excess is error, not intonation. The least-squares slope of
-heart's log F0 on the student's, each taken about its sentence's mean over voiced frames, is the
-factor that brings the student's contour closest to heart's; the export pulls every sentence's
-voiced F0 toward its own mean (in log) by that factor:
+1.09x on clips it trained on). The least-squares slope of heart's log F0 on the student's, each
+taken about its sentence's mean over voiced frames, is the factor that brings the student's contour
+closest to heart's (0.66 on the validation clips for the 10,500-step student, 0.85 on training
+clips); `f0_slope` measures it and every export records it, as a gauge of how the student's pitch
+generalises. `shrink_f0` pulls every sentence's voiced F0 toward its own mean (in log) by a factor:
 
     log f0' = m + k (log f0 - m)        m: the mean log F0 of the sentence's voiced frames
 
-`f0_slope` estimates k over the run's validation clips (left out of training by a hash of their
-id); `shrink_f0` is the operation, which `Student.forward` applies (and so the ONNX export holds)
-when its `f0_shrink` is not 1. Unvoiced frames (under VOICED_HZ, which heart's DSP makes noise)
-are left as they are, and a voiced frame stays voiced for k in (0, 1].
+`Student.forward` applies it (and so the ONNX export holds it) when its `f0_shrink` is not 1, which
+`--f0-shrink` asks for. Measured on dev sentences it did not improve the exported voice
+(docs/training.md), so the default is 1. Unvoiced frames (under VOICED_HZ, which heart's DSP makes
+noise) are left as they are, and a voiced frame stays voiced for k in (0, 1].
 """
 from __future__ import annotations
 
