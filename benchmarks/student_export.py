@@ -36,7 +36,7 @@ def variants(model, folder: Path) -> dict[str, Path]:
     """The float export and its quantized versions, each an ONNX file in `folder`."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    from enunciate.train.student import QUANTIZATIONS, export_onnx
+    from enunciate.train.student_onnx import QUANTIZATIONS, export_onnx
 
     paths = {"float32": export_onnx(model, folder / "float32.onnx", quantization=None)}
     for name in QUANTIZATIONS:

@@ -265,7 +265,7 @@ def test_the_export_pulls_the_f0_toward_each_sentence_mean(frames, tmp_path):
     import onnxruntime as ort
     import torch
 
-    from enunciate.train.student import export_onnx
+    from enunciate.train.student_onnx import export_onnx
     from enunciate.train.student_pitch import SLOPE_RANGE, contour_slope, f0_slope, shrink_f0
 
     f0 = torch.tensor([[0.0, 100.0, 200.0, 400.0, 30.0]])
