@@ -262,6 +262,84 @@ def test_clone_by_gradient_raises_similarity_and_speaks(clips, tmp_path):
     _check_clone_folder(tmp_path / "heart-clone", "gradient", clips["heart"])
 
 
+def test_a_clone_restarts_from_its_own_blend_and_offset():
+    """--start-from: a cloned voice's recorded blend and its table less that blend rebuild its table;
+    a voice that is not a clone is refused."""
+    from enunciate.speakers.styles import clone_start
+    from enunciate.speakers.styles import style_space
+    from enunciate.voices.registry import resolve
+
+    space = style_space()
+    weights, offset = clone_start("kokoro-joe", space)
+    assert weights.shape == (len(space.names),) and abs(weights.sum() - 1) < 1e-9 and weights.argmax() == 4
+    table = np.load(resolve("kokoro-joe").path("style"))
+    assert np.abs(space.table(weights, offset) - table).max() < 1e-3   # the blend is recorded to 4 places
+    assert np.linalg.norm(offset) > 0.1
+    with pytest.raises(EnunciateError, match="not a cloned Kokoro voice"):
+        clone_start("kokoro-jm_kumo", space)
+
+
+def test_the_listener_scores_as_distillmos_with_a_finite_gradient(clips):
+    """DistillMOS in the fit's loss: the wheel's model, whose gradient is NaN on the zeros it pads a
+    short clip with, and the fit's listener, which scores the same and differentiates."""
+    import torch
+
+    from enunciate.audio import read_audio
+    from enunciate.evaluate.mos import load_distillmos
+    from enunciate.speakers.listener import Listener
+    from enunciate.speakers.ge2e import resample_torch
+
+    audio, rate = read_audio(clips["joe"])
+    x = resample_torch(torch.from_numpy(np.asarray(audio[: 3 * rate], np.float32)), rate, 16000)[None]
+    plain = x.clone().requires_grad_(True)
+    load_distillmos()(plain).mean().backward()
+    assert not torch.isfinite(plain.grad).all()
+    x.requires_grad_(True)
+    score = Listener("cpu")(x).mean()
+    score.backward()
+    with torch.no_grad():
+        assert abs(float(score) - float(load_distillmos()(x).mean())) < 1e-2
+    assert torch.isfinite(x.grad).all() and x.grad.abs().max() > 0
+    assert not any(p.requires_grad for p in load_distillmos().parameters())
+
+
+def test_clone_mos_weight_and_start_options(capsys):
+    from enunciate.cli import build_parser
+    from enunciate.speakers.clone import CloneConfig
+    from enunciate.speakers.command import clone_config
+
+    parser = build_parser()
+    config = clone_config(parser.parse_args(["clone", "me.wav", "--name", "me", "--mos-weight", "0.3",
+                                             "--start-from", "kokoro-joe", "--prior", "0.005"]))
+    assert config.mos_weight == 0.3 and config.start_voice == "kokoro-joe" and config.prior == 0.005
+    assert clone_config(parser.parse_args(["clone", "me.wav", "--name", "me"])).prior == 0.02
+    with pytest.raises(EnunciateError, match="must be 0 or more"):
+        CloneConfig(mos_weight=-1).check()
+    with pytest.raises(EnunciateError, match="prior's weight must be 0 or more"):
+        CloneConfig(prior=-0.1).check()
+    with pytest.raises(EnunciateError, match="need the gradient method"):
+        CloneConfig(method="cmaes", mos_weight=0.5).check()
+
+
+@pytest.mark.heavy
+def test_clone_from_a_clone_with_distillmos_in_the_loss(clips, tmp_path):
+    """One gradient step from kokoro-joe toward joe's clip with DistillMOS in the loss (about 2 minutes
+    on 2 cores): it starts where kokoro-joe is (already close to joe), logs DistillMOS, stays finite."""
+    from enunciate.speakers.clone import CloneConfig, clone
+
+    config = CloneConfig(steps=1, init="mean", prosody=False, sentences=FIT_SENTENCE, threads=2, quality_margin=None,
+                         mos_weight=0.5, start_voice="kokoro-joe")
+    result = clone([clips["joe"]], "joe-polish", tmp_path / "joe-polish", config, command="test")
+    history = result.fit.history
+    assert [h["step"] for h in history] == [0, 1]
+    assert all(np.isfinite(h["loss"]) and 2 < h["distillmos"] <= 5 for h in history)
+    assert history[0]["similarity"] > 0.8
+    manifest = _check_clone_folder(tmp_path / "joe-polish", "gradient", clips["joe"])
+    assert manifest.provenance.params["mos_weight"] == 0.5
+    assert manifest.provenance.params["start_voice"] == "kokoro-joe"
+    assert len(manifest.provenance.params["start_style_sha256"]) == 64
+
+
 @pytest.mark.slow
 def test_clone_cli_into_the_voice_store(clips, tmp_path, monkeypatch, capsys):
     from enunciate.cli import main

@@ -5,11 +5,13 @@ One objective, two ways to minimise it. Per reference speaker,
          + mel_weight   * |mean log-mel shape(synthesis) - that of the reference|^2   (spectral envelope)
          + pitch_weight * (mean log F0(synthesis) - mean log F0(reference))^2
          + prior        * mean((offset / scale)^2)                                     (stay near the packs)
+         - mos_weight   * DistillMOS(synthesis)                       (listener.py; default 0: off)
 over the style table `blend of the packs + offset` (styles.py). The synthesis says a few short
 dev sentences through enunciate's own frontend; the reference says whatever it says.
 
 - gradient: through the PyTorch Kokoro (weights recovered from the ONNX), Adam on the blend logits
-  and the offset, timbre half always, prosody half unless prosody=False. Measured: about 10 s a
+  and the offset, timbre half always, prosody half unless prosody=False; from the most similar pack
+  or from a clone's own blend and offset (start_voice, to continue a fit). Measured: about 10 s a
   step per sentence on 2 idle CPU cores (45-55 s on busy ones); 0.36 s on an H200 for three
   speakers x four sentences.
 - cmaes: ONNX Runtime only (no torch model): CMA-ES over the blend logits and `directions`
@@ -36,7 +38,8 @@ import numpy as np
 
 from ..errors import EnunciateError
 from .reference import ReferenceClip, check_references, load_reference
-from .styles import StyleSpace, softmax, style_space
+from .listener import Listener
+from .styles import StyleSpace, clone_start, softmax, style_space
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +95,8 @@ class CloneConfig:
     guard_refine: int = 2          # guard: halvings of the last step, to keep as much of the fit as passes
     guard_sentences: tuple[str, ...] = GUARD_SENTENCES
     encoder: str | None = None     # a GE2E checkpoint (`enunciate train-encoder`); None: resemblyzer's
+    mos_weight: float = 0.0        # gradient: minus this times the fit renderings' DistillMOS joins the loss
+    start_voice: str | None = None  # gradient: continue from this clone folder's blend and offset
 
     def check(self) -> "CloneConfig":
         if self.method not in METHODS:
@@ -104,6 +109,12 @@ class CloneConfig:
             raise EnunciateError(f"CMA-ES needs a population of at least 2, got {self.population}")
         if not any(s.strip() for s in self.sentences):
             raise EnunciateError("fitting needs at least one sentence to synthesize")
+        if self.prior < 0:
+            raise EnunciateError(f"the prior's weight must be 0 or more, got {self.prior}")
+        if self.mos_weight < 0:
+            raise EnunciateError(f"the DistillMOS weight must be 0 or more, got {self.mos_weight}")
+        if (self.mos_weight or self.start_voice) and self.method != "gradient":
+            raise EnunciateError("a DistillMOS weight and a start voice need the gradient method")
         return self
 
 
@@ -260,9 +271,15 @@ def fit_gradient(targets: Sequence[Target], ids: Sequence[Sequence[int]], config
     if config.init == "best":
         logits = _best_packs(renderer, packs, owner, embedder, goal, space.names, progress)
     start_weights = torch.softmax(logits, dim=-1).cpu().numpy()
+    z = torch.zeros(n_targets, 256, device=device)
+    if config.start_voice:  # the guard still walks back to the pack chosen above
+        weights, offset = clone_start(config.start_voice, space)
+        logits = torch.log(torch.from_numpy(weights).clamp(min=1e-8)).float().to(device).repeat(n_targets, 1)
+        z = (torch.from_numpy(offset) / torch.from_numpy(space.scale)).float().to(device).repeat(n_targets, 1)
     logits.requires_grad_(True)
-    z_timbre = torch.zeros(n_targets, 128, device=device, requires_grad=True)
-    z_prosody = torch.zeros(n_targets, 128, device=device, requires_grad=config.prosody)
+    z_timbre = z[:, :128].clone().requires_grad_(True)
+    z_prosody = z[:, 128:].clone().requires_grad_(config.prosody)
+    listener = Listener(device) if config.mos_weight else None
     optimizer = torch.optim.Adam([logits, z_timbre] + ([z_prosody] if config.prosody else []), lr=config.lr)
 
     def styles():
@@ -291,10 +308,16 @@ def fit_gradient(targets: Sequence[Target], ids: Sequence[Sequence[int]], config
                 loss = loss + config.pitch_weight * (log_f0 - goal_f0[t]) ** 2
             z = torch.cat([z_timbre[t], z_prosody[t]]) if config.prosody else z_timbre[t]
             loss = loss + config.prior * z.square().mean()
+            record = {}
+            if listener is not None:
+                mos = torch.stack([listener(resample_torch(items[b], SAMPLE_RATE, 16000)[None]).mean()
+                                   for b in mine]).mean()
+                loss = loss - config.mos_weight * mos
+                record["distillmos"] = round(float(mos.detach()), 4)
             losses.append(loss)
             value, similarity = float(loss.detach()), float(similarity.detach())
             similarities.append(similarity)
-            history[t].append({"step": step, "loss": round(value, 5), "similarity": round(similarity, 5)})
+            history[t].append({"step": step, "loss": round(value, 5), "similarity": round(similarity, 5), **record})
             if best[t] is None or value < best[t].loss:
                 w = torch.softmax(logits[t].detach(), dim=-1).cpu().numpy()
                 offset = (torch.cat([z_timbre[t], z_prosody[t]]).detach() * scale).cpu().numpy()
@@ -534,6 +557,11 @@ def write_clone(out: str | Path | None, name: str, fit: Fit, clips: Sequence[Ref
     params["guard_sentences"] = list(config.guard_sentences)
     params.update(blend=fit.blend(), offset_norm=round(float(np.linalg.norm(fit.offset)), 4), kept_step=fit.step,
                   references=[c.record() for c in clips], quality_guard=fit.guard)
+    if config.start_voice:  # the name may later stand for another table (a shipped voice refitted)
+        from ..cache import sha256_file
+        from ..voices.registry import resolve
+
+        params["start_style_sha256"] = sha256_file(resolve(config.start_voice).path("style"))
     names = ", ".join(Path(c.path).name for c in clips)
     manifest = VoiceManifest(
         name, "kokoro", "kokoro", SAMPLE_RATE, {"style": FileRef("style.npy")}, language="en-US",

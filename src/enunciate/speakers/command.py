@@ -64,6 +64,14 @@ def add_parser(subparsers) -> None:
                         "is within M of the starting pack's (default 0.1; other sentences tend to lose a little more)")
     p.add_argument("--budget-s", type=float, help="gradient: stop after this many seconds, keeping the best step")
     p.add_argument("--encoder", metavar="PT", help="a GE2E checkpoint from train-encoder (default: resemblyzer's)")
+    p.add_argument("--mos-weight", type=float, default=0.0, metavar="W",
+                   help="gradient: also raise DistillMOS of the fit renderings, at weight W beside the similarity "
+                        "(default 0; see docs/clone.md)")
+    p.add_argument("--prior", type=float, default=0.02, metavar="P",
+                   help="gradient: weight of the pull toward the packs (default 0.02; lower lets a fit stray further)")
+    p.add_argument("--start-from", metavar="VOICE",
+                   help="gradient: continue from a cloned voice's blend and offset (the guard still walks back to "
+                        "the most similar pack)")
     p.add_argument("--sentence", action="append", metavar="TEXT",
                    help="a sentence Kokoro says while fitting; repeatable (default: four short dev-set sentences)")
     p.add_argument("--threads", type=int, help="CPU threads")
@@ -113,6 +121,7 @@ def clone_config(args):
     return CloneConfig(method=args.method, steps=steps, seed=args.seed, device=args.device,
                        prosody=not args.timbre_only, init=args.init, population=args.population,
                        budget_s=args.budget_s, encoder=args.encoder, threads=args.threads,
+                       mos_weight=args.mos_weight, start_voice=args.start_from, prior=args.prior,
                        quality_margin=None if args.no_quality_guard else args.quality_margin,
                        **({"sentences": tuple(args.sentence)} if args.sentence else {}))
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import EnunciateError
+
 ROWS = 510
 STYLE_DIM = 256
 
@@ -54,3 +56,19 @@ def style_space(n_directions: int = 8) -> StyleSpace:
 def softmax(logits: np.ndarray) -> np.ndarray:
     z = np.exp(np.asarray(logits, np.float64) - np.max(logits))
     return z / z.sum()
+
+
+def clone_start(folder: str, space: StyleSpace) -> tuple[np.ndarray, np.ndarray]:
+    """(blend weights (K,), offset (256,)) of a cloned voice (a name or a folder): the blend its
+    voice.json records, and its style table less that blend (the offset is the same on every row)."""
+    from ..voices.registry import resolve
+
+    m = resolve(str(folder))
+    blend = m.provenance.params.get("blend") if m.provenance and m.provenance.params else None
+    if m.family != "kokoro" or not blend or "style" not in m.files:
+        raise EnunciateError(f"{folder} is not a cloned Kokoro voice (a voice.json with a blend and a style table)")
+    weights = np.array([float(blend.get(name, 0.0)) for name in space.names])
+    weights /= weights.sum()
+    table = np.load(m.path("style")).astype(np.float64)[:, 0, :]
+    offset = (table - np.tensordot(weights, space.packs, axes=1)).mean(axis=0)
+    return weights, offset.astype(np.float32)

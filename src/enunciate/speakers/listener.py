@@ -1,0 +1,49 @@
+"""DistillMOS as a differentiable listener, for a fit that raises predicted quality beside similarity.
+
+`enunciate clone --mos-weight W` subtracts W times the DistillMOS of the fit's renderings from the
+loss. DistillMOS (the `distillmos` wheel) is a PyTorch model, so its score has a gradient with
+respect to the audio, and so with respect to the style; its own weights stay frozen.
+"""
+from __future__ import annotations
+
+import copy
+import sys
+
+
+class Listener:
+    """DistillMOS as a differentiable listener: the wheel's model with its own weights frozen, run with
+    a spectral magnitude whose gradient is finite. The model computes |X| as sqrt(re^2 + im^2), whose
+    gradient is 0/0 on the exact zeros it pads a short clip with, and one NaN spoils the whole step;
+    here |X| is sqrt(re^2 + im^2 + 1e-12), which changes nothing above -120 dB. The swap lasts only
+    for the call (distillmos looks the function up in its module at each forward)."""
+
+    def __init__(self, device):
+        from ..evaluate.mos import load_distillmos
+
+        model = load_distillmos()
+        if str(device) != "cpu":
+            model = copy.deepcopy(model).to(device)
+        for p in model.parameters():
+            p.requires_grad_(False)
+        self.model, self.module = model, sys.modules[type(model).__module__]
+
+    @staticmethod
+    def _compressed(x, hop_length, win_length):
+        import torch
+        import torch.nn.functional as F
+
+        side = (win_length - hop_length) // 2
+        x = F.pad(x, (side, side), mode="reflect")
+        spec = torch.view_as_real(torch.stft(x, n_fft=win_length, hop_length=hop_length, win_length=win_length,
+                                             center=False, return_complex=True,
+                                             window=torch.hann_window(win_length, device=x.device)))
+        magnitude = (spec.square().sum(dim=-1, keepdim=True) + 1e-12).sqrt()
+        return magnitude ** 0.3 * spec / magnitude
+
+    def __call__(self, audio16k):
+        original = self.module._complex_compressed
+        self.module._complex_compressed = self._compressed
+        try:
+            return self.model(audio16k)
+        finally:
+            self.module._complex_compressed = original
