@@ -1,12 +1,19 @@
-"""Held-out speaker similarity of cloned voices, the way benchmarks/clone_study.py measures it.
+"""Cloned voices against issue 25's goals: held-out speaker similarity as benchmarks/clone_study.py
+measures it, and WER and DistillMOS from an `enunciate eval` run against the best pack.
 
 Each voice reads the study's four held-out sentences (clone_study.HELD_OUT, which no fit says); each
 rendering's GE2E embedding is compared with the reference speaker's rendering of the same sentence
 (written by `python benchmarks/clone_study.py prepare`). Mean and 95% bootstrap interval per voice,
-and each voice paired against the first.
+and each voice paired against the first. With `--eval FILE` (an `enunciate eval --voices ...
+--against PACK --mos --json FILE` of the same voices), each voice's WER, DistillMOS and DNSMOS OVRL
+are paired by sentence against PACK's, and the goals checked: similarity >= 0.85, WER within +0.03
+and DistillMOS within 0.1 of the pack's.
 
     python benchmarks/clone_study.py prepare
-    python benchmarks/clone_heldout.py joe kokoro-joe out/clone_polish/joe-mos0.3 --name clone_polish_heldout
+    enunciate eval --voices kokoro-jm_kumo,kokoro-joe,out/clone_polish/joe-mos0.3 --against kokoro-jm_kumo \
+        --mos --asr base --terms benchmarks/data/dev31_60.tsv --json benchmarks/results/clone_polish_dev31-60.json
+    python benchmarks/clone_heldout.py joe kokoro-joe out/clone_polish/joe-mos0.3 \
+        --eval benchmarks/results/clone_polish_dev31-60.json --name clone_polish_joe
 
 Writes benchmarks/results/<name>.{json,md}.
 """
@@ -20,13 +27,41 @@ import time
 
 import numpy as np
 
-from clone_study import GOAL_SIMILARITY, HELD_OUT, RESULTS, SPEAKERS, WORK, _interval, say
+from clone_study import GOAL_SIMILARITY, HELD_OUT, MOS_MARGIN, RESULTS, SPEAKERS, WER_MARGIN, WORK, _interval, say
+
+
+def paired_eval(data: dict, rows: list[dict]) -> str:
+    """Adds to each row whose voice the eval ran its paired WER, DistillMOS and DNSMOS OVRL changes
+    against the eval's --against engine, and the three goals; returns that engine's name."""
+    from enunciate.evaluate.stats import bootstrap_ci
+
+    engines = {e["name"]: e for e in data["engines"]}
+    pack = engines[data["against"]]
+    ids = [item["id"] for item in pack["items"]]
+    for r in rows:
+        e = engines.get(r["voice"])
+        if e is None or e is pack:
+            continue
+        mine = {item["id"]: item for item in e["items"]}
+        r["vs_pack"] = {}
+        for key in ("wer", "distillmos", "dnsmos_ovrl"):
+            d = np.array([mine[i][key] - item[key] for i, item in zip(ids, pack["items"])])
+            low, high = bootstrap_ci(d)
+            r["vs_pack"][key] = {"mean": round(float(d.mean()), 4), "ci95": [round(low, 4), round(high, 4)]}
+        r["goals"] = {"similarity>=0.85": r["similarity"]["mean"] >= GOAL_SIMILARITY,
+                      "wer<=pack+0.03": r["vs_pack"]["wer"]["mean"] <= WER_MARGIN,
+                      "distillmos>=pack-0.1": r["vs_pack"]["distillmos"]["mean"] >= -MOS_MARGIN}
+    return data["against"]
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("speaker", choices=SPEAKERS, help="the reference speaker")
     parser.add_argument("voices", nargs="+", help="voices to measure (names or folders); the first is the baseline")
+    parser.add_argument("--eval", metavar="JSON", help="an enunciate eval --json run of these voices with --against "
+                        "the best pack")
+    parser.add_argument("--ship", metavar="VOICE", help="write this measured voice folder as the built-in "
+                        "kokoro-SPEAKER (voices/data), if it meets all three goals against --eval's pack")
     parser.add_argument("--name", default="clone_heldout")
     args = parser.parse_args(argv)
 
@@ -51,7 +86,9 @@ def main(argv=None) -> None:
                      "vs_first": round(float((values - base).mean()), 4),
                      "vs_first_ci95": [round(low, 4), round(high, 4)],
                      "meets_goal": bool(values.mean() >= GOAL_SIMILARITY)})
+    pack = paired_eval(json.loads(open(args.eval).read()), rows) if args.eval else None
     result = {"command": shlex.join(["python", *sys.argv]), "speaker": args.speaker, "sentences": list(HELD_OUT),
+              "eval": args.eval, "best_pack": pack,
               "machine": cpu_info(), "seconds": round(time.perf_counter() - t0, 1), "rows": rows}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{args.name}.json").write_text(json.dumps(result, indent=1) + "\n")
@@ -63,8 +100,48 @@ def main(argv=None) -> None:
         s = r["similarity"]
         lines.append(f"| {r['voice']} | {s['mean']:.3f} [{s['ci95'][0]:.3f}, {s['ci95'][1]:.3f}] | "
                      f"{r['vs_first']:+.3f} [{r['vs_first_ci95'][0]:+.3f}, {r['vs_first_ci95'][1]:+.3f}] |")
+    if pack:
+        lines += ["", f"Against {pack} on the sentences of `{args.eval}` (paired by sentence, 95% bootstrap interval):",
+                  "", "| voice | WER change | DistillMOS change | DNSMOS OVRL change | goals met |",
+                  "|---|---|---|---|---|"]
+        for r in rows:
+            if "vs_pack" not in r:
+                continue
+            v = r["vs_pack"]
+            cells = [f"{v[k]['mean']:+.3f} [{v[k]['ci95'][0]:+.3f}, {v[k]['ci95'][1]:+.3f}]"
+                     for k in ("wer", "distillmos", "dnsmos_ovrl")]
+            met = [k for k, ok in r["goals"].items() if ok]
+            lines.append(f"| {r['voice']} | {' | '.join(cells)} | {len(met)} of 3"
+                         + ("" if len(met) == 3 else f" (misses {', '.join(k for k in r['goals'] if k not in met)})")
+                         + " |")
     (RESULTS / f"{args.name}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+    if args.ship:
+        ship(args.speaker, next(r for r in rows if r["voice"] == args.ship), json.loads(open(args.eval).read()))
+
+
+def ship(speaker: str, row: dict, data: dict) -> None:
+    """`row`'s voice folder as the built-in kokoro-<speaker>, with the figures it was measured at."""
+    from dataclasses import replace
+
+    import enunciate
+    from enunciate.voices.folder import read_manifest, write_voice_folder
+
+    if not row.get("goals") or not all(row["goals"].values()):
+        raise SystemExit(f"not shipping {row['voice']}: goals {row.get('goals')}")
+    engine = next(e for e in data["engines"] if e["name"] == row["voice"])
+    m = read_manifest(row["voice"])
+    similarity = row["similarity"]["mean"]
+    metrics = {**m.metrics, "heldout_ge2e_similarity": similarity, "wer": round(engine["wer"], 4),
+               "distillmos": round(engine["distillmos"], 3), "measured_on": data["terms"]}
+    sex = "female" if speaker == "heart" else "male"
+    m = replace(m, name=f"kokoro-{speaker}", metrics=metrics,
+                description=f"US English {sex}: Kokoro style fitted to {speaker}'s voice (held-out GE2E similarity "
+                            f"{similarity:.2f})")
+    data_dir = RESULTS.parents[1] / "src" / "enunciate" / "voices" / "data"
+    out = write_voice_folder(data_dir / f"kokoro-{speaker}", m, {"style": m.path("style")}, force=True)
+    enunciate.speak("Shipped.", voice=f"kokoro-{speaker}")
+    print(f"shipped {out.folder}")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ a few staged files):
     python benchmarks/clone_study.py measure --margin 0.05  # the guard at another margin -> clone_study_margin0.05.*
 
 `fit --device cpu` works too (about 40 s a step on 2 cores for one sentence: hours for a study).
+`fit --mos-weight W` puts DistillMOS in the loss (docs/clone.md); the GPU machine then needs the
+distillmos package (17 MB) on its PYTHONPATH.
 """
 from __future__ import annotations
 
@@ -176,11 +178,13 @@ def fit(args) -> None:
     runs = []
     for name, prior in zip(args.names.split(","), args.priors):
         config = CloneConfig(steps=args.steps, seed=args.seed, device=str(device), prior=prior, init=args.init,
-                             budget_s=args.budget_s, sentences=tuple(inputs["sentences"][: args.sentences]))
+                             budget_s=args.budget_s, sentences=tuple(inputs["sentences"][: args.sentences]),
+                             mos_weight=args.mos_weight)
         fits = fit_gradient(targets, ids, config, model=model, space=space,
                             encoder_weights=str(STAGE / "encoder.pt"), progress=log)
         runs.append({"name": name, "config": {"prior": prior, "steps": args.steps, "budget_s": args.budget_s,
-                                              "init": args.init, "seed": args.seed, "lr": config.lr},
+                                              "init": args.init, "seed": args.seed, "lr": config.lr,
+                                              "mos_weight": args.mos_weight},
                      "fits": [{"target": f.target, "weights": f.weights.tolist(), "offset": f.offset.tolist(),
                                "similarity": f.similarity, "loss": f.loss, "step": f.step, "seconds": f.seconds,
                                "start": f.start.tolist(), "history": f.history} for f in fits]})
@@ -516,6 +520,8 @@ def main(argv=None) -> None:
     p.add_argument("--names", default="gradient", help="comma-separated run names, one per prior")
     p.add_argument("--init", default="best", choices=("best", "mean"))
     p.add_argument("--sentences", type=int, default=4, help="fit sentences used (of 4)")
+    p.add_argument("--mos-weight", type=float, default=0.0,
+                   help="DistillMOS in the loss (docs/clone.md; the distillmos package, 17 MB, must be importable)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--out", required=True)
