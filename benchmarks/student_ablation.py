@@ -176,6 +176,22 @@ def peak_shortfall(teachers: list[np.ndarray], students: list[np.ndarray], top: 
             "energy_ratio_all": round(float(np.exp(2 * s).sum() / energy.sum()), 3)}
 
 
+def paired_rows(scores: dict[str, list[float]], baseline: str, vs: str) -> list[dict]:
+    """One row per variant: its mean DistillMOS and its change against `baseline`'s, paired by chunk,
+    with a 95% bootstrap interval (under the key `vs`)."""
+    from enunciate.evaluate.stats import bootstrap_ci
+
+    base = np.asarray(scores[baseline])
+    rows = []
+    for name, values in scores.items():
+        values = np.asarray(values)
+        low, high = bootstrap_ci(values - base) if name != baseline else (0.0, 0.0)
+        rows.append({"variant": name, "distillmos": round(float(values.mean()), 3),
+                     vs: round(float((values - base).mean()), 3), "ci95": [round(low, 3), round(high, 3)],
+                     "values": [round(float(v), 3) for v in values]})
+    return rows
+
+
 def own_durations(model, ids: np.ndarray) -> dict[str, np.ndarray]:
     """The student's float network as the voice runs it: its own rounded durations."""
     import torch
@@ -204,7 +220,6 @@ def main(argv=None) -> None:
 
     from enunciate.evaluate.command import DEFAULT_TERMS
     from enunciate.evaluate.mos import distillmos_score
-    from enunciate.evaluate.stats import bootstrap_ci
     from enunciate.hardware import cpu_info, describe
     from enunciate.evaluate.terms import load_term_set
     from enunciate.options import SpeakOptions, VoiceSpec
@@ -273,18 +288,13 @@ def main(argv=None) -> None:
                     parts = [(student if k in swapped else teacher)[k][0][..., :frames] for k in PARTS]
                 audio = hibari_dsp.synth(*parts, np.random.default_rng([0, i]), 1, None)
                 scores[name].append(distillmos_score(np.asarray(audio, np.float32), heart.sample_rate))
+    rows = paired_rows(scores, "heart (teacher frames)", "vs_heart")
     base = np.asarray(scores["heart (teacher frames)"])
-    rows = []
-    for name, values in scores.items():
-        values = np.asarray(values)
-        low, high = bootstrap_ci(values - base) if name != "heart (teacher frames)" else (0.0, 0.0)
-        swapped = VARIANTS[name]
+    for r in rows:
+        swapped = VARIANTS[r["variant"]]
         if isinstance(swapped, tuple) and swapped[:1] == ("peaks",):
             swapped = [*swapped[2], f"heart's top {swapped[1]}% of lh"]
-        rows.append({"variant": name, "swapped": list(swapped) if isinstance(swapped, tuple) else swapped or "voice",
-                     "distillmos": round(float(values.mean()), 3),
-                     "vs_heart": round(float((values - base).mean()), 3), "ci95": [round(low, 3), round(high, 3)],
-                     "values": [round(float(v), 3) for v in values]})
+        r["swapped"] = list(swapped) if isinstance(swapped, tuple) else swapped or "voice"
     n = sum(e["frames"] for e in f0_errors)
     f0 = {"voiced_frames": n, "mean_abs_cents": round(sum(e["abs_cents"] for e in f0_errors) / n, 1),
           "mean_cents": round(sum(e["cents"] for e in f0_errors) / n, 1),

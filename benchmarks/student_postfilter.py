@@ -36,6 +36,8 @@ import numpy as np
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from student_ablation import paired_rows  # noqa: E402
 RESULTS = ROOT / "benchmarks" / "results"
 PARTS = ("lh", "theta", "ln", "lr", "phi", "f0")
 MAGNITUDES = ("lh", "ln", "lr")
@@ -191,7 +193,6 @@ def main(argv=None) -> None:
 
     from enunciate.evaluate.command import DEFAULT_TERMS
     from enunciate.evaluate.mos import distillmos_score
-    from enunciate.evaluate.stats import bootstrap_ci
     from enunciate.evaluate.terms import load_term_set
     from enunciate.hardware import cpu_info, describe
     from enunciate.options import VoiceSpec
@@ -226,14 +227,8 @@ def main(argv=None) -> None:
                     frames = postfilter(out, cal, **how)
                 audio = hibari_dsp.synth(*[frames[k][0] for k in PARTS], np.random.default_rng(seed), 1, None)
                 scores[name].append(distillmos_score(np.asarray(audio, np.float32), heart.sample_rate))
-    base = np.asarray(scores["student as it is"])
-    rows = []
-    for name, values in scores.items():
-        values = np.asarray(values)
-        low, high = bootstrap_ci(values - base) if name != "student as it is" else (0.0, 0.0)
-        rows.append({"variant": name, "distillmos": round(float(values.mean()), 3),
-                     "vs_student": round(float((values - base).mean()), 3), "ci95": [round(low, 3), round(high, 3)],
-                     "values": [round(float(v), 3) for v in values]})
+    rows = paired_rows(scores, "student as it is", "vs_student")
+    base = scores["student as it is"]
     summary = {k: {"ratio_median": round(float(np.median(cal[f"{k}_ratio"])), 3),
                    "ratio_p10_p90": [round(float(np.percentile(cal[f"{k}_ratio"], q)), 3) for q in (10, 90)],
                    "offset_median": round(float(np.median(cal[f"{k}_offset"])), 3)} for k in MAGNITUDES}
