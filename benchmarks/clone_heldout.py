@@ -27,7 +27,8 @@ import time
 
 import numpy as np
 
-from clone_study import GOAL_SIMILARITY, HELD_OUT, MOS_MARGIN, RESULTS, SPEAKERS, WER_MARGIN, WORK, _interval, say
+from clone_study import (GOAL_SIMILARITY, HELD_OUT, MOS_MARGIN, RESULTS, SPEAKERS, WER_MARGIN, WORK, _interval, say,
+                         ship_voice)
 
 
 def paired_eval(data: dict, rows: list[dict]) -> str:
@@ -125,28 +126,13 @@ def main(argv=None) -> None:
 
 def ship(speaker: str, row: dict, data: dict, short: bool = False) -> None:
     """`row`'s voice folder as the built-in kokoro-<speaker>, with the figures it was measured at."""
-    from dataclasses import replace
-
-    import enunciate
-    from enunciate.voices.folder import read_manifest, write_voice_folder
-
     if not row.get("goals") or not (short or all(row["goals"].values())):
         raise SystemExit(f"not shipping {row['voice']}: goals {row.get('goals')}")
-    missed = [goal for goal, met in row["goals"].items() if not met]
     engine = next(e for e in data["engines"] if e["name"] == row["voice"])
-    m = read_manifest(row["voice"])
-    similarity = row["similarity"]["mean"]
-    metrics = {**m.metrics, "heldout_ge2e_similarity": similarity, "wer": round(engine["wer"], 4),
-               "distillmos": round(engine["distillmos"], 3), "measured_on": data["terms"],
-               "goals_missed": missed}
-    sex = "female" if speaker == "heart" else "male"
-    m = replace(m, name=f"kokoro-{speaker}", metrics=metrics,
-                description=f"US English {sex}: Kokoro style fitted to {speaker}'s voice (held-out GE2E similarity "
-                            f"{similarity:.3f})")
-    data_dir = RESULTS.parents[1] / "src" / "enunciate" / "voices" / "data"
-    out = write_voice_folder(data_dir / f"kokoro-{speaker}", m, {"style": m.path("style")}, force=True)
-    enunciate.speak("Shipped.", voice=f"kokoro-{speaker}")
-    print(f"shipped {out.folder}")
+    ship_voice(speaker, row["voice"], {
+        "heldout_ge2e_similarity": row["similarity"]["mean"], "wer": round(engine["wer"], 4),
+        "distillmos": round(engine["distillmos"], 3), "measured_on": data["terms"],
+        "goals_missed": [goal for goal, met in row["goals"].items() if not met]}, digits=3)
 
 
 if __name__ == "__main__":

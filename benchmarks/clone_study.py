@@ -479,31 +479,38 @@ def markdown(result: dict) -> str:
     return "\n".join(lines)
 
 
-def ship(folders: dict, run: str, table: dict) -> None:
-    """The fits to heart and joe as built-in voices (voices/data/kokoro-<name>), if Whisper
-    understands them as well as the best pack (WER within the margin)."""
+def ship_voice(speaker: str, folder, measured: dict, digits: int = 2):
+    """A cloned voice folder as the built-in kokoro-<speaker> (voices/data), its metrics joined by
+    `measured` (which holds heldout_ge2e_similarity); it must speak once written."""
+    from dataclasses import replace
+
     import enunciate
     from enunciate.voices.folder import read_manifest, write_voice_folder
 
     data = ROOT / "src" / "enunciate" / "voices" / "data"
     data.mkdir(parents=True, exist_ok=True)
+    m = read_manifest(folder)
+    similarity = measured["heldout_ge2e_similarity"]
+    m = replace(m, name=f"kokoro-{speaker}", metrics={**m.metrics, **measured},
+                description=f"US English {'female' if speaker == 'heart' else 'male'}: Kokoro style fitted to "
+                            f"{speaker}'s voice (held-out GE2E similarity {similarity:.{digits}f})")
+    out = write_voice_folder(data / f"kokoro-{speaker}", m, {"style": m.path("style")}, force=True)
+    enunciate.speak("Shipped.", voice=f"kokoro-{speaker}")
+    log(f"shipped {out.folder}")
+    return out
+
+
+def ship(folders: dict, run: str, table: dict) -> None:
+    """The fits to heart and joe as built-in voices, if Whisper understands them as well as the best
+    pack (WER within the margin)."""
     for speaker in ("heart", "joe"):
         c = table[speaker]["clones"][run]
         if not c["goals"]["wer<=best+0.03"]:
             log(f"not shipping kokoro-{speaker}: WER {c['wer']['mean']:.3f} is {c['vs_best_pack']['wer']:+.3f} "
                 "over the best pack's")
             continue
-        from dataclasses import replace
-
-        m = read_manifest(folders[(run, speaker)])
-        metrics = {**m.metrics, "heldout_ge2e_similarity": c["similarity"]["mean"], "wer": c["wer"]["mean"],
-                   "distillmos": c["distillmos"]["mean"]}
-        m = replace(m, name=f"kokoro-{speaker}", metrics=metrics,
-                    description=f"US English {'female' if speaker == 'heart' else 'male'}: Kokoro style fitted to "
-                                f"{speaker}'s voice (held-out GE2E similarity {c['similarity']['mean']:.2f})")
-        out = write_voice_folder(data / f"kokoro-{speaker}", m, {"style": m.path("style")}, force=True)
-        enunciate.speak("Shipped.", voice=f"kokoro-{speaker}")
-        log(f"shipped {out.folder}")
+        ship_voice(speaker, folders[(run, speaker)], {"heldout_ge2e_similarity": c["similarity"]["mean"],
+                                                      "wer": c["wer"]["mean"], "distillmos": c["distillmos"]["mean"]})
 
 
 def main(argv=None) -> None:

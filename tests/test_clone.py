@@ -333,6 +333,7 @@ def test_clone_from_a_clone_with_distillmos_in_the_loss(clips, tmp_path):
     history = result.fit.history
     assert [h["step"] for h in history] == [0, 1]
     assert all(np.isfinite(h["loss"]) and 2 < h["distillmos"] <= 5 for h in history)
+    assert all(h["loss"] < 0 for h in history)  # every other term is >= 0: the -0.5 x DistillMOS is in the loss
     assert history[0]["similarity"] > 0.8
     manifest = _check_clone_folder(tmp_path / "joe-polish", "gradient", clips["joe"])
     assert manifest.provenance.params["mos_weight"] == 0.5
