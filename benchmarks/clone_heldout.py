@@ -15,6 +15,11 @@ and DistillMOS within 0.1 of the pack's.
     python benchmarks/clone_heldout.py joe kokoro-joe out/clone_polish/joe-mos0.3 \
         --eval benchmarks/results/clone_polish_dev31-60.json --name clone_polish_joe
 
+With `--fresh`, similarity is measured on eight other sentences instead (FRESH: prose, none in the
+reference paragraph, the fit, guard or dev sentences, and none that any fit or choice of a voice was
+judged on before they were added); the reference speaker's renderings of them are written to
+out/clone_study/fresh-SPEAKER-N.wav on first use.
+
 Writes benchmarks/results/<name>.{json,md}.
 """
 from __future__ import annotations
@@ -29,6 +34,35 @@ import numpy as np
 
 from clone_study import (GOAL_SIMILARITY, HELD_OUT, MOS_MARGIN, RESULTS, SPEAKERS, WER_MARGIN, WORK, _interval, say,
                          ship_voice)
+
+FRESH = (
+    "The ferry left the island an hour late because of the fog.",
+    "My uncle repaired old radios in a shed at the bottom of his garden.",
+    "They walked along the river until the path disappeared into the reeds.",
+    "The baker opened early on Sundays and sold out of bread by noon.",
+    "A single candle lit the kitchen while the storm knocked out the power.",
+    "We painted the fence twice, and it still looked grey in the morning light.",
+    "The old dog slept by the door, waiting for footsteps on the gravel.",
+    "Her letter arrived three weeks after she had already come home.",
+)
+
+
+def reference_embeddings(speaker: str, fresh: bool) -> tuple[tuple[str, ...], list[np.ndarray]]:
+    """The sentences and the reference speaker's embedding of each: the study's held-out set (written
+    by clone_study.py prepare) or FRESH (rendered here on first use)."""
+    from enunciate.audio import read_audio, write_audio
+    from enunciate.speakers.ge2e import embed_utterance
+
+    sentences, stem = (FRESH, "fresh") if fresh else (HELD_OUT, "heldout")
+    files = [WORK / f"{stem}-{speaker}-{i}.wav" for i in range(len(sentences))]
+    if fresh:
+        for text, f in zip(sentences, files):
+            if not f.is_file():
+                write_audio(f, *say(speaker, text))
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise SystemExit(f"missing {', '.join(missing)}: run python benchmarks/clone_study.py prepare first")
+    return sentences, [embed_utterance(*read_audio(f)) for f in files]
 
 
 def paired_eval(data: dict, rows: list[dict]) -> str:
@@ -65,21 +99,18 @@ def main(argv=None) -> None:
                         "kokoro-SPEAKER (voices/data), if it meets all three goals against --eval's pack")
     parser.add_argument("--ship-short", action="store_true",
                         help="ship even if a goal is missed (the voice.json lists the goals it misses)")
+    parser.add_argument("--fresh", action="store_true", help="similarity on the eight FRESH sentences instead of "
+                        "the study's four held-out ones")
     parser.add_argument("--name", default="clone_heldout")
     args = parser.parse_args(argv)
 
-    from enunciate.audio import read_audio
     from enunciate.evaluate.stats import bootstrap_ci
     from enunciate.hardware import cpu_info
     from enunciate.speakers.ge2e import embed_utterance
 
     t0 = time.perf_counter()
-    files = [WORK / f"heldout-{args.speaker}-{i}.wav" for i in range(len(HELD_OUT))]
-    missing = [str(f) for f in files if not f.is_file()]
-    if missing:
-        raise SystemExit(f"missing {', '.join(missing)}: run python benchmarks/clone_study.py prepare first")
-    reference = [embed_utterance(*read_audio(f)) for f in files]
-    sims = {v: np.array([float(embed_utterance(*say(v, text)) @ r) for text, r in zip(HELD_OUT, reference)])
+    sentences, reference = reference_embeddings(args.speaker, args.fresh)
+    sims = {v: np.array([float(embed_utterance(*say(v, text)) @ r) for text, r in zip(sentences, reference)])
             for v in args.voices}
     base = sims[args.voices[0]]
     rows = []
@@ -90,14 +121,16 @@ def main(argv=None) -> None:
                      "vs_first_ci95": [round(low, 4), round(high, 4)],
                      "meets_goal": bool(values.mean() >= GOAL_SIMILARITY)})
     pack = paired_eval(json.loads(open(args.eval).read()), rows) if args.eval else None
-    result = {"command": shlex.join(["python", *sys.argv]), "speaker": args.speaker, "sentences": list(HELD_OUT),
+    result = {"command": shlex.join(["python", *sys.argv]), "speaker": args.speaker,
+              "sentence_set": "fresh" if args.fresh else "held_out", "sentences": list(sentences),
               "eval": args.eval, "best_pack": pack,
               "machine": cpu_info(), "seconds": round(time.perf_counter() - t0, 1), "rows": rows}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{args.name}.json").write_text(json.dumps(result, indent=1) + "\n")
     lines = [f"# Held-out GE2E similarity to {args.speaker}", "",
-             f"`{result['command']}`: {len(HELD_OUT)} held-out sentences, each voice's rendering against "
-             f"{args.speaker}'s; mean and 95% bootstrap interval; the goal is {GOAL_SIMILARITY}.", "",
+             f"`{result['command']}`: {len(sentences)} {'fresh' if args.fresh else 'held-out'} sentences, "
+             f"each voice's rendering against {args.speaker}'s; mean and 95% bootstrap interval; "
+             f"the goal is {GOAL_SIMILARITY}.", "",
              f"| voice | similarity | vs {args.voices[0]} (paired) |", "|---|---|---|"]
     for r in rows:
         s = r["similarity"]

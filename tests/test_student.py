@@ -352,6 +352,11 @@ def test_cli_trains_exports_and_the_folder_speaks(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main([*args, "--f0-shrink", "1.5"])
     assert "expected auto or a factor in (0, 1]" in capsys.readouterr().err
+    # a student's voice folder is a warm start too: its weights come back from the ONNX file
+    again = tmp_path / "again"
+    assert main([*args[:7], str(again), args[8], "1", *args[10:], "--warm-start", str(out)]) == 0
+    warm = read_manifest(again).provenance.params["warm_start"]
+    assert warm["checkpoint"] == str(out) and warm["sha256"] == read_manifest(out).files["model"].sha256
 
 
 def test_a_corpus_that_normalizes_to_nothing_is_a_clear_error(tmp_path):
@@ -369,3 +374,67 @@ def test_the_student_is_smaller_and_cheaper_than_heart():
     config = StudentConfig()
     assert parameter_count(build_student(config)) < 1.2e6  # heart: 6.2 M
     assert macs_per_frame(config) < 1e6                    # heart: 5.3 M (benchmarks/train_student.py macs)
+
+
+def test_the_distillmos_term_listens_to_the_rendered_sound(frames):
+    """With --mos-weight W the loss subtracts W x DistillMOS of the student's renderings, and the
+    term's gradient reaches the student's weights: a step along it alone raises the score."""
+    import torch
+
+    from enunciate.train.student import StudentLoss, StudentTrainer
+    from enunciate.train.teacher_frames import TeacherFrames, teacher_manifest
+
+    torch.set_num_threads(1)
+    t = StudentTrainer(teacher_manifest("heart"), TeacherFrames(frames), options(), tiny_config(),
+                       loss=StudentLoss(spectral_weight=1, mos_weight=0.5))
+    plain = StudentTrainer(teacher_manifest("heart"), TeacherFrames(frames), options(), tiny_config(),
+                           loss=StudentLoss(spectral_weight=1))
+    plain.model.load_state_dict(t.model.state_dict())
+    rows = t.rows_of(1)
+    with_term = t.losses(rows, np.random.default_rng([0, 1, 1]))
+    without = plain.losses(rows, np.random.default_rng([0, 1, 1]))
+    score = with_term["distillmos"]
+    assert 1.0 < float(score.detach()) < 5.0 and "distillmos" not in without
+    assert torch.allclose(with_term["loss"], without["loss"] - 0.5 * score)
+    t.model.zero_grad()
+    score.backward()
+    grads = [p.grad for p in t.model.parameters() if p.grad is not None]
+    assert grads and all(torch.isfinite(g).all() for g in grads) and any(g.abs().sum() > 0 for g in grads)
+    with torch.no_grad():
+        norm = torch.sqrt(sum((g ** 2).sum() for g in grads))
+        for p in t.model.parameters():
+            if p.grad is not None:
+                p.add_(p.grad, alpha=0.05 / float(norm))
+    after = t.losses(rows, np.random.default_rng([0, 1, 1]))["distillmos"]
+    assert float(after) > float(score.detach())
+    assert t.run_config()["loss"]["mos_weight"] == 0.5
+
+
+def test_a_students_weights_come_back_from_its_onnx_file(frames, tmp_path):
+    """recover_weights: a float export gives the model's weights back exactly; an int8 one within half
+    a quantization step of each output column's scale; a file that is not a model is a clear error."""
+    import torch
+
+    from enunciate.train.student_onnx import export_onnx, recover_weights
+
+    model = trainer(frames).model
+    with torch.no_grad():   # identical initial values (norms at 1, biases at 0) would share one initializer
+        for p in model.parameters():
+            p.add_(torch.randn_like(p) * 0.05)
+    own = {k: v.numpy() for k, v in model.state_dict().items()}
+    exact = recover_weights(export_onnx(model, tmp_path / "f.onnx", quantization=None))
+    assert set(exact) == set(own) and all(np.array_equal(exact[k].reshape(own[k].shape), own[k]) for k in own)
+    near = recover_weights(export_onnx(model, tmp_path / "q.onnx"))
+    assert set(near) == set(own)
+    for name, value in own.items():
+        w = near[name].reshape(value.shape)
+        if value.ndim == 2 and name != "embed.weight":     # a MatMul's: int8, a scale per output row
+            step = np.abs(value).max(1, keepdims=True) / 127
+            assert np.all(np.abs(w - value) <= step / 2 + 1e-6), name
+        else:
+            assert np.array_equal(w, value), name
+    loaded = trainer(frames).model
+    loaded.load_state_dict({k: torch.from_numpy(v).reshape(own[k].shape) for k, v in near.items()})
+    (tmp_path / "bad.onnx").write_bytes(b"not a model")
+    with pytest.raises(EnunciateError, match="not an ONNX model"):
+        recover_weights(tmp_path / "bad.onnx")

@@ -126,8 +126,9 @@ def add_parser(subparsers) -> None:
     s.add_argument("--fp32", action="store_true", help="the same as --quantization none")
     s.add_argument("--resume", action="store_true", help="continue the run in FOLDER.train from its newest checkpoint")
     s.add_argument("--warm-start", metavar="CHECKPOINT",
-                   help="start from another student run's checkpoint (same widths; a larger --head-rank or "
-                        "--context-layers grows the student, what is new starting silent); the step count and "
+                   help="start from another student run's checkpoint, or from a student's voice folder (its "
+                        "weights recovered from its ONNX file, int8 dequantized) (same widths; a larger --head-rank "
+                        "or --context-layers grows the student, what is new starting silent); the step count and "
                         "schedule start afresh")
     s.add_argument("--relative-floor", type=float, metavar="NATS",
                    help="magnitude loss: count each frame only down to its loudest bin less NATS (default: down to "
@@ -139,6 +140,9 @@ def add_parser(subparsers) -> None:
     s.add_argument("--adversarial-weight", type=float, default=0.0, metavar="W",
                    help="weight of HiFi-GAN's discriminators on the rendered sound (least squares and feature "
                         "matching; default 0: none)")
+    s.add_argument("--mos-weight", type=float, default=0.0, metavar="W",
+                   help="also raise DistillMOS of the rendered sound, at weight W (the listener is frozen; default 0; "
+                        "docs/training.md)")
     s.add_argument("--discriminator-width", type=float, default=0.1,
                    help="their channels, times HiFi-GAN's (default 0.1)")
     s.add_argument("--f0-shrink", type=_shrink, default=1.0, metavar="K|auto",
@@ -228,7 +232,8 @@ def cmd_train_student(args) -> int:
                             loss=StudentLoss(relative_floor=args.relative_floor, f0_weight=args.f0_weight,
                                              spectral_weight=args.spectral_weight,
                                              adversarial_weight=args.adversarial_weight,
-                                             discriminator_width=args.discriminator_width),
+                                             discriminator_width=args.discriminator_width,
+                                             mos_weight=args.mos_weight),
                             f0_shrink=args.f0_shrink)
     train, voice = result.train, result.voice
     first, last = train.first.get("loss"), train.last.get("loss")

@@ -47,6 +47,7 @@ from .teacher_frames import (BINS, BRANCHES, COLUMNS, F0_SCALE, FRAMES_PER_UNIT,
 log = logging.getLogger(__name__)
 
 LOG_FLOOR = -12.0                            # exp(-12) = 6e-6: below it a magnitude is inaudible
+RATE = 24000                                 # heart's DSP renders at 24 kHz
 CONTEXT_FRAMES = 16                          # each side of a crop: more than the frame stack's receptive field
 METHOD = "distil-student"
 
@@ -165,6 +166,7 @@ class StudentLoss:
     adversarial_weight: float = 0.0      # HiFi-GAN's discriminators on the rendered sound (LSGAN + feature matching)
     discriminator_width: float = 0.1     # their channels, x HiFi-GAN's (1.0: 58 M parameters)
     discriminator_samples: int = 8192    # what they hear of each item: a random window of the rendered crop
+    mos_weight: float = 0.0              # minus W x DistillMOS of the rendered crops (speakers/listener.py; 0: off)
 
 
 # --- training ---------------------------------------------------------------------------------------
@@ -212,7 +214,7 @@ class StudentTrainer(Trainer):
                  warm_start: str | Path | None = None, loss: StudentLoss = StudentLoss()):
         super().__init__(manifest, dataset, options)
         self.loss = loss
-        self._spectral = None
+        self._spectral = self._listener = None
         torch, _ = _torch()
         self.config = config
         self.device = torch.device(options.device)
@@ -225,9 +227,7 @@ class StudentTrainer(Trainer):
             self.model.bottleneck.weight.mul_(0.1)  # start near the mean frame, not at random components
         self.warm_start = None
         if warm_start is not None:
-            from ..cache import sha256_file
-
-            self.warm_start = {"checkpoint": str(warm_start), "sha256": sha256_file(Path(warm_start)),
+            self.warm_start = {"checkpoint": str(warm_start), "sha256": _warm_start_sha256(Path(warm_start)),
                                **grow_from(self.model, warm_start)}
         self.model.to(self.device)
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=self.learning_rate, betas=(0.9, 0.98),
@@ -317,7 +317,7 @@ class StudentTrainer(Trainer):
         parts = frame_losses(pred[keep], target[keep], self.loss.relative_floor)
         loss = duration + sum(parts.values()) + (self.loss.f0_weight - 1) * parts["f0"]
         out = {}
-        if self.loss.spectral_weight or audio:
+        if self.loss.spectral_weight or self.loss.mos_weight or audio:
             from .student_audio import SpectralLoss
 
             self._spectral = self._spectral or SpectralLoss(self.device)
@@ -326,10 +326,24 @@ class StudentTrainer(Trainer):
             if self.loss.spectral_weight:
                 parts["spectral"] = SpectralLoss.loss(pairs)
                 loss = loss + self.loss.spectral_weight * parts["spectral"]
+            if self.loss.mos_weight:
+                parts["distillmos"] = self.listen(pairs)
+                loss = loss - self.loss.mos_weight * parts["distillmos"]
             if audio:
                 n = min(len(x) for x, _ in pairs)
                 out["audio"] = tuple(torch.stack([pair[i][:n] for pair in pairs]).unsqueeze(1) for i in (0, 1))
         return {"loss": loss, "duration": duration, **parts, **out}
+
+    def listen(self, pairs):
+        """DistillMOS of the student's renderings (the first of each pair), mean over the batch, with a
+        gradient to the frames: the listener is frozen, as in `enunciate clone --mos-weight`."""
+        torch, _ = _torch()
+        from ..speakers.ge2e import resample_torch
+        from ..speakers.listener import Listener
+
+        self._listener = self._listener or Listener(self.device)
+        return torch.stack([self._listener(resample_torch(x, RATE, 16000)[None]).mean()
+                            for x, _ in pairs]).mean()
 
     def adversarial(self, losses: dict, step: int) -> dict:
         """One discriminator step on a window of the batch's renderings (the same for every item, drawn
@@ -414,9 +428,13 @@ class StudentTrainer(Trainer):
 
 
 def read_checkpoint(checkpoint: str | Path) -> tuple[StudentConfig, dict, int]:
-    """A student run's checkpoint -> (its StudentConfig, the model's weights, its step)."""
+    """A student run's checkpoint -> (its StudentConfig, the model's weights, its step). A student's
+    voice folder works too: the weights are recovered from its ONNX file (int8 MatMuls dequantized,
+    student_onnx.recover_weights) and the sizes and steps read from its voice.json."""
     torch, _ = _torch()
     path = Path(checkpoint)
+    if path.is_dir():
+        return _from_voice_folder(path)
     if not path.is_file():
         raise EnunciateError(f"student checkpoint not found: {path}")
     try:
@@ -424,6 +442,35 @@ def read_checkpoint(checkpoint: str | Path) -> tuple[StudentConfig, dict, int]:
         return StudentConfig(**state["config"]["config"]), state["trainer"]["model"], int(state.get("step", 0))
     except Exception as e:  # noqa: BLE001 - torch raises many kinds for a file that is not a checkpoint
         raise EnunciateError(f"{path} is not a student checkpoint ({type(e).__name__}: {e})") from e
+
+
+def _warm_start_sha256(path: Path) -> str:
+    """A checkpoint file's SHA-256, or a student folder's model file's."""
+    if path.is_dir():
+        from ..voices.folder import read_manifest
+
+        return read_manifest(path).files["model"].sha256
+    from ..cache import sha256_file
+
+    return sha256_file(path)
+
+
+def _from_voice_folder(folder: Path) -> tuple[StudentConfig, dict, int]:
+    torch, _ = _torch()
+    from ..voices.folder import read_manifest
+    from .student_onnx import recover_weights
+
+    manifest = read_manifest(folder)
+    params = manifest.provenance.params
+    if manifest.provenance.method != METHOD or "config" not in params or "model" not in manifest.files:
+        raise EnunciateError(f"{folder} is not a student's voice folder (its voice.json names no student config)")
+    config = StudentConfig(**params["config"])
+    weights = {k: torch.from_numpy(v) for k, v in recover_weights(folder / manifest.files["model"].path).items()}
+    missing = sorted(set(build_student(config).state_dict()) - set(weights))
+    if missing:
+        raise EnunciateError(f"{folder}: its ONNX file holds no weights named {', '.join(missing[:5])}"
+                             + (f" and {len(missing) - 5} more" if len(missing) > 5 else ""))
+    return config, weights, int(params.get("steps", 0))
 
 
 GROWABLE = ("head_rank", "context_layers")

@@ -84,3 +84,50 @@ def export_voice(model, out: str | Path, provenance, metrics: dict, force: bool 
                                  description=f"student distilled from {provenance.parent}",
                                  provenance=provenance, metrics=metrics)
         return write_voice_folder(out, manifest, {"model": onnx_path}, force=force)
+
+
+def recover_weights(path: str | Path) -> dict:
+    """The student's weights (torch state-dict names, float32 numpy arrays) from its ONNX file, as
+    `export_onnx` wrote it. Float initializers keep their names; a MatMul's weight, anonymous in the
+    graph (and int8 with a scale and zero point per output column when quantized), is named after
+    the bias its output is added to, and dequantized: (q - zero_point) x scale, transposed to
+    torch's [out, in]."""
+    import numpy as np
+    import onnx
+    from onnx import numpy_helper
+
+    try:
+        graph = onnx.load(str(path)).graph
+    except Exception as e:  # noqa: BLE001 - onnx raises several kinds for a file that is not a model
+        raise EnunciateError(f"{path} is not an ONNX model ({type(e).__name__}: {e})") from e
+    values = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    weights = {k: v.astype(np.float32) for k, v in values.items() if not k.startswith("onnx::")}
+    adds = {i: n for n in graph.node if n.op_type == "Add" for i in n.input}
+
+    def bias_after(output: str) -> str:
+        """The bias initializer added to `output`, through the dequantizing Cast and Mul if any."""
+        node = adds.get(output)
+        while node is None:
+            nxt = next((n for n in graph.node if output in n.input and n.op_type in ("Cast", "Mul")), None)
+            if nxt is None:
+                raise EnunciateError(f"{path}: no bias follows the MatMul that writes {output}")
+            output = nxt.output[0]
+            node = adds.get(output)
+        bias = next((i for i in node.input if i in weights and i.endswith(".bias")), None)
+        if bias is None:
+            raise EnunciateError(f"{path}: the MatMul that writes {output} is added to no named bias")
+        return bias
+
+    for node in graph.node:
+        if node.op_type == "MatMul" and node.input[1] in values:
+            w = values[node.input[1]].astype(np.float32)
+        elif node.op_type == "MatMulInteger" and node.input[1] in values:
+            name = node.input[1].removesuffix("_quantized")   # onnxruntime's names: NAME_quantized, _scale
+            if f"{name}_scale" not in values:
+                raise EnunciateError(f"{path}: {node.input[1]} has no {name}_scale beside it")
+            q, zero = values[node.input[1]].astype(np.float32), values[node.input[3]].astype(np.float32)
+            w = (q - zero) * values[f"{name}_scale"].astype(np.float32)
+        else:
+            continue
+        weights[bias_after(node.output[0])[: -len("bias")] + "weight"] = w.T.copy()
+    return weights
