@@ -15,10 +15,10 @@ and DistillMOS within 0.1 of the pack's.
     python benchmarks/clone_heldout.py joe kokoro-joe out/clone_polish/joe-mos0.3 \
         --eval benchmarks/results/clone_polish_dev31-60.json --name clone_polish_joe
 
-With `--fresh`, similarity is measured on eight other sentences instead (FRESH: prose, none in the
+`--set fresh` measures similarity on eight other sentences instead (FRESH: prose, none in the
 reference paragraph, the fit, guard or dev sentences, and none that any fit or choice of a voice was
-judged on before they were added); the reference speaker's renderings of them are written to
-out/clone_study/fresh-SPEAKER-N.wav on first use.
+judged on before they were added; the reference speaker's renderings of them are written to
+out/clone_study/fresh-SPEAKER-N.wav on first use); `--set both` on all twelve.
 
 Writes benchmarks/results/<name>.{json,md}.
 """
@@ -47,22 +47,28 @@ FRESH = (
 )
 
 
-def reference_embeddings(speaker: str, fresh: bool) -> tuple[tuple[str, ...], list[np.ndarray]]:
-    """The sentences and the reference speaker's embedding of each: the study's held-out set (written
-    by clone_study.py prepare) or FRESH (rendered here on first use)."""
+SETS = {"held_out": ((HELD_OUT, "heldout"),), "fresh": ((FRESH, "fresh"),),
+        "both": ((HELD_OUT, "heldout"), (FRESH, "fresh"))}
+
+
+def reference_embeddings(speaker: str, which: str) -> tuple[tuple[str, ...], list[np.ndarray]]:
+    """The sentences of set `which` (SETS) and the reference speaker's embedding of each: the study's
+    held-out set (written by clone_study.py prepare), FRESH (rendered here on first use), or both."""
     from enunciate.audio import read_audio, write_audio
     from enunciate.speakers.ge2e import embed_utterance
 
-    sentences, stem = (FRESH, "fresh") if fresh else (HELD_OUT, "heldout")
-    files = [WORK / f"{stem}-{speaker}-{i}.wav" for i in range(len(sentences))]
-    if fresh:
-        for text, f in zip(sentences, files):
-            if not f.is_file():
-                write_audio(f, *say(speaker, text))
+    sentences, files = [], []
+    for texts, stem in SETS[which]:
+        sentences += texts
+        files += [WORK / f"{stem}-{speaker}-{i}.wav" for i in range(len(texts))]
+        if stem == "fresh":
+            for text, f in zip(texts, files[-len(texts):]):
+                if not f.is_file():
+                    write_audio(f, *say(speaker, text))
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         raise SystemExit(f"missing {', '.join(missing)}: run python benchmarks/clone_study.py prepare first")
-    return sentences, [embed_utterance(*read_audio(f)) for f in files]
+    return tuple(sentences), [embed_utterance(*read_audio(f)) for f in files]
 
 
 def paired_eval(data: dict, rows: list[dict]) -> str:
@@ -99,8 +105,9 @@ def main(argv=None) -> None:
                         "kokoro-SPEAKER (voices/data), if it meets all three goals against --eval's pack")
     parser.add_argument("--ship-short", action="store_true",
                         help="ship even if a goal is missed (the voice.json lists the goals it misses)")
-    parser.add_argument("--fresh", action="store_true", help="similarity on the eight FRESH sentences instead of "
-                        "the study's four held-out ones")
+    parser.add_argument("--set", choices=tuple(SETS), default="held_out",
+                        help="similarity on the study's four held-out sentences (default), the eight FRESH ones, or "
+                        "all twelve")
     parser.add_argument("--name", default="clone_heldout")
     args = parser.parse_args(argv)
 
@@ -109,7 +116,7 @@ def main(argv=None) -> None:
     from enunciate.speakers.ge2e import embed_utterance
 
     t0 = time.perf_counter()
-    sentences, reference = reference_embeddings(args.speaker, args.fresh)
+    sentences, reference = reference_embeddings(args.speaker, args.set)
     sims = {v: np.array([float(embed_utterance(*say(v, text)) @ r) for text, r in zip(sentences, reference)])
             for v in args.voices}
     base = sims[args.voices[0]]
@@ -122,13 +129,13 @@ def main(argv=None) -> None:
                      "meets_goal": bool(values.mean() >= GOAL_SIMILARITY)})
     pack = paired_eval(json.loads(open(args.eval).read()), rows) if args.eval else None
     result = {"command": shlex.join(["python", *sys.argv]), "speaker": args.speaker,
-              "sentence_set": "fresh" if args.fresh else "held_out", "sentences": list(sentences),
+              "sentence_set": args.set, "sentences": list(sentences),
               "eval": args.eval, "best_pack": pack,
               "machine": cpu_info(), "seconds": round(time.perf_counter() - t0, 1), "rows": rows}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{args.name}.json").write_text(json.dumps(result, indent=1) + "\n")
     lines = [f"# Held-out GE2E similarity to {args.speaker}", "",
-             f"`{result['command']}`: {len(sentences)} {'fresh' if args.fresh else 'held-out'} sentences, "
+             f"`{result['command']}`: {len(sentences)} sentences ({args.set}), "
              f"each voice's rendering against {args.speaker}'s; mean and 95% bootstrap interval; "
              f"the goal is {GOAL_SIMILARITY}.", "",
              f"| voice | similarity | vs {args.voices[0]} (paired) |", "|---|---|---|"]

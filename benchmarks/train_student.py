@@ -173,9 +173,18 @@ def curves(log_path: Path, png: Path, keys: list[str] = STUDENT_LOSSES) -> None:
     val = [(r["step"], r["validation_loss"]) for r in rows if "validation_loss" in r]
     if val:
         axes[0].plot(*zip(*val), "o-", label="validation (held-back clips, whole)")
+    listened = [(r["step"], r["distillmos"]) for r in rows if "distillmos" in r]
+    if listened:  # --mos-weight: the total is negative, and the listener's score of the crops goes beside it
+        twin = axes[0].twinx()
+        steps, values = zip(*listened)
+        twin.plot(steps, [sum(values[max(0, i - window + 1):i + 1]) / len(values[max(0, i - window + 1):i + 1])
+                          for i in range(len(values))], color="tab:green", label="DistillMOS of the crops")
+        twin.set_ylabel("DistillMOS")
+        twin.legend(fontsize=8, loc="lower right")
+    positive = all(r.get("loss", 1) > 0 for r in rows)
     for ax, title in zip(axes, ("total loss", "parts")):
         ax.set_xlabel("step")
-        ax.set_yscale("log")
+        ax.set_yscale("log" if positive or ax is axes[1] else "linear")
         ax.set_title(title)
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
