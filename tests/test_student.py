@@ -408,6 +408,14 @@ def test_the_distillmos_term_listens_to_the_rendered_sound(frames):
     after = t.losses(rows, np.random.default_rng([0, 1, 1]))["distillmos"]
     assert float(after) > float(score.detach())
     assert t.run_config()["loss"]["mos_weight"] == 0.5
+    # --mos-cap: only the shortfall under heart's score of the same crop counts
+    capped = StudentTrainer(teacher_manifest("heart"), TeacherFrames(frames), options(), tiny_config(),
+                            loss=StudentLoss(spectral_weight=1, mos_weight=0.5, mos_cap=True))
+    capped.model.load_state_dict(plain.model.state_dict())
+    parts = capped.losses(rows, np.random.default_rng([0, 1, 1]))
+    assert torch.allclose(parts["distillmos"], score.detach())
+    assert float(parts["distillmos_short"]) > 0   # an untrained student sounds worse than heart
+    assert torch.allclose(parts["loss"], without["loss"] + 0.5 * parts["distillmos_short"])
 
 
 def test_a_students_weights_come_back_from_its_onnx_file(frames, tmp_path):

@@ -167,6 +167,7 @@ class StudentLoss:
     discriminator_width: float = 0.1     # their channels, x HiFi-GAN's (1.0: 58 M parameters)
     discriminator_samples: int = 8192    # what they hear of each item: a random window of the rendered crop
     mos_weight: float = 0.0              # minus W x DistillMOS of the rendered crops (speakers/listener.py; 0: off)
+    mos_cap: bool = False                # count only the shortfall under the teacher's score of the same crop
 
 
 # --- training ---------------------------------------------------------------------------------------
@@ -327,23 +328,29 @@ class StudentTrainer(Trainer):
                 parts["spectral"] = SpectralLoss.loss(pairs)
                 loss = loss + self.loss.spectral_weight * parts["spectral"]
             if self.loss.mos_weight:
-                parts["distillmos"] = self.listen(pairs)
-                loss = loss - self.loss.mos_weight * parts["distillmos"]
+                scores = self.listen(pairs)
+                parts["distillmos"] = scores.mean()
+                if self.loss.mos_cap:   # no reward for sounding "better" than heart to this listener
+                    with torch.no_grad():
+                        teacher = self.listen([(y, None) for _, y in pairs])
+                    parts["distillmos_short"] = torch.relu(teacher - scores).mean()
+                    loss = loss + self.loss.mos_weight * parts["distillmos_short"]
+                else:
+                    loss = loss - self.loss.mos_weight * parts["distillmos"]
             if audio:
                 n = min(len(x) for x, _ in pairs)
                 out["audio"] = tuple(torch.stack([pair[i][:n] for pair in pairs]).unsqueeze(1) for i in (0, 1))
         return {"loss": loss, "duration": duration, **parts, **out}
 
     def listen(self, pairs):
-        """DistillMOS of the student's renderings (the first of each pair), mean over the batch, with a
-        gradient to the frames: the listener is frozen, as in `enunciate clone --mos-weight`."""
+        """DistillMOS of each item's first rendering (the student's), [B], with a gradient to the
+        frames: the listener is frozen, as in `enunciate clone --mos-weight`."""
         torch, _ = _torch()
         from ..speakers.ge2e import resample_torch
         from ..speakers.listener import Listener
 
         self._listener = self._listener or Listener(self.device)
-        return torch.stack([self._listener(resample_torch(x, RATE, 16000)[None]).mean()
-                            for x, _ in pairs]).mean()
+        return torch.stack([self._listener(resample_torch(x, RATE, 16000)[None]).mean() for x, _ in pairs])
 
     def adversarial(self, losses: dict, step: int) -> dict:
         """One discriminator step on a window of the batch's renderings (the same for every item, drawn
