@@ -416,6 +416,8 @@ def test_the_distillmos_term_listens_to_the_rendered_sound(frames):
     assert torch.allclose(parts["distillmos"], score.detach())
     assert float(parts["distillmos_short"]) > 0   # an untrained student sounds worse than heart
     assert torch.allclose(parts["loss"], without["loss"] + 0.5 * parts["distillmos_short"])
+    with pytest.raises(EnunciateError, match="give it a --mos-weight"):
+        StudentLoss(mos_cap=True)
 
 
 def test_a_students_weights_come_back_from_its_onnx_file(frames, tmp_path):

@@ -310,8 +310,7 @@ def fit_gradient(targets: Sequence[Target], ids: Sequence[Sequence[int]], config
             loss = loss + config.prior * z.square().mean()
             record = {}
             if listener is not None:
-                mos = torch.stack([listener(resample_torch(items[b], SAMPLE_RATE, 16000)[None]).mean()
-                                   for b in mine]).mean()
+                mos = torch.stack([listener.score(items[b], SAMPLE_RATE) for b in mine]).mean()
                 loss = loss - config.mos_weight * mos
                 record["distillmos"] = round(float(mos.detach()), 4)
             losses.append(loss)

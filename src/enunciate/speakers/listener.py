@@ -47,3 +47,10 @@ class Listener:
             return self.model(audio16k)
         finally:
             self.module._complex_compressed = original
+
+    def score(self, audio, rate: int):
+        """DistillMOS of one waveform ([samples] at `rate`), resampled to the model's 16 kHz, as a
+        0-d tensor with its gradient."""
+        from .ge2e import resample_torch
+
+        return self(resample_torch(audio, rate, 16000)[None]).mean()

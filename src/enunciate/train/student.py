@@ -169,6 +169,10 @@ class StudentLoss:
     mos_weight: float = 0.0              # minus W x DistillMOS of the rendered crops (speakers/listener.py; 0: off)
     mos_cap: bool = False                # count only the shortfall under the teacher's score of the same crop
 
+    def __post_init__(self):
+        if self.mos_cap and not self.mos_weight:
+            raise EnunciateError("--mos-cap caps the DistillMOS term: give it a --mos-weight above 0")
+
 
 # --- training ---------------------------------------------------------------------------------------
 
@@ -346,11 +350,10 @@ class StudentTrainer(Trainer):
         """DistillMOS of each item's first rendering (the student's), [B], with a gradient to the
         frames: the listener is frozen, as in `enunciate clone --mos-weight`."""
         torch, _ = _torch()
-        from ..speakers.ge2e import resample_torch
         from ..speakers.listener import Listener
 
         self._listener = self._listener or Listener(self.device)
-        return torch.stack([self._listener(resample_torch(x, RATE, 16000)[None]).mean() for x, _ in pairs])
+        return torch.stack([self._listener.score(x, RATE) for x, _ in pairs])
 
     def adversarial(self, losses: dict, step: int) -> dict:
         """One discriminator step on a window of the batch's renderings (the same for every item, drawn

@@ -103,12 +103,13 @@ def recover_weights(path: str | Path) -> dict:
     values = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
     weights = {k: v.astype(np.float32) for k, v in values.items() if not k.startswith("onnx::")}
     adds = {i: n for n in graph.node if n.op_type == "Add" for i in n.input}
+    dequantizing = {i: n for n in graph.node if n.op_type in ("Cast", "Mul") for i in n.input}
 
     def bias_after(output: str) -> str:
         """The bias initializer added to `output`, through the dequantizing Cast and Mul if any."""
         node = adds.get(output)
         while node is None:
-            nxt = next((n for n in graph.node if output in n.input and n.op_type in ("Cast", "Mul")), None)
+            nxt = dequantizing.get(output)
             if nxt is None:
                 raise EnunciateError(f"{path}: no bias follows the MatMul that writes {output}")
             output = nxt.output[0]
