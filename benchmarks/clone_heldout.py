@@ -18,7 +18,8 @@ and DistillMOS within 0.1 of the pack's.
 `--set fresh` measures similarity on eight other sentences instead (FRESH: prose, none in the
 reference paragraph, the fit, guard or dev sentences, and none that any fit or choice of a voice was
 judged on before they were added; the reference speaker's renderings of them are written to
-out/clone_study/fresh-SPEAKER-N.wav on first use); `--set both` on all twelve.
+out/clone_study/fresh-SPEAKER-N.wav on first use); `--set both` on all twelve. `--set confirm` on eight
+more (CONFIRM), kept for confirming what was chosen on the twelve.
 
 Writes benchmarks/results/<name>.{json,md}.
 """
@@ -45,10 +46,22 @@ FRESH = (
     "The old dog slept by the door, waiting for footsteps on the gravel.",
     "Her letter arrived three weeks after she had already come home.",
 )
+# Eight more, added before any voice was measured on them, for confirming a choice made on the twelve
+# above (HELD_OUT and FRESH): nothing may be chosen by looking at these.
+CONFIRM = (
+    "The fishermen mended their nets on the harbour wall every evening.",
+    "He forgot his umbrella on the bus and walked home in the rain.",
+    "A flock of geese crossed the valley just before the first snow fell.",
+    "The museum closed its doors at five, but the cafe stayed open late.",
+    "Our neighbour grows tomatoes and gives half of them away each summer.",
+    "The teacher read the last chapter aloud while the class sat very still.",
+    "Two boats drifted slowly past the lighthouse as the tide went out.",
+    "She kept every postcard her brother sent from his travels abroad.",
+)
 
 
 SETS = {"held_out": ((HELD_OUT, "heldout"),), "fresh": ((FRESH, "fresh"),),
-        "both": ((HELD_OUT, "heldout"), (FRESH, "fresh"))}
+        "both": ((HELD_OUT, "heldout"), (FRESH, "fresh")), "confirm": ((CONFIRM, "confirm"),)}
 
 
 def reference_embeddings(speaker: str, which: str) -> tuple[tuple[str, ...], list[np.ndarray]]:
@@ -61,7 +74,7 @@ def reference_embeddings(speaker: str, which: str) -> tuple[tuple[str, ...], lis
     for texts, stem in SETS[which]:
         sentences += texts
         files += [WORK / f"{stem}-{speaker}-{i}.wav" for i in range(len(texts))]
-        if stem == "fresh":
+        if stem in ("fresh", "confirm"):
             for text, f in zip(texts, files[-len(texts):]):
                 if not f.is_file():
                     write_audio(f, *say(speaker, text))
@@ -106,8 +119,8 @@ def main(argv=None) -> None:
     parser.add_argument("--ship-short", action="store_true",
                         help="ship even if a goal is missed (the voice.json lists the goals it misses)")
     parser.add_argument("--set", choices=tuple(SETS), default="held_out",
-                        help="similarity on the study's four held-out sentences (default), the eight FRESH ones, or "
-                        "all twelve")
+                        help="similarity on the study's four held-out sentences (default), the eight FRESH ones, "
+                        "all twelve, or the eight CONFIRM ones")
     parser.add_argument("--name", default="clone_heldout")
     args = parser.parse_args(argv)
 
