@@ -19,7 +19,8 @@ and DistillMOS within 0.1 of the pack's.
 reference paragraph, the fit, guard or dev sentences, and none that any fit or choice of a voice was
 judged on before they were added; the reference speaker's renderings of them are written to
 out/clone_study/fresh-SPEAKER-N.wav on first use); `--set both` on all twelve. `--set confirm` on eight
-more (CONFIRM), kept for confirming what was chosen on the twelve.
+more (CONFIRM), kept for confirming what was chosen on the twelve; `--set twenty` on all three, and
+`--set confirm2` on eight more again (CONFIRM2), for confirming what is chosen on the twenty.
 
 Writes benchmarks/results/<name>.{json,md}.
 """
@@ -58,10 +59,23 @@ CONFIRM = (
     "Two boats drifted slowly past the lighthouse as the tide went out.",
     "She kept every postcard her brother sent from his travels abroad.",
 )
+# And eight more, added once CONFIRM had judged a choice (and so could no longer be kept out of the next):
+# for confirming what is chosen on all twenty above.
+CONFIRM2 = (
+    "The farmer counted his sheep twice before he closed the gate for the night.",
+    "We missed the last bus and shared a taxi with two students from Lyon.",
+    "The orchestra tuned their instruments while the audience found their seats.",
+    "A small boy in a red coat was feeding the ducks beside the pond.",
+    "The bridge was closed for repairs, so we took the long road around the lake.",
+    "Grandfather wound the clock every Sunday after breakfast.",
+    "The librarian stamped the books and reminded us they were due in two weeks.",
+    "Snow had covered the cars by morning, and the streets were silent.",
+)
 
 
 SETS = {"held_out": ((HELD_OUT, "heldout"),), "fresh": ((FRESH, "fresh"),),
-        "both": ((HELD_OUT, "heldout"), (FRESH, "fresh")), "confirm": ((CONFIRM, "confirm"),)}
+        "both": ((HELD_OUT, "heldout"), (FRESH, "fresh")), "confirm": ((CONFIRM, "confirm"),),
+        "twenty": ((HELD_OUT, "heldout"), (FRESH, "fresh"), (CONFIRM, "confirm")), "confirm2": ((CONFIRM2, "confirm2"),)}
 
 
 def reference_embeddings(speaker: str, which: str) -> tuple[tuple[str, ...], list[np.ndarray]]:
@@ -74,7 +88,7 @@ def reference_embeddings(speaker: str, which: str) -> tuple[tuple[str, ...], lis
     for texts, stem in SETS[which]:
         sentences += texts
         files += [WORK / f"{stem}-{speaker}-{i}.wav" for i in range(len(texts))]
-        if stem in ("fresh", "confirm"):
+        if stem in ("fresh", "confirm", "confirm2"):
             for text, f in zip(texts, files[-len(texts):]):
                 if not f.is_file():
                     write_audio(f, *say(speaker, text))
@@ -120,7 +134,7 @@ def main(argv=None) -> None:
                         help="ship even if a goal is missed (the voice.json lists the goals it misses)")
     parser.add_argument("--set", choices=tuple(SETS), default="held_out",
                         help="similarity on the study's four held-out sentences (default), the eight FRESH ones, "
-                        "all twelve, or the eight CONFIRM ones")
+                        "all twelve, the eight CONFIRM ones, all twenty, or the eight CONFIRM2 ones")
     parser.add_argument("--name", default="clone_heldout")
     args = parser.parse_args(argv)
 
