@@ -424,6 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.argv = ["enunciate", *(sys.argv[1:] if argv is None else argv)]  # what a voice.json records as its command
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="enunciate: %(levelname)s: %(message)s")
     # torchao (the optimize extra, also imported by peft) warns at import about CUDA-only kernels and a missing

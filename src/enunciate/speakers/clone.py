@@ -244,7 +244,7 @@ def fit_gradient(targets: Sequence[Target], ids: Sequence[Sequence[int]], config
 
     from ..voices.torch_runtime import torch_device
     from .ge2e import Embedder, load_encoder, resample_torch
-    from .render import StyleRenderer
+    from .render import StyleRenderer, voiced_log_f0
 
     config = config.check()
     start = time.perf_counter()
@@ -303,8 +303,7 @@ def fit_gradient(targets: Sequence[Target], ids: Sequence[Sequence[int]], config
                                   for b in mine])
             loss = 1 - similarity + config.mel_weight * (shapes.mean(dim=0) - goal_shape[t]).square().mean()
             if goal_f0[t] is not None:
-                f0, voiced = out.f0[mine], (out.f0[mine] > 10).float() * out.f0_mask[mine]
-                log_f0 = (torch.log(f0.clamp(min=10)) * voiced).sum() / voiced.sum().clamp(min=1)
+                log_f0 = voiced_log_f0(out.f0[mine], out.f0_mask[mine])
                 loss = loss + config.pitch_weight * (log_f0 - goal_f0[t]) ** 2
             z = torch.cat([z_timbre[t], z_prosody[t]]) if config.prosody else z_timbre[t]
             loss = loss + config.prior * z.square().mean()

@@ -107,6 +107,32 @@ def add_parser(subparsers) -> None:
         q.add_argument("-o", "--output", required=True, metavar="PNG")
         q.add_argument("--json", action="store_true", help="print the points as JSON")
         q.set_defaults(func=cmd_voices_map)
+        q = vsub.add_parser("mix", help="a Kokoro voice between two others (or past one): each half of the style "
+                                        "moved on its own, saved as a voice folder")
+        q.add_argument("base", metavar="BASE", help="the Kokoro voice to start from (a name or a folder)")
+        q.add_argument("toward", metavar="TOWARD", help="the Kokoro voice to move toward")
+        q.add_argument("-o", "--output", required=True, metavar="FOLDER")
+        q.add_argument("--timbre", type=float, default=0.0, metavar="K",
+                       help="move the timbre half (the decoder's) K of the way: 0 keeps BASE's (default), 1 takes "
+                            "TOWARD's, above 1 goes past it")
+        q.add_argument("--prosody", type=float, default=0.0, metavar="K",
+                       help="the same for the prosody half (durations, pitch, energy)")
+        q.add_argument("--name", help="the new voice's name (default: TOWARD's with -mix)")
+        q.add_argument("--force", action="store_true", help="replace an existing folder")
+        q.set_defaults(func=cmd_voices_mix)
+        q = vsub.add_parser("pitch", help="a Kokoro voice made lower or higher, its rhythm kept, saved as a voice "
+                                          "folder")
+        q.add_argument("voice", metavar="VOICE", help="a Kokoro voice (a name or a folder)")
+        q.add_argument("-o", "--output", required=True, metavar="FOLDER")
+        how = q.add_mutually_exclusive_group(required=True)
+        how.add_argument("--hz", type=float, help="the mean F0 to reach, in Hz (50-500)")
+        how.add_argument("--semitones", type=float, help="the shift from the voice's own pitch (-12 to 12)")
+        how.add_argument("--like", metavar="WAV", help="the mean F0 of this clip's speech (a clone's reference: its "
+                                                       "speaker's pitch)")
+        q.add_argument("--name", help="the new voice's name (default: VOICE's with -pitch)")
+        q.add_argument("--threads", type=int, help="CPU threads")
+        q.add_argument("--force", action="store_true", help="replace an existing folder")
+        q.set_defaults(func=cmd_voices_pitch)
 
 
 def _progress(message: str) -> None:
@@ -179,4 +205,43 @@ def cmd_voices_map(args) -> int:
         for name, kind, (x, y) in zip(result.names, result.kinds, result.points):
             print(f"{name:28s} {kind:9s} {x:+.3f} {y:+.3f}")
         print(f"wrote {args.output}")
+    return 0
+
+
+def cmd_voices_mix(args) -> int:
+    from .mix import mix_voice
+
+    m = mix_voice(args.base, args.toward, args.output, timbre=args.timbre, prosody=args.prosody, name=args.name,
+                  command=shlex.join(getattr(args, "argv", None) or ["enunciate", *sys.argv[1:]]), force=args.force)
+    print(f"{m.folder}: {m.name} ({m.description})")
+    print(f'try: enunciate speak "Hello." --voice {m.folder} -o hello.wav')
+    return 0
+
+
+def cmd_voices_pitch(args) -> int:
+    import torch
+
+    from .mix import pitch_voice
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    hz = args.hz
+    if args.like:
+        import math
+
+        from .clone import mean_log_f0
+        from .reference import load_reference
+
+        clip = load_reference(args.like, check_background=False)
+        log_f0 = mean_log_f0(clip.audio, clip.sample_rate)
+        if log_f0 is None:
+            raise EnunciateError(f"{args.like}: too little voiced speech to measure its pitch")
+        hz = math.exp(log_f0)
+        _progress(f"{args.like}: mean F0 {hz:.1f} Hz over its speech")
+    m, shift = pitch_voice(args.voice, args.output, hz=hz, semitones=args.semitones, name=args.name,
+                           command=shlex.join(getattr(args, "argv", None) or ["enunciate", *sys.argv[1:]]),
+                           force=args.force, progress=_progress)
+    print(f"{m.folder}: {m.name}: mean F0 {shift.before_hz:.1f} -> {shift.after_hz:.1f} Hz, "
+          f"durations x{shift.duration_change:.3f}")
+    print(f'try: enunciate speak "Hello." --voice {m.folder} -o hello.wav')
     return 0

@@ -1,0 +1,186 @@
+"""Kokoro voices made from others: each half of the style moved along the line between two voices
+(`voices mix`), or the pitch moved with the rhythm kept (`voices pitch`).
+
+A Kokoro style row has two halves: values 0-127 condition the decoder (timbre), 128-255 the
+prosody predictor (durations, pitch, energy). `mix_tables(base, toward, timbre=a, prosody=b)` is
+
+    half(base) + k * (half(toward) - half(base))       k = a on the timbre half, b on the prosody half
+
+so k = 0 keeps BASE's half, 1 takes TOWARD's, 0.5 is halfway and k > 1 goes on past TOWARD in the
+same direction. The usual use is a clone and the voice it was continued from: the halves of a fit
+can be kept or pushed apart (docs/clone.md). The tables are the voices' own (510, 1, 256), row by
+row, so the result is a voice folder like a clone's.
+
+`shift_pitch(table, hz=... | semitones=...)` adds one offset to every row's prosody half, found by a
+few Newton steps through the PyTorch Kokoro's prosody predictor (no decoder, seconds on a CPU): each
+step goes along the gradient of the mean log F0 of ten sentences, less its component along the
+gradient of their mean log duration, so the rhythm stays as it was to first order. Kokoro has no
+pitch input; this is how a voice is made lower or higher, and how a clone's pitch is put where the
+reference speaker's is.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import EnunciateError
+
+TIMBRE = slice(0, 128)
+PROSODY = slice(128, 256)
+MAX_SEMITONES = 12.0
+LIMIT = 5.0  # |k| beyond this is refused: far past either voice the style is no longer one Kokoro was trained on
+
+
+def mix_tables(base: np.ndarray, toward: np.ndarray, timbre: float = 0.0, prosody: float = 0.0) -> np.ndarray:
+    """(510, 1, 256) float32: BASE with its timbre half moved `timbre` and its prosody half moved
+    `prosody` of the way to TOWARD (see the module docstring)."""
+    base, toward = np.asarray(base, np.float32), np.asarray(toward, np.float32)
+    if base.shape != toward.shape or base.ndim != 3 or base.shape[-1] != 256:
+        raise EnunciateError(f"Kokoro style tables must both be (rows, 1, 256); got {base.shape} and {toward.shape}")
+    for label, k in (("timbre", timbre), ("prosody", prosody)):
+        if not np.isfinite(k) or abs(k) > LIMIT:
+            raise EnunciateError(f"the {label} factor must be a number between -{LIMIT:g} and {LIMIT:g}, got {k}")
+    out = base.copy()  # float32 throughout: k = 0 gives BASE's half to the bit, k = 1 TOWARD's to rounding
+    out[..., TIMBRE] += np.float32(timbre) * (toward[..., TIMBRE] - base[..., TIMBRE])
+    out[..., PROSODY] += np.float32(prosody) * (toward[..., PROSODY] - base[..., PROSODY])
+    return out
+
+
+def mix_voice(base: str, toward: str, out: str | os.PathLike, timbre: float = 0.0, prosody: float = 0.0,
+              name: str | None = None, command: str | None = None, force: bool = False):
+    """Writes the mix of two Kokoro voices (names or folders) as a voice folder at `out`; returns its
+    manifest. The manifest is TOWARD's (a clone's references and blend stay on record) with the mix
+    in its provenance: both parents by name and SHA-256 of their tables, and the two factors."""
+    from ..voices.registry import kokoro_style, resolve
+
+    voices = [resolve(str(v)) for v in (base, toward)]
+    for v in voices:
+        if v.family != "kokoro":
+            raise EnunciateError(f"voice {v.name!r} is a {v.family} voice; mixing takes two Kokoro voices")
+    tables = [kokoro_style(v) for v in voices]
+    table = mix_tables(*tables, timbre=timbre, prosody=prosody)
+    base_m, toward_m = voices
+    record = {"base": base_m.name, "base_style_sha256": _sha256(tables[0]),
+              "toward": toward_m.name, "toward_style_sha256": _sha256(tables[1]),
+              "timbre": timbre, "prosody": prosody}
+    return _write(toward_m, table, out, name or f"{toward_m.name}-mix", "mix", record, command, force,
+                  f"Kokoro style: {base_m.name}'s, its timbre half moved {timbre:g} and its prosody half {prosody:g} "
+                  f"of the way to {toward_m.name}'s", parent=base_m.name)
+
+
+@dataclass(frozen=True)
+class PitchShift:
+    table: np.ndarray        # (510, 1, 256) float32
+    before_hz: float         # geometric mean F0 over the voiced frames of the sentences
+    after_hz: float
+    duration_change: float   # mean expected frames per token, after / before (1: the rhythm kept)
+    offset_norm: float       # of the prosody offset added to every row
+
+
+def shift_pitch(table: np.ndarray, hz: float | None = None, semitones: float | None = None,
+                sentences: Sequence[str] | None = None, iterations: int = 8, model=None,
+                progress: Callable[[str], None] | None = None) -> PitchShift:
+    """`table` with its prosody half offset so that the voice's mean F0 is `hz`, or `semitones` from
+    where it is (exactly one of the two); see the module docstring."""
+    import torch
+
+    from .clone import FIT_SENTENCES, GUARD_SENTENCES, kokoro_phonemes, token_ids
+    from .render import PROSODY as HALF, StyleRenderer, voiced_log_f0
+
+    if (hz is None) == (semitones is None):
+        raise EnunciateError("give the pitch as a frequency (--hz) or a shift in semitones, one of the two")
+    if hz is not None and not (50 <= hz <= 500):
+        raise EnunciateError(f"the pitch must be between 50 and 500 Hz, got {hz}")
+    if semitones is not None and not abs(semitones) <= MAX_SEMITONES:
+        raise EnunciateError(f"a pitch shift must be within {MAX_SEMITONES:g} semitones, got {semitones}")
+    if model is None:
+        from ..voices.kokoro_torch import load_model
+
+        model = load_model("cpu")
+    renderer = StyleRenderer(model, [list(x) for x in token_ids(kokoro_phonemes(
+        tuple(sentences or FIT_SENTENCES + GUARD_SENTENCES)))])
+    base = torch.from_numpy(np.asarray(table, np.float32)[renderer.rows.numpy(), 0]).to(model.device)
+    delta = torch.zeros(base.shape[1] - HALF.start, device=model.device)
+
+    def measure(d: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        styles = base.clone()
+        styles[:, HALF] = styles[:, HALF] + d.detach()
+        renderer.align(styles)  # the rounded durations at this offset; the gradients hold them fixed
+        f0, mask, log_duration = renderer.prosody(base[:, HALF] + d)
+        return voiced_log_f0(f0, mask), log_duration
+
+    start_f0 = start_duration = goal = None
+    for i in range(iterations + 1):
+        d = delta.clone().requires_grad_(True)
+        log_f0, log_duration = measure(d)
+        if goal is None:
+            start_f0, start_duration = float(log_f0.detach()), float(log_duration.detach())
+            goal = math.log(hz) if hz is not None else start_f0 + semitones * math.log(2) / 12
+        if progress:
+            progress(f"pitch step {i}: {math.exp(float(log_f0.detach())):.1f} Hz (goal {math.exp(goal):.1f} Hz)")
+        miss = goal - float(log_f0.detach())
+        if abs(miss) < 0.003 or i == iterations:  # 0.05 semitone
+            break
+        g_f0, = torch.autograd.grad(log_f0, d, retain_graph=True)
+        g_duration, = torch.autograd.grad(log_duration, d)
+        along = g_f0 - (g_f0 @ g_duration) / (g_duration @ g_duration).clamp(min=1e-12) * g_duration
+        step = miss / float(g_f0 @ along) * along
+        delta = delta + step * min(1.0, 2.0 / float(step.norm()))  # at most 2 (a row's prosody half is about 3.5)
+    out = np.array(table, np.float32, copy=True)
+    out[:, :, HALF] += delta.cpu().numpy()
+    return PitchShift(out, math.exp(start_f0), math.exp(float(log_f0.detach())),
+                      math.exp(float(log_duration.detach()) - start_duration), float(delta.norm()))
+
+
+def pitch_voice(voice: str, out: str | os.PathLike, hz: float | None = None, semitones: float | None = None,
+                name: str | None = None, command: str | None = None, force: bool = False,
+                progress: Callable[[str], None] | None = None, sentences: Sequence[str] | None = None, model=None):
+    """Writes `voice` (a Kokoro name or folder) with its pitch moved (`shift_pitch`) as a voice folder
+    at `out`; returns (its manifest, the PitchShift)."""
+    from ..voices.registry import kokoro_style, resolve
+
+    m = resolve(str(voice))
+    if m.family != "kokoro":
+        raise EnunciateError(f"voice {m.name!r} is a {m.family} voice; only a Kokoro voice's pitch can be moved here")
+    table = kokoro_style(m)
+    shift = shift_pitch(table, hz=hz, semitones=semitones, sentences=sentences, model=model, progress=progress)
+    record = {"parent_style_sha256": _sha256(table), "hz": hz, "semitones": semitones,
+              "from_hz": round(shift.before_hz, 1), "to_hz": round(shift.after_hz, 1),
+              "duration_change": round(shift.duration_change, 4), "offset_norm": round(shift.offset_norm, 4)}
+    written = _write(m, shift.table, out, name or f"{m.name}-pitch", "pitch", record, command, force,
+                     f"Kokoro style: {m.name}'s with its mean F0 moved from {shift.before_hz:.0f} to "
+                     f"{shift.after_hz:.0f} Hz", parent=m.name)
+    return written, shift
+
+
+def _write(source, table: np.ndarray, out, name: str, method: str, record: dict, command: str | None, force: bool,
+           description: str, parent: str):
+    """`table` as a voice folder at `out`: SOURCE's manifest (a clone's references and blend stay on
+    record) with `record` under params[method], SOURCE's own hashed files (an optimized model, say)
+    copied, and the package files left to the built-in Kokoro."""
+    from ..voices.folder import Provenance, write_voice_folder
+
+    params = {**(source.provenance.params if source.provenance else {}), method: record}
+    files = {role: source.path(role) for role, f in source.files.items()
+             if role not in ("style", "styles") and f.sha256}
+    manifest = replace(source, name=name, folder=None, metrics={},
+                       base=source.base or (None if {"model", "vocab"} <= files.keys() else "kokoro"),
+                       files={role: f for role, f in source.files.items() if role in files},
+                       options={k: v for k, v in source.options.items() if k != "style"}, description=description,
+                       provenance=Provenance(source=f"enunciate voices {method}", parent=parent, method=method,
+                                             params=params, command=command))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "style.npy"
+        np.save(path, table)
+        return write_voice_folder(out, manifest, {**files, "style": path}, force=force)
+
+
+def _sha256(table: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(table, np.float32).tobytes()).hexdigest()
