@@ -75,7 +75,8 @@ CONFIRM2 = (
 
 SETS = {"held_out": ((HELD_OUT, "heldout"),), "fresh": ((FRESH, "fresh"),),
         "both": ((HELD_OUT, "heldout"), (FRESH, "fresh")), "confirm": ((CONFIRM, "confirm"),),
-        "twenty": ((HELD_OUT, "heldout"), (FRESH, "fresh"), (CONFIRM, "confirm")), "confirm2": ((CONFIRM2, "confirm2"),)}
+        "twenty": ((HELD_OUT, "heldout"), (FRESH, "fresh"), (CONFIRM, "confirm")),
+        "confirm2": ((CONFIRM2, "confirm2"),)}
 
 
 def reference_embeddings(speaker: str, which: str) -> tuple[tuple[str, ...], list[np.ndarray]]:

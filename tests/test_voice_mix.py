@@ -140,7 +140,6 @@ def test_a_pitch_shift_moves_the_sound_and_keeps_the_rhythm(kokoro_torch, tmp_pa
 
 def test_pitch_cli_writes_the_folder_and_refuses_bad_requests(tmp_path, capsys):
     from enunciate.cli import main
-    from enunciate.voices.folder import read_manifest
 
     assert main(["voices", "pitch", "kokoro-heart", "-o", str(tmp_path / "x"), "--semitones", "13"]) == 2
     assert "within 12 semitones" in capsys.readouterr().err
