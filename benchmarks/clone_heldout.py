@@ -20,7 +20,8 @@ reference paragraph, the fit, guard or dev sentences, and none that any fit or c
 judged on before they were added; the reference speaker's renderings of them are written to
 out/clone_study/fresh-SPEAKER-N.wav on first use); `--set both` on all twelve. `--set confirm` on eight
 more (CONFIRM), kept for confirming what was chosen on the twelve; `--set twenty` on all three, and
-`--set confirm2` on eight more again (CONFIRM2), for confirming what is chosen on the twenty.
+`--set confirm2` on eight more again (CONFIRM2), for confirming what is chosen on the twenty;
+`--set twentyeight` and `--set confirm3` (CONFIRM3) the same, one step on.
 
 Writes benchmarks/results/<name>.{json,md}.
 """
@@ -71,12 +72,26 @@ CONFIRM2 = (
     "The librarian stamped the books and reminded us they were due in two weeks.",
     "Snow had covered the cars by morning, and the streets were silent.",
 )
+# Eight more again, added once CONFIRM2 had judged a choice, for confirming what is chosen on all
+# twenty-eight above.
+CONFIRM3 = (
+    "The painter mixed a deep blue for the sky and left the hills unfinished.",
+    "Our train stopped in a small village where nobody seemed to be awake.",
+    "He wrapped the old clock in a blanket and carried it down the stairs.",
+    "The market smelled of oranges, fresh bread and wet stone after the rain.",
+    "She taught her sister to swim in the cold lake behind their cottage.",
+    "A gull landed on the railing and stared at our sandwiches.",
+    "The nurse smiled, checked the chart, and promised to come back soon.",
+    "Every window in the street glowed orange as the sun went down.",
+)
 
 
 SETS = {"held_out": ((HELD_OUT, "heldout"),), "fresh": ((FRESH, "fresh"),),
         "both": ((HELD_OUT, "heldout"), (FRESH, "fresh")), "confirm": ((CONFIRM, "confirm"),),
         "twenty": ((HELD_OUT, "heldout"), (FRESH, "fresh"), (CONFIRM, "confirm")),
-        "confirm2": ((CONFIRM2, "confirm2"),)}
+        "confirm2": ((CONFIRM2, "confirm2"),),
+        "twentyeight": ((HELD_OUT, "heldout"), (FRESH, "fresh"), (CONFIRM, "confirm"), (CONFIRM2, "confirm2")),
+        "confirm3": ((CONFIRM3, "confirm3"),)}
 
 
 def reference_embeddings(speaker: str, which: str) -> tuple[tuple[str, ...], list[np.ndarray]]:
@@ -89,7 +104,7 @@ def reference_embeddings(speaker: str, which: str) -> tuple[tuple[str, ...], lis
     for texts, stem in SETS[which]:
         sentences += texts
         files += [WORK / f"{stem}-{speaker}-{i}.wav" for i in range(len(texts))]
-        if stem in ("fresh", "confirm", "confirm2"):
+        if stem in ("fresh", "confirm", "confirm2", "confirm3"):
             for text, f in zip(texts, files[-len(texts):]):
                 if not f.is_file():
                     write_audio(f, *say(speaker, text))
@@ -135,7 +150,8 @@ def main(argv=None) -> None:
                         help="ship even if a goal is missed (the voice.json lists the goals it misses)")
     parser.add_argument("--set", choices=tuple(SETS), default="held_out",
                         help="similarity on the study's four held-out sentences (default), the eight FRESH ones, "
-                        "all twelve, the eight CONFIRM ones, all twenty, or the eight CONFIRM2 ones")
+                        "all twelve, the eight CONFIRM ones, all twenty, the eight CONFIRM2 ones, all "
+                        "twenty-eight, or the eight CONFIRM3 ones")
     parser.add_argument("--name", default="clone_heldout")
     args = parser.parse_args(argv)
 
