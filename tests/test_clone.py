@@ -371,9 +371,18 @@ def test_shipped_clones_are_built_in_voices_that_speak(name):
     if name not in builtin_names():
         pytest.skip(f"{name} is not shipped (benchmarks/clone_study.py measure --ship)")
     m = resolve(name)
-    assert m.provenance.method == "clone" and m.metrics["heldout_ge2e_similarity"] > 0.5
+    assert m.provenance.method in ("clone", "pitch") and m.metrics["heldout_ge2e_similarity"] > 0.5
+    assert m.provenance.params["blend"] and m.provenance.params["references"]  # the fit's record
     speech = enunciate.speak("The cache hit rate climbed after the fix.", voice=name)
     assert speech.duration_s > 1
+    if m.provenance.method == "pitch":  # put at its reference's pitch: YIN hears it there
+        import math
+
+        from enunciate.speakers.clone import mean_log_f0
+
+        goal = m.provenance.params["pitch"]["hz"]
+        heard = math.exp(mean_log_f0(speech.audio, speech.sample_rate))
+        assert abs(12 * math.log2(heard / goal)) < 3, (heard, goal)
 
 
 # --- encoder training -----------------------------------------------------------------------------------------

@@ -87,9 +87,12 @@ def _yin_hz(audio, rate):
     return math.exp(mean_log_f0(audio, rate))
 
 
-def test_the_fits_pitch_reading_agrees_with_yin_on_the_sound(kokoro_torch):
-    """Kokoro's F0 curve sits at 10-100 Hz between voiced stretches; counted, they read a ~350 Hz voice
-    as ~200 Hz, and clones fitted with that reading spoke far above their references."""
+@pytest.mark.parametrize("pack", ["kokoro", "kokoro-jf_tebukuro"])
+def test_the_fits_pitch_reading_is_near_what_yin_hears(kokoro_torch, pack):
+    """Kokoro's F0 curve sits at 10-100 Hz between voiced stretches. Counting every frame above 10 Hz
+    read jf_tebukuro (~320 Hz by YIN) 9 semitones low, and clones fitted with that reading spoke far
+    above their references. From 50 Hz the reading is within 2.5 semitones; what is left is why
+    `voices pitch` listens to the sound itself."""
     import math
 
     import torch
@@ -100,16 +103,16 @@ def test_the_fits_pitch_reading_agrees_with_yin_on_the_sound(kokoro_torch):
 
     renderer = StyleRenderer(kokoro_torch, [list(x) for x in token_ids(kokoro_phonemes(
         ("A warm breeze carried the smell of rain across the square.",)))])
-    table = kokoro_style(resolve("kokoro-heart"))
+    table = kokoro_style(resolve(pack))
     styles = torch.from_numpy(table[renderer.rows.numpy(), 0])
     with torch.no_grad():
         out = renderer.render(styles)
-    curve_hz = math.exp(float(voiced_log_f0(out.f0, out.f0_mask)))
-    sound_hz = _yin_hz(out.items()[0].numpy(), 24000)
-    assert abs(math.log(curve_hz / sound_hz)) < math.log(2) / 12 * 1.5, (curve_hz, sound_hz)  # within 1.5 semitones
+    sound = _yin_hz(out.items()[0].numpy(), 24000)
+    now = 12 * math.log2(math.exp(float(voiced_log_f0(out.f0, out.f0_mask))) / sound)
     above_10 = (out.f0 > 10).float() * out.f0_mask
-    old_hz = math.exp(float((torch.log(out.f0.clamp(min=10)) * above_10).sum() / above_10.sum()))
-    assert old_hz < 0.75 * sound_hz  # the reading the clones were fitted with
+    old_reading = math.exp(float((torch.log(out.f0.clamp(min=10)) * above_10).sum() / above_10.sum()))
+    before = 12 * math.log2(old_reading / sound)
+    assert abs(now) < 2.5 and abs(before) > abs(now) + 1.5, (now, before)
 
 
 def test_a_pitch_shift_moves_the_sound_and_keeps_the_rhythm(kokoro_torch, tmp_path):
@@ -120,7 +123,7 @@ def test_a_pitch_shift_moves_the_sound_and_keeps_the_rhythm(kokoro_torch, tmp_pa
     sentences = ("Lower the DNS TTL before you rotate the TLS certificate.", "Please leave the package at the desk.")
     m, shift = pitch_voice("kokoro-heart", tmp_path / "lower", semitones=-5, sentences=sentences, model=kokoro_torch,
                            name="heart-lower", command="enunciate voices pitch kokoro-heart --semitones -5")
-    assert abs(12 * np.log2(shift.after_hz / shift.before_hz) + 5) < 0.15
+    assert abs(12 * np.log2(shift.after_hz / shift.before_hz) + 5) < 0.25  # as YIN hears the renderings
     assert abs(shift.duration_change - 1) < 0.03 and shift.offset_norm > 0
     table = kokoro_style(resolve("kokoro-heart"))
     assert np.array_equal(shift.table[..., :128], table[..., :128])  # the timbre half is untouched
@@ -171,5 +174,5 @@ def test_pitch_like_a_reference_clip(tmp_path, capsys):
     record = read_manifest(tmp_path / "v").provenance.params["pitch"]
     assert f"mean F0 {record['hz']:.1f} Hz" in err
     assert abs(record["hz"] - math.exp(mean_log_f0(speech.audio, speech.sample_rate))) < 5  # 16 kHz, trimmed
-    assert abs(12 * math.log2(record["to_hz"] / record["hz"])) < 0.1 < abs(12 * math.log2(record["from_hz"] /
+    assert abs(12 * math.log2(record["to_hz"] / record["hz"])) < 0.2 < abs(12 * math.log2(record["from_hz"] /
                                                                                           record["hz"]))

@@ -11,12 +11,14 @@ same direction. The usual use is a clone and the voice it was continued from: th
 can be kept or pushed apart (docs/clone.md). The tables are the voices' own (510, 1, 256), row by
 row, so the result is a voice folder like a clone's.
 
-`shift_pitch(table, hz=... | semitones=...)` adds one offset to every row's prosody half, found by a
-few Newton steps through the PyTorch Kokoro's prosody predictor (no decoder, seconds on a CPU): each
-step goes along the gradient of the mean log F0 of ten sentences, less its component along the
-gradient of their mean log duration, so the rhythm stays as it was to first order. Kokoro has no
-pitch input; this is how a voice is made lower or higher, and how a clone's pitch is put where the
-reference speaker's is.
+`shift_pitch(table, hz=... | semitones=...)` adds one offset to every row's prosody half. The goal is
+what YIN hears in the voice's speech of ten sentences, the same reading a reference gets. Newton
+steps through the PyTorch Kokoro's prosody predictor (no decoder) move the mean log F0 of its F0
+curve; each goes along that gradient less its component along the gradient of the mean log
+duration, so the rhythm stays as it was to first order. The curve and the sound differ by a
+voice-dependent amount, so the speech is rendered and heard again after each round of steps and the
+curve moved by what is still missing. Kokoro has no pitch input; this is how a voice is made lower or
+higher, and how a clone's pitch is put where its reference speaker's is.
 """
 from __future__ import annotations
 
@@ -78,20 +80,25 @@ def mix_voice(base: str, toward: str, out: str | os.PathLike, timbre: float = 0.
 @dataclass(frozen=True)
 class PitchShift:
     table: np.ndarray        # (510, 1, 256) float32
-    before_hz: float         # geometric mean F0 over the voiced frames of the sentences
+    before_hz: float         # the mean F0 YIN hears in the voice's speech of the sentences
     after_hz: float
     duration_change: float   # mean expected frames per token, after / before (1: the rhythm kept)
     offset_norm: float       # of the prosody offset added to every row
 
 
 def shift_pitch(table: np.ndarray, hz: float | None = None, semitones: float | None = None,
-                sentences: Sequence[str] | None = None, iterations: int = 8, model=None,
+                sentences: Sequence[str] | None = None, iterations: int = 8, rounds: int = 3, model=None,
                 progress: Callable[[str], None] | None = None) -> PitchShift:
-    """`table` with its prosody half offset so that the voice's mean F0 is `hz`, or `semitones` from
-    where it is (exactly one of the two); see the module docstring."""
+    """`table` with its prosody half offset so that the mean F0 YIN hears in the voice's speech is
+    `hz`, or `semitones` from where it is (exactly one of the two); see the module docstring.
+
+    The F0 curve and what YIN hears of the sound differ by a voice-dependent amount (YIN heard
+    `kokoro-heart` pitched to a 201 Hz curve at 232 Hz), so each round renders the sentences, has YIN
+    measure them, and moves the curve by what is still missing, until YIN hears the goal to within
+    0.17 semitone or `rounds` run out."""
     import torch
 
-    from .clone import FIT_SENTENCES, GUARD_SENTENCES, kokoro_phonemes, token_ids
+    from .clone import FIT_SENTENCES, GUARD_SENTENCES, SAMPLE_RATE, kokoro_phonemes, mean_log_f0, token_ids
     from .render import PROSODY as HALF, StyleRenderer, voiced_log_f0
 
     if (hz is None) == (semitones is None):
@@ -109,34 +116,55 @@ def shift_pitch(table: np.ndarray, hz: float | None = None, semitones: float | N
     base = torch.from_numpy(np.asarray(table, np.float32)[renderer.rows.numpy(), 0]).to(model.device)
     delta = torch.zeros(base.shape[1] - HALF.start, device=model.device)
 
-    def measure(d: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        styles = base.clone()
-        styles[:, HALF] = styles[:, HALF] + d.detach()
-        renderer.align(styles)  # the rounded durations at this offset; the gradients hold them fixed
+    def styles(d: torch.Tensor) -> torch.Tensor:
+        out = base.clone()
+        out[:, HALF] = out[:, HALF] + d.detach()
+        return out
+
+    def curve(d: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        renderer.align(styles(d))  # the rounded durations at this offset; the gradients hold them fixed
         f0, mask, log_duration = renderer.prosody(base[:, HALF] + d)
         return voiced_log_f0(f0, mask), log_duration
 
-    start_f0 = start_duration = goal = None
-    for i in range(iterations + 1):
-        d = delta.clone().requires_grad_(True)
-        log_f0, log_duration = measure(d)
-        if goal is None:
-            start_f0, start_duration = float(log_f0.detach()), float(log_duration.detach())
-            goal = math.log(hz) if hz is not None else start_f0 + semitones * math.log(2) / 12
+    @torch.no_grad()
+    def heard(d: torch.Tensor) -> float:
+        renderer.align(styles(d))
+        audio = np.concatenate([x.float().cpu().numpy() for x in renderer.render(styles(d)).items()])
+        value = mean_log_f0(audio, SAMPLE_RATE)
+        if value is None:
+            raise EnunciateError("too little of the voice's speech is voiced to measure its pitch")
+        return value
+
+    start_heard = now_heard = heard(delta)
+    goal = math.log(hz) if hz is not None else start_heard + semitones * math.log(2) / 12
+    with torch.no_grad():
+        start_duration = float(curve(delta)[1])
+    for r in range(rounds):
         if progress:
-            progress(f"pitch step {i}: {math.exp(float(log_f0.detach())):.1f} Hz (goal {math.exp(goal):.1f} Hz)")
-        miss = goal - float(log_f0.detach())
-        if abs(miss) < 0.003 or i == iterations:  # 0.05 semitone
+            progress(f"pitch round {r + 1}: YIN hears {math.exp(now_heard):.1f} Hz, the goal is "
+                     f"{math.exp(goal):.1f} Hz")
+        if abs(goal - now_heard) < 0.01:  # 0.17 semitone
             break
-        g_f0, = torch.autograd.grad(log_f0, d, retain_graph=True)
-        g_duration, = torch.autograd.grad(log_duration, d)
-        along = g_f0 - (g_f0 @ g_duration) / (g_duration @ g_duration).clamp(min=1e-12) * g_duration
-        step = miss / float(g_f0 @ along) * along
-        delta = delta + step * min(1.0, 2.0 / float(step.norm()))  # at most 2 (a row's prosody half is about 3.5)
+        with torch.no_grad():
+            curve_goal = float(curve(delta)[0]) + goal - now_heard
+        for _ in range(iterations):
+            d = delta.clone().requires_grad_(True)
+            log_f0, log_duration = curve(d)
+            miss = curve_goal - float(log_f0.detach())
+            if abs(miss) < 0.003:
+                break
+            g_f0, = torch.autograd.grad(log_f0, d, retain_graph=True)
+            g_duration, = torch.autograd.grad(log_duration, d)
+            along = g_f0 - (g_f0 @ g_duration) / (g_duration @ g_duration).clamp(min=1e-12) * g_duration
+            step = miss / float(g_f0 @ along) * along
+            delta = delta + step * min(1.0, 2.0 / float(step.norm()))  # at most 2 (a row's prosody half is ~3.5)
+        now_heard = heard(delta)
+    with torch.no_grad():
+        duration = float(curve(delta)[1])
     out = np.array(table, np.float32, copy=True)
     out[:, :, HALF] += delta.cpu().numpy()
-    return PitchShift(out, math.exp(start_f0), math.exp(float(log_f0.detach())),
-                      math.exp(float(log_duration.detach()) - start_duration), float(delta.norm()))
+    return PitchShift(out, math.exp(start_heard), math.exp(now_heard), math.exp(duration - start_duration),
+                      float(delta.norm()))
 
 
 def pitch_voice(voice: str, out: str | os.PathLike, hz: float | None = None, semitones: float | None = None,
