@@ -3,7 +3,7 @@
 One objective, two ways to minimise it. Per reference speaker,
     loss = 1 - cos(GE2E(Kokoro speaking the fit sentences), GE2E(reference))
          + mel_weight   * |mean log-mel shape(synthesis) - that of the reference|^2   (spectral envelope)
-         + pitch_weight * (mean log F0(synthesis) - mean log F0(reference))^2
+         + pitch_weight * (mean log F0(synthesis) - mean log F0(reference))^2       (both as YIN hears them)
          + prior        * mean((offset / scale)^2)                                     (stay near the packs)
          - mos_weight   * DistillMOS(synthesis)                       (listener.py; default 0: off)
 over the style table `blend of the packs + offset` (styles.py). The synthesis says a few short
@@ -304,6 +304,11 @@ def fit_gradient(targets: Sequence[Target], ids: Sequence[Sequence[int]], config
             loss = 1 - similarity + config.mel_weight * (shapes.mean(dim=0) - goal_shape[t]).square().mean()
             if goal_f0[t] is not None:
                 log_f0 = voiced_log_f0(out.f0[mine], out.f0_mask[mine])
+                # the curve sits 1-3 semitones under the sound: the value is what YIN hears, the slope the curve's
+                heard = mean_log_f0(np.concatenate([items[b].detach().float().cpu().numpy() for b in mine]),
+                                    SAMPLE_RATE)
+                if heard is not None:
+                    log_f0 = log_f0 + (heard - log_f0.detach())
                 loss = loss + config.pitch_weight * (log_f0 - goal_f0[t]) ** 2
             z = torch.cat([z_timbre[t], z_prosody[t]]) if config.prosody else z_timbre[t]
             loss = loss + config.prior * z.square().mean()
