@@ -129,6 +129,9 @@ def add_parser(subparsers) -> None:
         how.add_argument("--semitones", type=float, help="the shift from the voice's own pitch (-12 to 12)")
         how.add_argument("--like", metavar="WAV", help="the mean F0 of this clip's speech (a clone's reference: its "
                                                        "speaker's pitch)")
+        q.add_argument("--curve", action="store_true",
+                       help="aim the F0 curve's own reading at the goal, not what YIN hears in the speech: nothing is "
+                            "rendered (seconds instead of minutes), and the voice comes out 1-3 semitones higher")
         q.add_argument("--name", help="the new voice's name (default: VOICE's with -pitch)")
         q.add_argument("--threads", type=int, help="CPU threads")
         q.add_argument("--force", action="store_true", help="replace an existing folder")
@@ -240,7 +243,7 @@ def cmd_voices_pitch(args) -> int:
         _progress(f"{args.like}: mean F0 {hz:.1f} Hz over its speech")
     m, shift = pitch_voice(args.voice, args.output, hz=hz, semitones=args.semitones, name=args.name,
                            command=shlex.join(getattr(args, "argv", None) or ["enunciate", *sys.argv[1:]]),
-                           force=args.force, progress=_progress)
+                           force=args.force, progress=_progress, listen=not args.curve)
     print(f"{m.folder}: {m.name}: mean F0 {shift.before_hz:.1f} -> {shift.after_hz:.1f} Hz, "
           f"durations x{shift.duration_change:.3f}")
     print(f'try: enunciate speak "Hello." --voice {m.folder} -o hello.wav')

@@ -88,14 +88,16 @@ class PitchShift:
 
 def shift_pitch(table: np.ndarray, hz: float | None = None, semitones: float | None = None,
                 sentences: Sequence[str] | None = None, iterations: int = 8, rounds: int = 3, model=None,
-                progress: Callable[[str], None] | None = None) -> PitchShift:
+                progress: Callable[[str], None] | None = None, listen: bool = True) -> PitchShift:
     """`table` with its prosody half offset so that the mean F0 YIN hears in the voice's speech is
     `hz`, or `semitones` from where it is (exactly one of the two); see the module docstring.
 
     The F0 curve and what YIN hears of the sound differ by a voice-dependent amount (YIN heard
     `kokoro-heart` pitched to a 201 Hz curve at 232 Hz), so each round renders the sentences, has YIN
     measure them, and moves the curve by what is still missing, until YIN hears the goal to within
-    0.17 semitone or `rounds` run out."""
+    0.17 semitone or `rounds` run out. `listen=False` aims the curve's own reading (from 50 Hz) at the
+    goal instead: nothing is rendered (seconds, not minutes), and YIN hears the result 1-3 semitones
+    higher."""
     import torch
 
     from .clone import FIT_SENTENCES, GUARD_SENTENCES, SAMPLE_RATE, kokoro_phonemes, mean_log_f0, token_ids
@@ -128,6 +130,8 @@ def shift_pitch(table: np.ndarray, hz: float | None = None, semitones: float | N
 
     @torch.no_grad()
     def heard(d: torch.Tensor) -> float:
+        if not listen:
+            return float(curve(d)[0])
         renderer.align(styles(d))
         audio = np.concatenate([x.float().cpu().numpy() for x in renderer.render(styles(d)).items()])
         value = mean_log_f0(audio, SAMPLE_RATE)
@@ -141,7 +145,8 @@ def shift_pitch(table: np.ndarray, hz: float | None = None, semitones: float | N
         start_duration = float(curve(delta)[1])
     for r in range(rounds):
         if progress:
-            progress(f"pitch round {r + 1}: YIN hears {math.exp(now_heard):.1f} Hz, the goal is "
+            progress(f"pitch round {r + 1}: {'YIN hears' if listen else 'the F0 curve reads'} "
+                     f"{math.exp(now_heard):.1f} Hz, the goal is "
                      f"{math.exp(goal):.1f} Hz")
         if abs(goal - now_heard) < 0.01:  # 0.17 semitone
             break
@@ -169,7 +174,8 @@ def shift_pitch(table: np.ndarray, hz: float | None = None, semitones: float | N
 
 def pitch_voice(voice: str, out: str | os.PathLike, hz: float | None = None, semitones: float | None = None,
                 name: str | None = None, command: str | None = None, force: bool = False,
-                progress: Callable[[str], None] | None = None, sentences: Sequence[str] | None = None, model=None):
+                progress: Callable[[str], None] | None = None, sentences: Sequence[str] | None = None, model=None,
+                listen: bool = True):
     """Writes `voice` (a Kokoro name or folder) with its pitch moved (`shift_pitch`) as a voice folder
     at `out`; returns (its manifest, the PitchShift)."""
     from ..voices.registry import kokoro_style, resolve
@@ -178,8 +184,10 @@ def pitch_voice(voice: str, out: str | os.PathLike, hz: float | None = None, sem
     if m.family != "kokoro":
         raise EnunciateError(f"voice {m.name!r} is a {m.family} voice; only a Kokoro voice's pitch can be moved here")
     table = kokoro_style(m)
-    shift = shift_pitch(table, hz=hz, semitones=semitones, sentences=sentences, model=model, progress=progress)
+    shift = shift_pitch(table, hz=hz, semitones=semitones, sentences=sentences, model=model, progress=progress,
+                        listen=listen)
     record = {"parent_style_sha256": _sha256(table), "hz": hz, "semitones": semitones,
+              "aimed_at": "what YIN hears" if listen else "the F0 curve from 50 Hz",
               "from_hz": round(shift.before_hz, 1), "to_hz": round(shift.after_hz, 1),
               "duration_change": round(shift.duration_change, 4), "offset_norm": round(shift.offset_norm, 4)}
     written = _write(m, shift.table, out, name or f"{m.name}-pitch", "pitch", record, command, force,
