@@ -104,7 +104,7 @@ def reference_embeddings(speaker: str, which: str) -> tuple[tuple[str, ...], lis
     for texts, stem in SETS[which]:
         sentences += texts
         files += [WORK / f"{stem}-{speaker}-{i}.wav" for i in range(len(texts))]
-        if stem in ("fresh", "confirm", "confirm2", "confirm3"):
+        if stem != "heldout":  # the study's own held-out renderings come from clone_study.py prepare
             for text, f in zip(texts, files[-len(texts):]):
                 if not f.is_file():
                     write_audio(f, *say(speaker, text))

@@ -53,6 +53,7 @@ HEAVY = {
     "test_clone.py::test_style_space_and_cmaes",
     "test_clone.py::test_voices_map_cli",
     "test_voice_mix.py::test_pitch_like_a_reference_clip",
+    "test_voice_mix.py::test_a_pitch_shift_moves_the_sound_and_keeps_the_rhythm",
     "test_optimize_onnx.py::test_joe_variant_is_a_complete_voice_folder_that_speaks[ort-int8-static]",
     "test_optimize_onnx.py::test_kokoro_int8_only_on_matmul_turns_its_convolutions_back_to_fp32",
     "test_optimize_onnx.py::test_joe_variant_is_a_complete_voice_folder_that_speaks[ort-fp16]",

@@ -115,6 +115,56 @@ def test_the_fits_pitch_reading_is_near_what_yin_hears(kokoro_torch, pack):
     assert abs(now) < 2.5 and abs(before) > abs(now) + 1.5, (now, before)
 
 
+def test_the_fit_takes_the_pitch_yin_hears_and_the_curves_slope(kokoro_torch):
+    """`as_heard`: the clone fit's pitch term has YIN's value on the rendered sound and the F0 curve's
+    gradient, so a fit aims at the pitch its reference was measured at."""
+    import torch
+
+    from enunciate.speakers.clone import kokoro_phonemes, mean_log_f0, token_ids
+    from enunciate.speakers.render import PROSODY, StyleRenderer, as_heard, voiced_log_f0
+    from enunciate.voices.registry import kokoro_style, resolve
+
+    renderer = StyleRenderer(kokoro_torch, [list(x) for x in token_ids(kokoro_phonemes(
+        ("Turn left at the second light.", "Please leave the package at the desk.")))])
+    table = kokoro_style(resolve("kokoro-jf_tebukuro"))
+    styles = torch.from_numpy(table[renderer.rows.numpy(), 0])
+    with torch.no_grad():
+        renderer.align(styles)
+        items = renderer.render(styles).items()
+    prosody = styles[:, PROSODY].clone().requires_grad_(True)
+    f0, mask, _ = renderer.prosody(prosody)
+    curve = voiced_log_f0(f0, mask)
+    heard = as_heard(curve, items, 24000)
+    yin = mean_log_f0(np.concatenate([x.numpy() for x in items]), 24000)
+    assert abs(heard.item() - yin) < 1e-5 and abs(curve.item() - yin) > 0.05  # YIN's value, not the curve's
+    g_heard, = torch.autograd.grad(heard, prosody, retain_graph=True)
+    g_curve, = torch.autograd.grad(curve, prosody)
+    assert float(g_curve.abs().sum()) > 0 and torch.allclose(g_heard, g_curve)
+
+
+def test_pitch_by_the_curve_alone_reaches_the_curves_goal(kokoro_torch, tmp_path):
+    """--curve (listen=False): nothing rendered; the F0 curve's own reading lands on the goal."""
+    import math
+
+    import torch
+
+    from enunciate.speakers.clone import kokoro_phonemes, token_ids
+    from enunciate.speakers.mix import pitch_voice
+    from enunciate.speakers.render import PROSODY, StyleRenderer, voiced_log_f0
+
+    sentences = ("Turn left at the second light.", "Please leave the package at the desk.")
+    m, shift = pitch_voice("kokoro-heart", tmp_path / "c", hz=250.0, sentences=sentences, model=kokoro_torch,
+                           listen=False)
+    assert m.provenance.params["pitch"]["aimed_at"] == "the F0 curve from 50 Hz"
+    renderer = StyleRenderer(kokoro_torch, [list(x) for x in token_ids(kokoro_phonemes(sentences))])
+    styles = torch.from_numpy(shift.table[renderer.rows.numpy(), 0])
+    with torch.no_grad():
+        renderer.align(styles)
+        f0, mask, _ = renderer.prosody(styles[:, PROSODY])
+    reading = math.exp(float(voiced_log_f0(f0, mask)))
+    assert abs(12 * math.log2(reading / 250)) < 0.1 and abs(reading - shift.after_hz) < 0.5
+
+
 def test_a_pitch_shift_moves_the_sound_and_keeps_the_rhythm(kokoro_torch, tmp_path):
     import enunciate
     from enunciate.speakers.mix import pitch_voice

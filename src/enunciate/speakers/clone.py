@@ -244,7 +244,7 @@ def fit_gradient(targets: Sequence[Target], ids: Sequence[Sequence[int]], config
 
     from ..voices.torch_runtime import torch_device
     from .ge2e import Embedder, load_encoder, resample_torch
-    from .render import StyleRenderer, voiced_log_f0
+    from .render import StyleRenderer, as_heard, voiced_log_f0
 
     config = config.check()
     start = time.perf_counter()
@@ -303,12 +303,8 @@ def fit_gradient(targets: Sequence[Target], ids: Sequence[Sequence[int]], config
                                   for b in mine])
             loss = 1 - similarity + config.mel_weight * (shapes.mean(dim=0) - goal_shape[t]).square().mean()
             if goal_f0[t] is not None:
-                log_f0 = voiced_log_f0(out.f0[mine], out.f0_mask[mine])
-                # the curve sits 1-3 semitones under the sound: the value is what YIN hears, the slope the curve's
-                heard = mean_log_f0(np.concatenate([items[b].detach().float().cpu().numpy() for b in mine]),
-                                    SAMPLE_RATE)
-                if heard is not None:
-                    log_f0 = log_f0 + (heard - log_f0.detach())
+                log_f0 = as_heard(voiced_log_f0(out.f0[mine], out.f0_mask[mine]), [items[b] for b in mine],
+                                  SAMPLE_RATE)
                 loss = loss + config.pitch_weight * (log_f0 - goal_f0[t]) ** 2
             z = torch.cat([z_timbre[t], z_prosody[t]]) if config.prosody else z_timbre[t]
             loss = loss + config.prior * z.square().mean()

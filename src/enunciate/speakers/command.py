@@ -224,22 +224,13 @@ def cmd_voices_mix(args) -> int:
 def cmd_voices_pitch(args) -> int:
     import torch
 
-    from .mix import pitch_voice
+    from .mix import pitch_voice, reference_hz
 
     if args.threads:
         torch.set_num_threads(args.threads)
     hz = args.hz
     if args.like:
-        import math
-
-        from .clone import mean_log_f0
-        from .reference import load_reference
-
-        clip = load_reference(args.like, check_background=False)
-        log_f0 = mean_log_f0(clip.audio, clip.sample_rate)
-        if log_f0 is None:
-            raise EnunciateError(f"{args.like}: too little voiced speech to measure its pitch")
-        hz = math.exp(log_f0)
+        hz = reference_hz(args.like)
         _progress(f"{args.like}: mean F0 {hz:.1f} Hz over its speech")
     m, shift = pitch_voice(args.voice, args.output, hz=hz, semitones=args.semitones, name=args.name,
                            command=shlex.join(getattr(args, "argv", None) or ["enunciate", *sys.argv[1:]]),

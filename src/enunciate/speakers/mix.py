@@ -33,9 +33,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import EnunciateError
+from .styles import PROSODY, TIMBRE
 
-TIMBRE = slice(0, 128)
-PROSODY = slice(128, 256)
 MAX_SEMITONES = 12.0
 LIMIT = 5.0  # |k| beyond this is refused: far past either voice the style is no longer one Kokoro was trained on
 
@@ -101,7 +100,7 @@ def shift_pitch(table: np.ndarray, hz: float | None = None, semitones: float | N
     import torch
 
     from .clone import FIT_SENTENCES, GUARD_SENTENCES, SAMPLE_RATE, kokoro_phonemes, mean_log_f0, token_ids
-    from .render import PROSODY as HALF, StyleRenderer, voiced_log_f0
+    from .render import StyleRenderer, voiced_log_f0
 
     if (hz is None) == (semitones is None):
         raise EnunciateError("give the pitch as a frequency (--hz) or a shift in semitones, one of the two")
@@ -116,16 +115,16 @@ def shift_pitch(table: np.ndarray, hz: float | None = None, semitones: float | N
     renderer = StyleRenderer(model, [list(x) for x in token_ids(kokoro_phonemes(
         tuple(sentences or FIT_SENTENCES + GUARD_SENTENCES)))])
     base = torch.from_numpy(np.asarray(table, np.float32)[renderer.rows.numpy(), 0]).to(model.device)
-    delta = torch.zeros(base.shape[1] - HALF.start, device=model.device)
+    delta = torch.zeros(base.shape[1] - PROSODY.start, device=model.device)
 
     def styles(d: torch.Tensor) -> torch.Tensor:
         out = base.clone()
-        out[:, HALF] = out[:, HALF] + d.detach()
+        out[:, PROSODY] = out[:, PROSODY] + d.detach()
         return out
 
     def curve(d: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         renderer.align(styles(d))  # the rounded durations at this offset; the gradients hold them fixed
-        f0, mask, log_duration = renderer.prosody(base[:, HALF] + d)
+        f0, mask, log_duration = renderer.prosody(base[:, PROSODY] + d)
         return voiced_log_f0(f0, mask), log_duration
 
     @torch.no_grad()
@@ -167,9 +166,22 @@ def shift_pitch(table: np.ndarray, hz: float | None = None, semitones: float | N
     with torch.no_grad():
         duration = float(curve(delta)[1])
     out = np.array(table, np.float32, copy=True)
-    out[:, :, HALF] += delta.cpu().numpy()
+    out[:, :, PROSODY] += delta.cpu().numpy()
     return PitchShift(out, math.exp(start_heard), math.exp(now_heard), math.exp(duration - start_duration),
                       float(delta.norm()))
+
+
+def reference_hz(path: str | os.PathLike) -> float:
+    """The mean F0 (Hz) YIN hears over a reference clip's speech (decoded, 16 kHz, trimmed as a clone's
+    reference is): what `voices pitch --like` aims at."""
+    from .clone import mean_log_f0
+    from .reference import load_reference
+
+    clip = load_reference(path, check_background=False)
+    log_f0 = mean_log_f0(clip.audio, clip.sample_rate)
+    if log_f0 is None:
+        raise EnunciateError(f"{path}: too little voiced speech to measure its pitch")
+    return math.exp(log_f0)
 
 
 def pitch_voice(voice: str, out: str | os.PathLike, hz: float | None = None, semitones: float | None = None,

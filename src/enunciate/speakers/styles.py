@@ -19,6 +19,8 @@ from ..errors import EnunciateError
 
 ROWS = 510
 STYLE_DIM = 256
+TIMBRE = slice(0, 128)      # the decoder's half of a style row
+PROSODY = slice(128, 256)   # the prosody predictor's half (durations, F0, energy)
 
 
 @dataclass(frozen=True)
