@@ -418,6 +418,21 @@ def test_the_distillmos_term_listens_to_the_rendered_sound(frames):
     assert torch.allclose(parts["loss"], without["loss"] + 0.5 * parts["distillmos_short"])
     with pytest.raises(EnunciateError, match="give it a --mos-weight"):
         StudentLoss(mos_cap=True)
+    # --listener dnsmos: DNSMOS P.835's OVRL listens instead, so DistillMOS can judge unheard
+    dnsmos = StudentTrainer(teacher_manifest("heart"), TeacherFrames(frames), options(), tiny_config(),
+                            loss=StudentLoss(spectral_weight=1, mos_weight=0.5, mos_cap=True, listener="dnsmos"))
+    dnsmos.model.load_state_dict(plain.model.state_dict())
+    parts = dnsmos.losses(rows, np.random.default_rng([0, 1, 1]))
+    assert "distillmos" not in parts and 1.0 < float(parts["dnsmos"]) < 5.0
+    assert float(parts["dnsmos_short"]) > 0
+    assert torch.allclose(parts["loss"], without["loss"] + 0.5 * parts["dnsmos_short"])
+    dnsmos.model.zero_grad()
+    parts["dnsmos_short"].backward()
+    grads = [p.grad for p in dnsmos.model.parameters() if p.grad is not None]
+    assert grads and all(torch.isfinite(g).all() for g in grads) and any(g.abs().sum() > 0 for g in grads)
+    assert dnsmos.run_config()["loss"]["listener"] == "dnsmos"
+    with pytest.raises(EnunciateError, match="unknown listener 'pesq'"):
+        StudentLoss(mos_weight=1, listener="pesq")
 
 
 def test_a_students_weights_come_back_from_its_onnx_file(frames, tmp_path):

@@ -1,8 +1,10 @@
-"""DistillMOS as a differentiable listener, for a fit that raises predicted quality beside similarity.
+"""Differentiable listeners: DistillMOS and DNSMOS P.835, for losses that raise predicted quality.
 
 `enunciate clone --mos-weight W` subtracts W times the DistillMOS of the fit's renderings from the
 loss. DistillMOS (the `distillmos` wheel) is a PyTorch model, so its score has a gradient with
 respect to the audio, and so with respect to the style; its own weights stay frozen.
+`enunciate train student --mos-weight W --listener dnsmos` listens with DNSMOS instead, so that
+DistillMOS, which the loss never heard, can judge the result.
 """
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ class Listener:
     gradient is 0/0 on the exact zeros it pads a short clip with, and one NaN spoils the whole step;
     here |X| is sqrt(re^2 + im^2 + 1e-12), which changes nothing above -120 dB. The swap lasts only
     for the call (distillmos looks the function up in its module at each forward)."""
+
+    name = "distillmos"
 
     def __init__(self, device):
         from ..evaluate.mos import load_distillmos
@@ -54,3 +58,52 @@ class Listener:
         from .ge2e import resample_torch
 
         return self(resample_torch(audio, rate, 16000)[None]).mean()
+
+    def batch(self, audio16k: list):
+        """DistillMOS of each 16 kHz waveform in the list, [B] (each clip on its own: their lengths differ)."""
+        import torch
+
+        return torch.stack([self(x[None]).mean() for x in audio16k])
+
+
+class DnsmosListener:
+    """DNSMOS P.835's OVRL as a differentiable listener (evaluate/dnsmos_torch.py: the speechmos wheel's
+    ONNX weights run in torch), with DistillMOS's interface. A loss that listens with one model can be
+    judged by the other, which never heard it."""
+
+    name = "dnsmos"
+
+    def __init__(self, device):
+        from ..evaluate.dnsmos_torch import load_dnsmos_torch
+
+        self.model = load_dnsmos_torch()
+        if str(device) != "cpu":
+            self.model = copy.deepcopy(self.model).to(device)
+
+    def batch(self, audio16k: list):
+        """OVRL of each 16 kHz waveform in the list, [B]: every clip's 9.01 s windows run as one batch."""
+        import torch
+
+        from ..evaluate.dnsmos_torch import windows
+
+        cut = [windows(x) for x in audio16k]
+        scores = self.model(torch.cat(cut))[:, 2]
+        return torch.stack([part.mean() for part in scores.split([len(c) for c in cut])])
+
+    def score(self, audio, rate: int):
+        """OVRL of one waveform ([samples] at `rate`), as a 0-d tensor with its gradient."""
+        from .ge2e import resample_torch
+
+        return self.batch([resample_torch(audio, rate, 16000)])[0]
+
+
+LISTENERS = {"distillmos": Listener, "dnsmos": DnsmosListener}
+
+
+def listener(name: str, device):
+    """The named listener ("distillmos" or "dnsmos") on `device`."""
+    from ..errors import EnunciateError
+
+    if name not in LISTENERS:
+        raise EnunciateError(f"unknown listener {name!r}: choose one of {', '.join(LISTENERS)}")
+    return LISTENERS[name](device)

@@ -141,11 +141,14 @@ def add_parser(subparsers) -> None:
                    help="weight of HiFi-GAN's discriminators on the rendered sound (least squares and feature "
                         "matching; default 0: none)")
     s.add_argument("--mos-weight", type=float, default=0.0, metavar="W",
-                   help="also raise DistillMOS of the rendered sound, at weight W (the listener is frozen; default 0; "
-                        "docs/training.md)")
+                   help="also raise the predicted MOS of the rendered sound, at weight W (the listener is frozen; "
+                        "default 0; docs/training.md)")
     s.add_argument("--mos-cap", action="store_true",
-                   help="with --mos-weight: count only how far each crop's DistillMOS falls under heart's score of "
+                   help="with --mos-weight: count only how far each crop's score falls under heart's score of "
                         "the same crop, so sounding past the teacher earns nothing")
+    s.add_argument("--listener", choices=("distillmos", "dnsmos"), default="distillmos",
+                   help="with --mos-weight: who listens, DistillMOS (default) or DNSMOS P.835 OVRL; the other can "
+                        "then judge the student unheard")
     s.add_argument("--discriminator-width", type=float, default=0.1,
                    help="their channels, times HiFi-GAN's (default 0.1)")
     s.add_argument("--f0-shrink", type=_shrink, default=1.0, metavar="K|auto",
@@ -236,7 +239,8 @@ def cmd_train_student(args) -> int:
                                              spectral_weight=args.spectral_weight,
                                              adversarial_weight=args.adversarial_weight,
                                              discriminator_width=args.discriminator_width,
-                                             mos_weight=args.mos_weight, mos_cap=args.mos_cap),
+                                             mos_weight=args.mos_weight, mos_cap=args.mos_cap,
+                                             listener=args.listener),
                             f0_shrink=args.f0_shrink)
     train, voice = result.train, result.voice
     first, last = train.first.get("loss"), train.last.get("loss")

@@ -166,12 +166,17 @@ class StudentLoss:
     adversarial_weight: float = 0.0      # HiFi-GAN's discriminators on the rendered sound (LSGAN + feature matching)
     discriminator_width: float = 0.1     # their channels, x HiFi-GAN's (1.0: 58 M parameters)
     discriminator_samples: int = 8192    # what they hear of each item: a random window of the rendered crop
-    mos_weight: float = 0.0              # minus W x DistillMOS of the rendered crops (speakers/listener.py; 0: off)
+    mos_weight: float = 0.0              # minus W x the listener's MOS of the rendered crops (0: off)
     mos_cap: bool = False                # count only the shortfall under the teacher's score of the same crop
+    listener: str = "distillmos"         # who listens: distillmos or dnsmos (speakers/listener.py)
 
     def __post_init__(self):
+        from ..speakers.listener import LISTENERS
+
         if self.mos_cap and not self.mos_weight:
-            raise EnunciateError("--mos-cap caps the DistillMOS term: give it a --mos-weight above 0")
+            raise EnunciateError("--mos-cap caps the listener's term: give it a --mos-weight above 0")
+        if self.listener not in LISTENERS:
+            raise EnunciateError(f"unknown listener {self.listener!r}: choose one of {', '.join(LISTENERS)}")
 
 
 # --- training ---------------------------------------------------------------------------------------
@@ -332,28 +337,29 @@ class StudentTrainer(Trainer):
                 parts["spectral"] = SpectralLoss.loss(pairs)
                 loss = loss + self.loss.spectral_weight * parts["spectral"]
             if self.loss.mos_weight:
+                name = self.loss.listener
                 scores = self.listen(pairs)
-                parts["distillmos"] = scores.mean()
+                parts[name] = scores.mean()
                 if self.loss.mos_cap:   # no reward for sounding "better" than heart to this listener
                     with torch.no_grad():
                         teacher = self.listen([(y, None) for _, y in pairs])
-                    parts["distillmos_short"] = torch.relu(teacher - scores).mean()
-                    loss = loss + self.loss.mos_weight * parts["distillmos_short"]
+                    parts[name + "_short"] = torch.relu(teacher - scores).mean()
+                    loss = loss + self.loss.mos_weight * parts[name + "_short"]
                 else:
-                    loss = loss - self.loss.mos_weight * parts["distillmos"]
+                    loss = loss - self.loss.mos_weight * parts[name]
             if audio:
                 n = min(len(x) for x, _ in pairs)
                 out["audio"] = tuple(torch.stack([pair[i][:n] for pair in pairs]).unsqueeze(1) for i in (0, 1))
         return {"loss": loss, "duration": duration, **parts, **out}
 
     def listen(self, pairs):
-        """DistillMOS of each item's first rendering (the student's), [B], with a gradient to the
-        frames: the listener is frozen, as in `enunciate clone --mos-weight`."""
-        torch, _ = _torch()
-        from ..speakers.listener import Listener
+        """The listener's MOS of each item's first rendering (the student's), [B], with a gradient to
+        the frames: the listener is frozen, as in `enunciate clone --mos-weight`."""
+        from ..speakers.ge2e import resample_torch
+        from ..speakers.listener import listener
 
-        self._listener = self._listener or Listener(self.device)
-        return torch.stack([self._listener.score(x, RATE) for x, _ in pairs])
+        self._listener = self._listener or listener(self.loss.listener, self.device)
+        return self._listener.batch([resample_torch(x, RATE, 16000) for x, _ in pairs])
 
     def adversarial(self, losses: dict, step: int) -> dict:
         """One discriminator step on a window of the batch's renderings (the same for every item, drawn
