@@ -21,6 +21,7 @@ a step whose output is already there is skipped, so a killed study resumes by re
    alignment, and as inference says the same text (`--decoder-check` alone reruns this step).
 
 `--speaker joe` makes the control: joe trained on its own speech, so any loss is the training's.
+`--speaker kokoro-jm_kumo` adapts joe toward another male speaker (the Kokoro style pack jm_kumo).
 """
 from __future__ import annotations
 
@@ -138,7 +139,8 @@ def main(argv: list[str] | None = None) -> None:
              "--lr", args.lr, "--checkpoint-every", "50", "--skip-bad-rows", "--device", args.device]
     enunciate(*train, *(["--lora"] if args.lora else []), *(["--freeze-decoder"] if args.freeze_decoder else []),
               *(["--posterior-prefit", str(args.prefit)] if args.prefit else []), "--force")
-    enunciate("eval", "--voices", f"heart,joe,{voice}", "--against", "joe", "--mos", "--asr", "base",
+    target = "heart" if args.speaker == "joe" else args.speaker   # the control is compared with heart too
+    enunciate("eval", "--voices", f"{target},joe,{voice}", "--against", "joe", "--mos", "--asr", "base",
               "--limit", "20", "--threads", "2", "--similarity-ref", str(reference),
               "--json", str(RESULTS / f"{args.name}.json"), "--markdown", str(RESULTS / f"{args.name}.md"))
     curves(voice.with_name(voice.name + ".train") / "log.jsonl", RESULTS / f"{args.name}.png",
