@@ -173,13 +173,15 @@ def curves(log_path: Path, png: Path, keys: list[str] = STUDENT_LOSSES) -> None:
     val = [(r["step"], r["validation_loss"]) for r in rows if "validation_loss" in r]
     if val:
         axes[0].plot(*zip(*val), "o-", label="validation (held-back clips, whole)")
-    listened = [(r["step"], r["distillmos"]) for r in rows if "distillmos" in r]
-    if listened:  # --mos-weight: the total is negative, and the listener's score of the crops goes beside it
+    for name, label in (("distillmos", "DistillMOS"), ("dnsmos", "DNSMOS OVRL")):
+        listened = [(r["step"], r[name]) for r in rows if name in r]
+        if not listened:  # --mos-weight: the listener's score of the crops goes beside the total
+            continue
         twin = axes[0].twinx()
         steps, values = zip(*listened)
         twin.plot(steps, [sum(values[max(0, i - window + 1):i + 1]) / len(values[max(0, i - window + 1):i + 1])
-                          for i in range(len(values))], color="tab:green", label="DistillMOS of the crops")
-        twin.set_ylabel("DistillMOS")
+                          for i in range(len(values))], color="tab:green", label=f"{label} of the crops")
+        twin.set_ylabel(label)
         twin.legend(fontsize=8, loc="lower right")
     positive = all(r.get("loss", 1) > 0 for r in rows)
     for ax, title in zip(axes, ("total loss", "parts")):
