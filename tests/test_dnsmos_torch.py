@@ -59,8 +59,8 @@ def test_its_gradient_is_finite_on_silence_and_raises_the_score(speech):
     heard = DnsmosListener("cpu")
     assert not any(p.requires_grad for p in heard.model.buffers())
     with torch.no_grad():   # the listener's batch scores each clip as dnsmos_torch does
-        both = heard.batch([x, torch.from_numpy(speech["joe"])])
-        assert torch.allclose(both, torch.stack([score.detach(), dnsmos_torch(torch.from_numpy(speech["joe"]))["ovrl"]]),
-                              atol=1e-4)
+        joe = torch.from_numpy(speech["joe"])
+        both = heard.batch([x, joe])
+        assert torch.allclose(both, torch.stack([score.detach(), dnsmos_torch(joe)["ovrl"]]), atol=1e-4)
     with pytest.raises(enunciate.EnunciateError, match="unknown listener 'utmos'"):
         listener("utmos", "cpu")

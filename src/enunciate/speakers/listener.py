@@ -19,8 +19,6 @@ class Listener:
     here |X| is sqrt(re^2 + im^2 + 1e-12), which changes nothing above -120 dB. The swap lasts only
     for the call (distillmos looks the function up in its module at each forward)."""
 
-    name = "distillmos"
-
     def __init__(self, device):
         from ..evaluate.mos import load_distillmos
 
@@ -70,8 +68,6 @@ class DnsmosListener:
     """DNSMOS P.835's OVRL as a differentiable listener (evaluate/dnsmos_torch.py: the speechmos wheel's
     ONNX weights run in torch), with DistillMOS's interface. A loss that listens with one model can be
     judged by the other, which never heard it."""
-
-    name = "dnsmos"
 
     def __init__(self, device):
         from ..evaluate.dnsmos_torch import load_dnsmos_torch

@@ -267,7 +267,10 @@ class StudentTrainer(Trainer):
                   "segment_frames": self.options.segment_frames}
         if self.warm_start:
             config["warm_start_sha256"] = self.warm_start["sha256"]
-        return config | {"loss": asdict(self.loss)}
+        loss = asdict(self.loss)
+        if loss["listener"] == StudentLoss.listener:   # runs from before --listener resume as they were
+            del loss["listener"]
+        return config | {"loss": loss}
 
     def batch(self, rows: list[dict], rng: np.random.Generator | None):
         """Tensors for `rows`: padded ids and log durations, and frame inputs and targets of one crop
