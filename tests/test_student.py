@@ -431,6 +431,15 @@ def test_the_distillmos_term_listens_to_the_rendered_sound(frames):
     grads = [p.grad for p in dnsmos.model.parameters() if p.grad is not None]
     assert grads and all(torch.isfinite(g).all() for g in grads) and any(g.abs().sum() > 0 for g in grads)
     assert dnsmos.run_config()["loss"]["listener"] == "dnsmos"
+    # both listeners: each one's shortfall at the weight
+    both = StudentTrainer(teacher_manifest("heart"), TeacherFrames(frames), options(), tiny_config(),
+                          loss=StudentLoss(spectral_weight=1, mos_weight=0.5, mos_cap=True,
+                                           listener="distillmos,dnsmos"))
+    both.model.load_state_dict(plain.model.state_dict())
+    two = both.losses(rows, np.random.default_rng([0, 1, 1]))
+    assert torch.allclose(two["dnsmos_short"], parts["dnsmos_short"])
+    assert torch.allclose(two["distillmos"], score.detach())
+    assert torch.allclose(two["loss"], without["loss"] + 0.5 * (two["distillmos_short"] + two["dnsmos_short"]))
     with pytest.raises(EnunciateError, match="unknown listener 'pesq'"):
         StudentLoss(mos_weight=1, listener="pesq")
 

@@ -146,9 +146,9 @@ def add_parser(subparsers) -> None:
     s.add_argument("--mos-cap", action="store_true",
                    help="with --mos-weight: count only how far each crop's score falls under heart's score of "
                         "the same crop, so sounding past the teacher earns nothing")
-    s.add_argument("--listener", choices=("distillmos", "dnsmos"), default="distillmos",
-                   help="with --mos-weight: who listens, DistillMOS (default) or DNSMOS P.835 OVRL; the other can "
-                        "then judge the student unheard")
+    s.add_argument("--listener", default="distillmos", metavar="NAME[,NAME]",
+                   help="with --mos-weight: who listens, distillmos (default), dnsmos (DNSMOS P.835 OVRL) or both "
+                        "(distillmos,dnsmos, each at the weight); one left out can judge the student unheard")
     s.add_argument("--discriminator-width", type=float, default=0.1,
                    help="their channels, times HiFi-GAN's (default 0.1)")
     s.add_argument("--f0-shrink", type=_shrink, default=1.0, metavar="K|auto",

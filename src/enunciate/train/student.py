@@ -168,15 +168,16 @@ class StudentLoss:
     discriminator_samples: int = 8192    # what they hear of each item: a random window of the rendered crop
     mos_weight: float = 0.0              # minus W x the listener's MOS of the rendered crops (0: off)
     mos_cap: bool = False                # count only the shortfall under the teacher's score of the same crop
-    listener: str = "distillmos"         # who listens: distillmos or dnsmos (speakers/listener.py)
+    listener: str = "distillmos"         # who listens: distillmos, dnsmos or "distillmos,dnsmos" (listener.py)
 
     def __post_init__(self):
         from ..speakers.listener import LISTENERS
 
         if self.mos_cap and not self.mos_weight:
             raise EnunciateError("--mos-cap caps the listener's term: give it a --mos-weight above 0")
-        if self.listener not in LISTENERS:
-            raise EnunciateError(f"unknown listener {self.listener!r}: choose one of {', '.join(LISTENERS)}")
+        for name in self.listener.split(","):
+            if name not in LISTENERS:
+                raise EnunciateError(f"unknown listener {name!r}: choose from {', '.join(LISTENERS)}")
 
 
 # --- training ---------------------------------------------------------------------------------------
@@ -224,7 +225,7 @@ class StudentTrainer(Trainer):
                  warm_start: str | Path | None = None, loss: StudentLoss = StudentLoss()):
         super().__init__(manifest, dataset, options)
         self.loss = loss
-        self._spectral = self._listener = None
+        self._spectral, self._listeners = None, {}
         torch, _ = _torch()
         self.config = config
         self.device = torch.device(options.device)
@@ -339,13 +340,12 @@ class StudentTrainer(Trainer):
             if self.loss.spectral_weight:
                 parts["spectral"] = SpectralLoss.loss(pairs)
                 loss = loss + self.loss.spectral_weight * parts["spectral"]
-            if self.loss.mos_weight:
-                name = self.loss.listener
-                scores = self.listen(pairs)
+            for name in self.loss.listener.split(",") if self.loss.mos_weight else []:   # each at the weight
+                scores = self.listen(pairs, name)
                 parts[name] = scores.mean()
                 if self.loss.mos_cap:   # no reward for sounding "better" than heart to this listener
                     with torch.no_grad():
-                        teacher = self.listen([(y, None) for _, y in pairs])
+                        teacher = self.listen([(y, None) for _, y in pairs], name)
                     parts[name + "_short"] = torch.relu(teacher - scores).mean()
                     loss = loss + self.loss.mos_weight * parts[name + "_short"]
                 else:
@@ -355,14 +355,14 @@ class StudentTrainer(Trainer):
                 out["audio"] = tuple(torch.stack([pair[i][:n] for pair in pairs]).unsqueeze(1) for i in (0, 1))
         return {"loss": loss, "duration": duration, **parts, **out}
 
-    def listen(self, pairs):
-        """The listener's MOS of each item's first rendering (the student's), [B], with a gradient to
-        the frames: the listener is frozen, as in `enunciate clone --mos-weight`."""
+    def listen(self, pairs, name: str):
+        """The named listener's MOS of each item's student rendering, [B], with a gradient to the frames."""
         from ..speakers.ge2e import resample_torch
         from ..speakers.listener import listener
 
-        self._listener = self._listener or listener(self.loss.listener, self.device)
-        return self._listener.batch([resample_torch(x, RATE, 16000) for x, _ in pairs])
+        if name not in self._listeners:
+            self._listeners[name] = listener(name, self.device)
+        return self._listeners[name].batch([resample_torch(x, RATE, 16000) for x, _ in pairs])
 
     def adversarial(self, losses: dict, step: int) -> dict:
         """One discriminator step on a window of the batch's renderings (the same for every item, drawn
