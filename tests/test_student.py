@@ -408,6 +408,7 @@ def test_the_distillmos_term_listens_to_the_rendered_sound(frames):
     after = t.losses(rows, np.random.default_rng([0, 1, 1]))["distillmos"]
     assert float(after) > float(score.detach())
     assert t.run_config()["loss"]["mos_weight"] == 0.5
+    assert "listener" not in t.run_config()["loss"]   # the default: checkpoints from before --listener resume
     # --mos-cap: only the shortfall under heart's score of the same crop counts
     capped = StudentTrainer(teacher_manifest("heart"), TeacherFrames(frames), options(), tiny_config(),
                             loss=StudentLoss(spectral_weight=1, mos_weight=0.5, mos_cap=True))

@@ -14,6 +14,8 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
+import numpy as np
+
 RATE = 16000
 WINDOW = 144160            # 9.01 s, the model's fixed input
 HOP_S = 1                  # longer clips: windows 1 s apart, scores averaged (as speechmos does)
@@ -64,7 +66,7 @@ def _module_class():
                 prefix = f"mos_estimator_logpow/{name}/"
                 buffer(name + "_w", weights[prefix + "MatMul/ReadVariableOp/resource:0"])
                 buffer(name + "_b", weights[prefix + "BiasAdd/ReadVariableOp/resource:0"])
-            buffer("poly", __import__("numpy").array([POLYNOMIALS[k] for k in ("sig", "bak", "ovrl")]))
+            buffer("poly", np.array([POLYNOMIALS[k] for k in ("sig", "bak", "ovrl")]))
 
         def raw(self, audio):
             n = audio.shape[0]
@@ -112,9 +114,18 @@ def windows(audio16k):
     return torch.stack([x[i * HOP_S * RATE:i * HOP_S * RATE + WINDOW] for i in range(count)])
 
 
-def dnsmos_torch(audio16k, model=None):
-    """DNSMOS {sig, bak, ovrl} of one 16 kHz waveform as 0-d tensors with their gradient: the mean over
-    its windows, as speechmos reports it."""
+def dnsmos_batch(clips: list, model=None):
+    """[B, 3] DNSMOS (sig, bak, ovrl) of each 16 kHz waveform in `clips`, with their gradient: every
+    clip's windows run as one batch, each clip's scores the mean over its windows, as speechmos
+    reports them."""
+    import torch
+
     model = model if model is not None else load_dnsmos_torch()
-    scores = model(windows(audio16k)).mean(0)
-    return dict(zip(("sig", "bak", "ovrl"), scores.unbind(0)))
+    cut = [windows(x) for x in clips]
+    scores = model(torch.cat(cut))
+    return torch.stack([part.mean(0) for part in scores.split([len(c) for c in cut])])
+
+
+def dnsmos_torch(audio16k, model=None):
+    """DNSMOS {sig, bak, ovrl} of one 16 kHz waveform as 0-d tensors with their gradient."""
+    return dict(zip(("sig", "bak", "ovrl"), dnsmos_batch([audio16k], model)[0].unbind(0)))

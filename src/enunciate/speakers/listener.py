@@ -78,13 +78,9 @@ class DnsmosListener:
 
     def batch(self, audio16k: list):
         """OVRL of each 16 kHz waveform in the list, [B]: every clip's 9.01 s windows run as one batch."""
-        import torch
+        from ..evaluate.dnsmos_torch import dnsmos_batch
 
-        from ..evaluate.dnsmos_torch import windows
-
-        cut = [windows(x) for x in audio16k]
-        scores = self.model(torch.cat(cut))[:, 2]
-        return torch.stack([part.mean() for part in scores.split([len(c) for c in cut])])
+        return dnsmos_batch(audio16k, self.model)[:, 2]
 
     def score(self, audio, rate: int):
         """OVRL of one waveform ([samples] at `rate`), as a 0-d tensor with its gradient."""
