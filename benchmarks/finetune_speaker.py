@@ -53,13 +53,11 @@ def reference_text(sentences: int) -> str:
         return " ".join(row["text"] for _, row in zip(range(sentences), rows))
 
 
-def decoder_check(voice: Path, data: Path, out: Path, speaker: str = "heart", steps: tuple[int, ...] = (3, 7)) -> dict:
-    """DistillMOS of the batches of `steps` (4 clips each): the target audio, the adapted decoder on the
-    posterior's mean latents, on prior samples along the clips' alignment, and full inference."""
-    import numpy as np
+def trained(voice: Path, data: Path):
+    """The trainer of a fine-tuned voice folder with its last checkpoint loaded, on its dataset, and
+    that checkpoint."""
     import torch
 
-    from enunciate.evaluate.mos import distillmos_score
     from enunciate.train.finetune import TrainOptions, checkpoints, make_trainer
     from enunciate.voices.folder import read_manifest
 
@@ -76,6 +74,18 @@ def decoder_check(voice: Path, data: Path, out: Path, speaker: str = "heart", st
     trainer = make_trainer("joe", data, options)
     checkpoint = checkpoints(voice.with_name(voice.name + ".train"))[0]
     trainer.load_state_dict(torch.load(checkpoint, map_location="cpu", weights_only=True)["trainer"])
+    return trainer, checkpoint
+
+
+def decoder_check(voice: Path, data: Path, out: Path, speaker: str = "heart", steps: tuple[int, ...] = (3, 7)) -> dict:
+    """DistillMOS of the batches of `steps` (4 clips each): the target audio, the adapted decoder on the
+    posterior's mean latents, on prior samples along the clips' alignment, and full inference."""
+    import numpy as np
+    import torch
+
+    from enunciate.evaluate.mos import distillmos_score
+
+    trainer, checkpoint = trained(voice, data)
     model, training = trainer.voice.model.eval(), trainer.training.eval()
     rate, hop = trainer.voice.sample_rate, trainer.voice.hop_length
     scores = {"target": [], "posterior": [], "prior_aligned": [], "inference": []}
