@@ -116,20 +116,10 @@ def render_teacher(teacher: str, sentences, folder: str | Path, threads: int | N
                 log.warning("line %s cannot be spoken (%s); left out", sentence.id, e)
                 continue
             for k, chunk in enumerate(chunks):
-                feeds = voice.feeds(chunk.phonemes)
-                if feeds["ids"].shape[1] < 3:
+                row = write_clip(voice, folder, f"{sentence.id}-{k}", sentence.text, chunk.phonemes)
+                if row is None:
                     continue
-                outputs = voice.network_outputs(chunk.phonemes)
-                frames = np.concatenate([*(outputs[b][0] for b in BRANCHES), outputs["f0"][0][None]], 0).T
-                durations = outputs[DURATION_TENSOR].reshape(-1)
-                clip = f"{sentence.id}-{k}"
-                tmp = folder / f".{clip}.npy.part"
-                with open(tmp, "wb") as f:
-                    np.save(f, frames.astype(np.float16))
-                os.replace(tmp, folder / f"{clip}.npy")
-                row = {"id": clip, "text": sentence.text, "phonemes": chunk.phonemes,
-                       "ids": feeds["ids"][0].tolist(), "durations": durations.astype(int).tolist(),
-                       "frames": int(frames.shape[0])}
+                clip = row["id"]
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
                 out.flush()
                 index[clip] = row
@@ -145,6 +135,23 @@ def render_teacher(teacher: str, sentences, folder: str | Path, threads: int | N
                              "sentence, or normalized to nothing); give a corpus of English sentences")
     return Rendered(folder, len(ids), rendered, len(sentences) - len(kept), sum(index[c]["frames"] for c in ids),
                     frozenset(ids))
+
+
+def write_clip(voice, folder: Path, clip: str, text: str, phonemes: str) -> dict | None:
+    """One clip through the teacher's network: `<clip>.npy` written (renamed into place) and its
+    index row returned; None when the phonemes hold too little to say."""
+    feeds = voice.feeds(phonemes)
+    if feeds["ids"].shape[1] < 3:
+        return None
+    outputs = voice.network_outputs(phonemes)
+    frames = np.concatenate([*(outputs[b][0] for b in BRANCHES), outputs["f0"][0][None]], 0).T
+    durations = outputs[DURATION_TENSOR].reshape(-1)
+    tmp = folder / f".{clip}.npy.part"
+    with open(tmp, "wb") as f:
+        np.save(f, frames.astype(np.float16))
+    os.replace(tmp, folder / f"{clip}.npy")
+    return {"id": clip, "text": text, "phonemes": phonemes, "ids": feeds["ids"][0].tolist(),
+            "durations": durations.astype(int).tolist(), "frames": int(frames.shape[0])}
 
 
 def _clips_of(index: dict[str, dict], sentence_id: str) -> list[str]:
