@@ -107,16 +107,20 @@ def add_parser(subparsers) -> None:
         q.add_argument("-o", "--output", required=True, metavar="PNG")
         q.add_argument("--json", action="store_true", help="print the points as JSON")
         q.set_defaults(func=cmd_voices_map)
-        q = vsub.add_parser("mix", help="a Kokoro voice between two others (or past one): each half of the style "
-                                        "moved on its own, saved as a voice folder")
-        q.add_argument("base", metavar="BASE", help="the Kokoro voice to start from (a name or a folder)")
-        q.add_argument("toward", metavar="TOWARD", help="the Kokoro voice to move toward")
+        q = vsub.add_parser("mix", help="a voice between two others (or past one), saved as a voice folder: Kokoro "
+                                        "voices by each half of the style, Piper voices (joe and a fine-tune of it) "
+                                        "by every weight")
+        q.add_argument("base", metavar="BASE", help="the voice to start from (a name or a folder)")
+        q.add_argument("toward", metavar="TOWARD", help="the voice to move toward (of BASE's family)")
         q.add_argument("-o", "--output", required=True, metavar="FOLDER")
         q.add_argument("--timbre", type=float, default=0.0, metavar="K",
                        help="move the timbre half (the decoder's) K of the way: 0 keeps BASE's (default), 1 takes "
                             "TOWARD's, above 1 goes past it")
         q.add_argument("--prosody", type=float, default=0.0, metavar="K",
                        help="the same for the prosody half (durations, pitch, energy)")
+        q.add_argument("--weights", type=float, metavar="K",
+                       help="Piper voices: every weight moved K of the way, 0 BASE, 1 TOWARD: a fine-tune's "
+                            "strength (docs/training.md)")
         q.add_argument("--name", help="the new voice's name (default: TOWARD's with -mix)")
         q.add_argument("--force", action="store_true", help="replace an existing folder")
         q.set_defaults(func=cmd_voices_mix)
@@ -214,8 +218,17 @@ def cmd_voices_map(args) -> int:
 def cmd_voices_mix(args) -> int:
     from .mix import mix_voice
 
-    m = mix_voice(args.base, args.toward, args.output, timbre=args.timbre, prosody=args.prosody, name=args.name,
-                  command=shlex.join(getattr(args, "argv", None) or ["enunciate", *sys.argv[1:]]), force=args.force)
+    command = shlex.join(getattr(args, "argv", None) or ["enunciate", *sys.argv[1:]])
+    if args.weights is not None:
+        from ..train.mix import mix_piper_voice
+
+        if args.timbre or args.prosody:
+            raise EnunciateError("--weights mixes Piper voices, --timbre and --prosody Kokoro voices: give one kind")
+        m = mix_piper_voice(args.base, args.toward, args.output, args.weights, name=args.name, command=command,
+                            force=args.force)
+    else:
+        m = mix_voice(args.base, args.toward, args.output, timbre=args.timbre, prosody=args.prosody, name=args.name,
+                      command=command, force=args.force)
     print(f"{m.folder}: {m.name} ({m.description})")
     print(f'try: enunciate speak "Hello." --voice {m.folder} -o hello.wav')
     return 0

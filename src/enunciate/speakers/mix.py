@@ -64,7 +64,8 @@ def mix_voice(base: str, toward: str, out: str | os.PathLike, timbre: float = 0.
     voices = [resolve(str(v)) for v in (base, toward)]
     for v in voices:
         if v.family != "kokoro":
-            raise EnunciateError(f"voice {v.name!r} is a {v.family} voice; mixing takes two Kokoro voices")
+            raise EnunciateError(f"voice {v.name!r} is a {v.family} voice; --timbre and --prosody mix two Kokoro "
+                                 "voices (two Piper voices mix by --weights)")
     tables = [kokoro_style(v) for v in voices]
     table = mix_tables(*tables, timbre=timbre, prosody=prosody)
     base_m, toward_m = voices
