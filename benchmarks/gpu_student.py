@@ -19,7 +19,7 @@ There (the device tool's command; --budget-s counts from the start, rendering in
 
 Back here, the returned folder is judged like every student:
 
-    enunciate eval --voices heart,benchmarks/results/student,FILES_AT/heart-student-gpu \\
+    enunciate eval --voices heart,benchmarks/results/student,RETURNED/heart-student-gpu \\
         --against benchmarks/results/student --mos --asr base --terms benchmarks/data/dev61_82.tsv --threads 2
 
 The run's settings are the ones docs/training.md gives for the GPU ("Training it properly"): from
