@@ -529,3 +529,29 @@ def test_vits_finetune_writes_a_voice_that_speaks_and_its_adapter_merges_to_it(j
     assert all(torch.allclose(tuned[k], again[k], atol=1e-6) for k in tuned)
     changed = [k for k in tuned if not torch.equal(tuned[k], parent[k])]
     assert "enc_p.layers.0.attn.conv_q.weight" in changed and "dec.ups.0.weight" not in changed
+
+
+def test_the_finetune_command_names_the_half_strength_mix_and_it_runs(joe_data, tmp_path, capsys):
+    import shlex
+
+    import onnx
+    from onnx import numpy_helper
+
+    from enunciate import cli
+    from enunciate.voices.registry import resolve
+
+    out = tmp_path / "joe-kept"
+    assert cli.main(["finetune", "joe", str(joe_data), "-o", str(out), "--steps", "2", "--batch-size", "1",
+                     "--segment-frames", "16", "--warmup-steps", "0", "--freeze-decoder", "--lr", "1e-2"]) == 0
+    hint = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("at part strength"))
+    command = shlex.split(hint.split(": ", 1)[1])
+    assert command[:3] == ["enunciate", "voices", "mix"] and command[-1] == f"{out}-half"
+    assert cli.main(command[1:]) == 0
+
+    def weights(path):
+        return {i.name: numpy_helper.to_array(i) for i in onnx.load(str(path)).graph.initializer}
+
+    joe, tuned = weights(resolve("joe").path("model")), weights(out / "en_US-joe-medium.onnx")
+    half = weights(tmp_path / "joe-kept-half" / "en_US-joe-medium.onnx")
+    moved = [k for k in joe if joe[k].dtype.kind == "f" and not np.array_equal(joe[k], tuned[k])]
+    assert moved and all(np.allclose(half[k], (joe[k] + tuned[k]) / 2, atol=1e-6) for k in moved)

@@ -204,6 +204,9 @@ def cmd_finetune(args) -> int:
         print(f"adapter: {result.adapter}")
     if result.mlflow_run:
         print(f"MLflow run: {result.mlflow_run}")
+    if result.voice.family == "piper":
+        print(f"at part strength (similarity traded for quality): enunciate voices mix {args.voice} "
+              f"{result.voice.folder} --weights 0.5 -o {result.voice.folder}-half")
     if args.int8 or args.prune is not None:
         from .speecht5 import prune_folder, quantize_folder
 
