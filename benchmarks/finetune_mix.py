@@ -45,7 +45,7 @@ def table(result: dict, weights: dict[str, float]) -> list[str]:
             lines.append(f"| 0 | joe | {sim} | – | – | {e['distillmos']:.2f} | – | – |")
             continue
         wer, hit, mos = change(e, "wer"), change(e, "term_hit_rate"), change(e, "distillmos")
-        lines.append(f"| {k:g} | {e['name']} | {sim} | {100 * wer['diff']:+.1f} [{100 * wer['low']:+.1f}, "
+        lines.append(f"| {k:g} | {Path(e['name']).name} | {sim} | {100 * wer['diff']:+.1f} [{100 * wer['low']:+.1f}, "
                      f"{100 * wer['high']:+.1f}] | {100 * hit['diff']:+.1f} [{100 * hit['low']:+.1f}, "
                      f"{100 * hit['high']:+.1f}] | {e['distillmos']:.2f} | {mos['diff']:+.2f} [{mos['low']:+.2f}, "
                      f"{mos['high']:+.2f}] | {'yes' if verdict(e, joe) else 'no'} |")
