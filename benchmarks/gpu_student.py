@@ -144,9 +144,10 @@ def run(args) -> None:
         corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
         wanted = {f"c0-{s.id}" for s in corpus_sentences(corpus)}
         rows = [r for r in rows if r["id"].rsplit("-", 1)[0] in wanted]
+    # the frames first: the worker processes fork before CUDA is initialised
+    rendered = render(rows, work / "frames", args.workers or max(1, (os.cpu_count() or 2) - 2))
     summary = {"device": torch.cuda.get_device_name() if args.device == "cuda" else args.device,
-               "torch": torch.__version__, "budget_s": args.budget_s,
-               **render(rows, work / "frames", args.workers or max(1, (os.cpu_count() or 2) - 2))}
+               "torch": torch.__version__, "budget_s": args.budget_s, **rendered}
     print(json.dumps(summary), flush=True)
     augment = 0 if args.limit else staged["augment_terms"]
     probe = train_for(args, args.probe_steps, work / "heart-student-probe", corpus, work / "frames", augment)
