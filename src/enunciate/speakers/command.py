@@ -114,8 +114,8 @@ def add_parser(subparsers) -> None:
         q.add_argument("toward", metavar="TOWARD", help="the voice to move toward (of BASE's family)")
         q.add_argument("-o", "--output", required=True, metavar="FOLDER")
         q.add_argument("--timbre", type=float, default=0.0, metavar="K",
-                       help="move the timbre half (the decoder's) K of the way: 0 keeps BASE's (default), 1 takes "
-                            "TOWARD's, above 1 goes past it")
+                       help="Kokoro voices: move the timbre half (the decoder's) K of the way: 0 keeps BASE's "
+                            "(default), 1 takes TOWARD's, above 1 goes past it")
         q.add_argument("--prosody", type=float, default=0.0, metavar="K",
                        help="the same for the prosody half (durations, pitch, energy)")
         q.add_argument("--weights", type=float, metavar="K",
