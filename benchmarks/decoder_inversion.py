@@ -28,16 +28,15 @@ RESULTS = Path(__file__).resolve().parent / "results"
 WINDOW = 64
 
 
-def fit(model, training, batch, iterations: int, lr: float, chunks: int, seed: int = 0):
-    """The batch's latents fitted to its audio through the fixed decoder; the mel L1 per iteration."""
+def fit(model, training, batch, start, iterations: int, lr: float, chunks: int, seed: int = 0):
+    """The batch's latents, from `start`, fitted to its audio through the fixed decoder; the mel L1
+    per iteration."""
     import torch
 
     from enunciate.train.features import log_mel
 
     hop, cfg = training.spectrogram.hop_length, training.spectrogram
-    with torch.no_grad():
-        z = training.latents(batch, sample=False).z
-    z = z.detach().clone().requires_grad_(True)
+    z = start.detach().clone().requires_grad_(True)
     opt = torch.optim.Adam([z], lr=lr)
     generator = torch.Generator().manual_seed(seed)
     windows = [(i, s) for i, n in enumerate(batch.frame_lengths) for s in range(0, n - WINDOW + 1, WINDOW // 2)]
@@ -85,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
         batch = trainer.batch(step)
         with torch.no_grad():
             posterior = training.latents(batch, sample=False).z
-        fitted, curves[step] = fit(model, training, batch, args.iterations, args.lr, args.chunks, seed=step)
+        fitted, curves[step] = fit(model, training, batch, posterior, args.iterations, args.lr, args.chunks, seed=step)
         with torch.no_grad():
             for i, frames in enumerate(batch.frame_lengths):
                 real = batch.audio[i, :frames * hop]

@@ -135,6 +135,29 @@ def test_missing_or_changed_files_are_named(joe_folder, tmp_path):
         enunciate.load_voice("jo")
 
 
+def test_a_folder_is_never_written_outside_itself(tmp_path):
+    """A manifest whose files are named by absolute paths (a built-in voice's, say) or by paths
+    climbing out is refused before anything is copied: the named files stay as they were."""
+    from dataclasses import replace
+
+    from enunciate.cache import sha256_file
+    from enunciate.voices.folder import FileRef, write_voice_folder
+
+    joe = resolve("joe")
+    installed = joe.path("config")
+    before = sha256_file(installed)
+    stand_in = tmp_path / "stand-in.json"
+    stand_in.write_text("{}")
+    assert Path(joe.files["config"].path).is_absolute()   # the built-in manifest names the installed file
+    with pytest.raises(EnunciateError, match=r"\(config\) lies outside its folder"):
+        write_voice_folder(tmp_path / "out", replace(joe, folder=None), {"config": stand_in})
+    climbing = replace(joe, folder=None, files={"config": FileRef("../escaped.json")})
+    with pytest.raises(EnunciateError, match="lies outside its folder"):
+        write_voice_folder(tmp_path / "out", climbing, {"config": stand_in})
+    assert sha256_file(installed) == before and not (tmp_path / "escaped.json").exists()
+    assert not (tmp_path / "out").exists()
+
+
 def test_exported_voice_keeps_its_provenance_and_loads_cached(tmp_path):
     manifest = export_builtin("kokoro-jm_kumo", tmp_path / "kumo")
     assert sorted(manifest.files) == ["model", "style", "vocab"]

@@ -10,6 +10,7 @@ Nothing heavy (torch, transformers, peft) is imported until a command runs.
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 
 
@@ -205,8 +206,9 @@ def cmd_finetune(args) -> int:
     if result.mlflow_run:
         print(f"MLflow run: {result.mlflow_run}")
     if result.voice.family == "piper":
-        print(f"at part strength (similarity traded for quality): enunciate voices mix {args.voice} "
-              f"{result.voice.folder} --weights 0.5 -o {result.voice.folder}-half")
+        mix = ["enunciate", "voices", "mix", args.voice, str(result.voice.folder), "--weights", "0.5",
+               "-o", f"{result.voice.folder}-half"]
+        print(f"at part strength (similarity traded for quality): {shlex.join(mix)}")
     if args.int8 or args.prune is not None:
         from .speecht5 import prune_folder, quantize_folder
 

@@ -188,13 +188,19 @@ def write_voice_folder(out: str | os.PathLike, manifest: VoiceManifest, files: d
         raise EnunciateError(f"{out} already exists; choose another folder or pass --force to replace it")
     if not out.parent.is_dir():
         raise EnunciateError(f"cannot write {out}: folder {out.parent} does not exist")
+    rels = {role: Path(manifest.files[role].path) if role in manifest.files else Path(Path(src).name)
+            for role, src in files.items()}
+    for role, rel in rels.items():   # a file named outside the folder would be written there
+        if rel.is_absolute() or ".." in rel.parts:
+            raise EnunciateError(f"voice {manifest.name!r}: file {str(rel)!r} ({role}) lies outside its folder; "
+                                 "name files by their path inside it")
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     try:
         tmp.mkdir()
         refs = {}
         for role, src in files.items():
-            rel = Path(manifest.files[role].path) if role in manifest.files else Path(Path(src).name)
+            rel = rels[role]
             (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, tmp / rel)
             refs[role] = file_ref(tmp, rel)
